@@ -1,0 +1,117 @@
+/**
+ * Who is calling, and may they? Every route declares `config.access` ('public', 'user', or a list of
+ * roles); a route without one fails at start. Authentication comes from a Bearer API token or the session
+ * cookie. Form posts on pages need their CSRF token; cookie-authenticated API writes must be JSON, which a
+ * cross-site form cannot send.
+ */
+import fp from 'fastify-plugin';
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { forbidden, unauthorized, wantsJson } from '../web/errors.js';
+import type { Role } from './model.js';
+
+export type Access = 'public' | 'user' | readonly Role[];
+
+export interface CurrentUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  vendorId?: string;
+  buyerOrgId?: string;
+}
+
+export interface RouteEntry { method: string; url: string; access: Access }
+
+declare module 'fastify' {
+  interface FastifyContextConfig { access?: Access }
+  interface FastifyRequest {
+    user: CurrentUser | null;
+    authVia: 'session' | 'token' | null;
+  }
+  interface FastifyInstance {
+    /** Every route with its declared access: the role × route test walks it. */
+    routeTable: RouteEntry[];
+  }
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+// Routes added by well-known plugins (static files, the API docs) are public by nature.
+const pluginRoutes = [/^\/public\//, /^\/docs(\/|$)/];
+
+function toCurrentUser(user: { _id: unknown; email: string; name: string; role: Role; vendor?: unknown; buyerOrg?: unknown }): CurrentUser {
+  return {
+    id: String(user._id),
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    vendorId: user.vendor ? String(user.vendor) : undefined,
+    buyerOrgId: user.buyerOrg ? String(user.buyerOrg) : undefined,
+  };
+}
+
+export default fp(async (app) => {
+  const { User, ApiToken } = app.models;
+  app.decorate('routeTable', [] as RouteEntry[]);
+  app.decorateRequest('user', null);
+  app.decorateRequest('authVia', null);
+
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ')) {
+      const token = await ApiToken.findOne({ tokenHash: hashToken(header.slice(7).trim()), revokedAt: null }).lean();
+      const user = token && (await User.findById(token.user).lean());
+      if (!user || user.disabled) throw unauthorized('API 令牌无效或已被撤销。');
+      request.user = toCurrentUser(user);
+      request.authVia = 'token';
+      // Record use at most once a minute: a write per request would cost more than it tells.
+      if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
+        await ApiToken.updateOne({ _id: token._id }, { $set: { lastUsedAt: new Date() } });
+      }
+      return;
+    }
+    const userId = request.session?.get('userId') as string | undefined;
+    if (!userId) return;
+    const user = await User.findById(userId).lean();
+    if (!user || user.disabled) {
+      await request.session.destroy();
+      return;
+    }
+    request.user = toCurrentUser(user);
+    request.authVia = 'session';
+  });
+
+  const authorize = (access: Access) =>
+    async function authorizeRequest(request: FastifyRequest, reply: FastifyReply) {
+      if (!SAFE_METHODS.has(request.method) && request.authVia === 'session' && wantsJson(request)) {
+        const type = request.headers['content-type'] ?? '';
+        if (!type.startsWith('application/json')) await new Promise<void>((resolve, reject) =>
+          app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve())));
+      }
+      if (access === 'public') return;
+      if (!request.user) {
+        if (wantsJson(request)) throw unauthorized();
+        return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+      }
+      if (access !== 'user' && !access.includes(request.user.role)) throw forbidden();
+    };
+
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const declared = route.config?.access;
+    if (!declared && pluginRoutes.some((re) => re.test(route.url))) return;
+    if (!declared) throw new Error(`Route ${String(route.method)} ${route.url} declares no config.access`);
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method !== 'HEAD') app.routeTable.push({ method, url: route.url, access: declared });
+    }
+    const guards: Array<(req: FastifyRequest, reply: FastifyReply) => Promise<unknown> | void> = [authorize(declared)];
+    const isFormPost = !methods.every((m) => SAFE_METHODS.has(m)) && !route.url.startsWith('/api/');
+    if (isFormPost) guards.push(app.csrfProtection as never);
+    const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
+    route.preHandler = [...guards, ...existing] as never;
+  });
+});
+
+export { toCurrentUser };

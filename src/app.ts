@@ -1,0 +1,86 @@
+/** Composes the platform from plugins; starts nothing and listens nowhere (see server.ts). */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import fastifyRateLimit from '@fastify/rate-limit';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Connection } from 'mongoose';
+import type { Meilisearch } from 'meilisearch';
+import type { Config } from './config.js';
+import { createModels, type Models } from './infra/models.js';
+import { registerErrorHandling } from './web/errors.js';
+import security from './web/security.js';
+import session from './web/session.js';
+import views from './web/views.js';
+import docs from './web/docs.js';
+import access from './accounts/access.js';
+import { mongoRateLimitStore } from './accounts/rate-limit-store.js';
+import accounts from './accounts/index.js';
+import health from './health/index.js';
+import home from './home/index.js';
+import supplierPages from './suppliers/pages.js';
+import demandPages from './demands/pages.js';
+
+export interface AppConfig extends Config {
+  sessionSecret: string;
+}
+
+export interface AppDeps {
+  config: AppConfig;
+  conn: Connection;
+  meili: Meilisearch;
+  logger?: FastifyServerOptions['logger'];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: AppConfig;
+    conn: Connection;
+    models: Models;
+    meili: Meilisearch;
+  }
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? { level: deps.config.LOG_LEVEL },
+    trustProxy: deps.config.TRUST_PROXY,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit: 2 * 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.decorate('config', deps.config);
+  app.decorate('conn', deps.conn);
+  app.decorate('models', createModels(deps.conn));
+  app.decorate('meili', deps.meili);
+  await Promise.all(Object.values(app.models).map((model) => model.init()));
+
+  registerErrorHandling(app);
+  await app.register(security);
+  await app.register(fastifyFormbody);
+  await app.register(fastifyStatic, {
+    root: fileURLToPath(new URL('../public', import.meta.url)),
+    prefix: '/public/',
+    maxAge: '1h',
+  });
+  await app.register(session);
+  await app.register(views);
+  await app.register(fastifyRateLimit, { global: false, store: mongoRateLimitStore(app.models.RateLimit) });
+  await app.register(docs);
+  await app.register(access);
+
+  await app.register(health);
+  await app.register(home);
+  await app.register(accounts);
+  await app.register(supplierPages);
+  await app.register(demandPages);
+  return app;
+}

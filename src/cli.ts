@@ -1,0 +1,66 @@
+/**
+ * `npm run cli -- <command>`: administration from the shell, with the same environment as `npm start`.
+ * When the platform runs on this DATA_DIR, its embedded servers are used; otherwise they are started for
+ * the duration of the command.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.js';
+import { connectMongo } from './infra/db.js';
+import { EmbeddedError } from './infra/embedded.js';
+import { createModels } from './infra/models.js';
+import { resolveServers } from './infra/servers.js';
+import { seedTaxonomy } from './seeding/index.js';
+import { accountService } from './accounts/service.js';
+import { CreateUserBody } from './accounts/schemas.js';
+import { AppError } from './web/errors.js';
+
+const usage = `用法：
+  npm run cli -- create-user --email E --password P --role admin|organizer|vendor|buyer [--org ID] [--name 姓名]
+      创建账号并打印其编号。--org：供应商填企业编号或统一社会信用代码，采购方填单位编号或名称。`;
+
+async function createUser(argv: string[]): Promise<string> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' }, org: { type: 'string' }, name: { type: 'string' } },
+    strict: true,
+  });
+  const parsed = CreateUserBody.safeParse({ ...values, name: values.name ?? values.email?.split('@')[0] });
+  if (!parsed.success) {
+    throw new AppError(400, 'VALIDATION_FAILED', parsed.error.issues.map((i) => `--${i.path.join('.')}：${i.message}`).join('；'));
+  }
+  const config = loadConfig();
+  const servers = await resolveServers(config, 'cli');
+  try {
+    const conn = await connectMongo(servers.mongoUri);
+    try {
+      const models = createModels(conn);
+      await Promise.all(Object.values(models).map((m) => m.init()));
+      await seedTaxonomy(models);
+      const user = await accountService(models).createUser(parsed.data);
+      return user.id;
+    } finally {
+      await conn.close();
+    }
+  } finally {
+    await servers.stop();
+  }
+}
+
+const commands: Record<string, (argv: string[]) => Promise<string>> = { 'create-user': createUser };
+
+const [command, ...rest] = process.argv.slice(2);
+const run = command ? commands[command] : undefined;
+if (!run) {
+  process.stderr.write(`${command ? `未知命令：${command}\n` : ''}${usage}\n`);
+  process.exit(2);
+}
+try {
+  process.stdout.write(`${await run(rest)}\n`);
+  process.exit(0);
+} catch (err) {
+  if (err instanceof AppError || err instanceof ConfigError || err instanceof EmbeddedError || (err as Error).name === 'TypeError') {
+    process.stderr.write(`错误：${(err as Error).message}\n`);
+    process.exit(err instanceof AppError && err.statusCode === 409 ? 3 : 1);
+  }
+  throw err;
+}

@@ -1,0 +1,30 @@
+import mongoose, { type Connection } from 'mongoose';
+
+// Queries never accept operator objects from users: every filter is built from zod-validated scalars,
+// and strictQuery drops unknown paths as a second line of defence.
+mongoose.set('strictQuery', true);
+
+export async function connectMongo(uri: string, dbName?: string): Promise<Connection> {
+  const conn = mongoose.createConnection(uri, {
+    dbName,
+    serverSelectionTimeoutMS: 10_000,
+    autoIndex: true,
+  });
+  await conn.asPromise();
+  return conn;
+}
+
+/** True when the server answers a ping within the timeout. */
+export async function mongoAnswers(conn: Connection, timeoutMs = 2000): Promise<boolean> {
+  try {
+    const db = conn.db;
+    if (!db) return false;
+    await Promise.race([
+      db.admin().ping(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref()),
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Server-rendered pages: Handlebars (which escapes every {{value}}) with one layout, per-role navigation,
+ * flash messages and the CSRF token every form needs. `reply.page()` is the one way pages render.
+ */
+import fp from 'fastify-plugin';
+import fastifyView from '@fastify/view';
+import Handlebars from 'handlebars';
+import { fileURLToPath } from 'node:url';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { roleNames, type Role } from '../accounts/model.js';
+
+const viewsDir = fileURLToPath(new URL('../../views', import.meta.url));
+
+interface NavItem { href: string; label: string }
+
+const navByRole: Record<Role | 'guest', NavItem[]> = {
+  guest: [{ href: '/', label: '首页' }],
+  admin: [
+    { href: '/', label: '首页' },
+    { href: '/organizer', label: '工作台' },
+    { href: '/admin/users', label: '用户管理' },
+  ],
+  organizer: [
+    { href: '/', label: '首页' },
+    { href: '/organizer', label: '工作台' },
+  ],
+  vendor: [
+    { href: '/', label: '首页' },
+    { href: '/vendor', label: '我的企业' },
+  ],
+  buyer: [
+    { href: '/', label: '首页' },
+    { href: '/buyer', label: '我的采购' },
+  ],
+};
+
+export interface Flash { kind: 'success' | 'error' | 'info'; text: string }
+
+declare module 'fastify' {
+  interface FastifyReply {
+    page(template: string, data?: Record<string, unknown>, options?: { csrf?: boolean }): Promise<FastifyReply>;
+  }
+  interface FastifyRequest {
+    flash(kind: Flash['kind'], text: string): void;
+  }
+}
+
+const handlebars = Handlebars.create();
+handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+handlebars.registerHelper('roleName', (role: Role) => roleNames[role] ?? role);
+handlebars.registerHelper('date', (value: unknown) => {
+  if (!value) return '';
+  const d = new Date(value as string);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+});
+handlebars.registerHelper('day', (value: unknown) => {
+  if (!value) return '';
+  const d = new Date(value as string);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' });
+});
+handlebars.registerHelper('yuan', (value: unknown) =>
+  typeof value === 'number' ? `${value.toLocaleString('zh-CN')} 元` : '—',
+);
+
+function navFor(request: FastifyRequest): NavItem[] {
+  const items = navByRole[request.user?.role ?? 'guest'];
+  const current = request.url.split('?')[0];
+  return items.map((item) => ({
+    ...item,
+    current: item.href === '/' ? current === '/' : current.startsWith(item.href),
+  }));
+}
+
+export default fp(async (app) => {
+  await app.register(fastifyView, {
+    engine: { handlebars },
+    root: viewsDir,
+    layout: 'layouts/main.hbs',
+    includeViewExtension: false,
+    options: {
+      partials: {
+        flash: 'partials/flash.hbs',
+        field: 'partials/field.hbs',
+        csrf: 'partials/csrf.hbs',
+      },
+    },
+    production: process.env.NODE_ENV === 'production',
+  });
+
+  app.decorateRequest('flash', function (this: FastifyRequest, kind: Flash['kind'], text: string) {
+    const list = (this.session.get('flash') as Flash[] | undefined) ?? [];
+    this.session.set('flash', [...list, { kind, text }]);
+  });
+
+  app.decorateReply('page', async function (this: FastifyReply, template, data = {}, options = {}) {
+    const request = this.request;
+    const session = request.session;
+    const flashes = (session?.get('flash') as Flash[] | undefined) ?? [];
+    if (flashes.length) session.set('flash', undefined);
+    // Anonymous visitors get a session (and a cookie) only on pages with a form.
+    const csrfToken = request.user || options.csrf ? await this.generateCsrf() : undefined;
+    this.type('text/html; charset=utf-8');
+    return this.view(template, {
+      ...data,
+      currentUser: request.user,
+      nav: navFor(request),
+      flashes,
+      csrfToken,
+      year: new Date().getFullYear(),
+    });
+  });
+});
