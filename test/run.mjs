@@ -19,6 +19,12 @@ const freePort = () =>
     });
   });
 
+// Guard: if tap ever picked this file up as a test, it would start servers recursively.
+if (process.env.TEST_MONGODB_URI) {
+  process.stderr.write('test/run.mjs must not run inside a test run\n');
+  process.exit(1);
+}
+
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gongxu-test-'));
 let servers;
 let stopping = false;
@@ -70,6 +76,7 @@ const code = await new Promise((resolve) => tap.on('exit', (c, signal) => resolv
 await cleanup();
 
 // tap's summary line looks like "# { total: 12, pass: 11, fail: 1 }" (ANSI colours stripped).
+// eslint-disable-next-line no-control-regex -- strips ANSI colour codes
 const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
 const summary = [...plain.matchAll(/# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/g)].pop();
 const passed = summary ? Number(summary[2] ?? 0) : 0;

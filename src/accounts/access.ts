@@ -1,7 +1,7 @@
 /**
  * Who is calling, and may they? Every route declares `config.access` ('public', 'user', or a list of
  * roles); a route without one fails at start. Authentication comes from a Bearer API token or the session
- * cookie. Form posts on pages need their CSRF token; cookie-authenticated API writes must be JSON, which a
+ * cookie. Form posts on pages need their CSRF token; cookie-authenticated API posts must be JSON, which a
  * cross-site form cannot send.
  */
 import fp from 'fastify-plugin';
@@ -85,7 +85,9 @@ export default fp(async (app) => {
 
   const authorize = (access: Access) =>
     async function authorizeRequest(request: FastifyRequest, reply: FastifyReply) {
-      if (!SAFE_METHODS.has(request.method) && request.authVia === 'session' && wantsJson(request)) {
+      // A cross-site page can only POST (PUT/PATCH/DELETE need a CORS preflight we never grant), and only
+      // as a form or text: so a cookie-authenticated API POST must be JSON or carry the CSRF token.
+      if (request.method === 'POST' && request.authVia === 'session' && wantsJson(request)) {
         const type = request.headers['content-type'] ?? '';
         if (!type.startsWith('application/json')) await new Promise<void>((resolve, reject) =>
           app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve())));
@@ -109,8 +111,9 @@ export default fp(async (app) => {
     const guards: Array<(req: FastifyRequest, reply: FastifyReply) => Promise<unknown> | void> = [authorize(declared)];
     const isFormPost = !methods.every((m) => SAFE_METHODS.has(m)) && !route.url.startsWith('/api/');
     if (isFormPost) guards.push(app.csrfProtection as never);
-    const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
-    route.preHandler = [...guards, ...existing] as never;
+    // preValidation: a caller without the right is refused before their input is even looked at.
+    const existing = route.preValidation ? (Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]) : [];
+    route.preValidation = [...guards, ...existing] as never;
   });
 });
 
