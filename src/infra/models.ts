@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import { accountModels } from '../accounts/model.js';
 import { demandModels } from '../demands/model.js';
+import { seedingModels } from '../seeding/model.js';
 import { supplierModels } from '../suppliers/model.js';
 import { taxonomyModels } from '../taxonomy/model.js';
 
@@ -11,6 +12,7 @@ export function createModels(conn: Connection) {
     ...supplierModels(conn),
     ...demandModels(conn),
     ...taxonomyModels(conn),
+    ...seedingModels(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

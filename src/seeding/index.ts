@@ -113,7 +113,18 @@ export async function seedSampleData(models: Models): Promise<{ logins: SampleLo
   return { logins: sampleLogins };
 }
 
+/**
+ * First start: the taxonomy and (unless turned off) the sample data. Each sample step inserts only what is
+ * missing, so a first start cut off half-way completes on the next; once complete it is never re-run.
+ * Returns the sample logins while they still exist, for the start banner.
+ */
 export async function seed(models: Models, sample: boolean): Promise<{ logins: SampleLogin[] }> {
   await seedTaxonomy(models);
-  return sample ? seedSampleData(models) : { logins: [] };
+  if (!sample) return { logins: [] };
+  if (!(await models.SeedRun.exists({ _id: 'sample' }))) {
+    await seedSampleData(models);
+    await models.SeedRun.updateOne({ _id: 'sample' }, { $set: { completedAt: new Date() } }, { upsert: true });
+  }
+  const existing = new Set((await models.User.find({ email: { $in: sampleLogins.map((l) => l.email) } }, { email: 1 }).lean()).map((u) => u.email));
+  return { logins: sampleLogins.filter((l) => existing.has(l.email)) };
 }

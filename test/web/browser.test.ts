@@ -19,11 +19,21 @@ const ARGS = [
   `--host-resolver-rules=MAP ${INTRANET_HOST} 127.0.0.1`,
 ];
 
-/** Console errors and uncaught exceptions of a page: a broken CSP or asset shows up here. */
+/**
+ * What would show a person a broken page: CSP violations and other console errors, uncaught exceptions,
+ * and stylesheets or images that fail to load. (A page itself answering 4xx is what some steps expect;
+ * the console reports those too, so they are left out here and checked by status where they matter.)
+ */
 function watchErrors(page: Page): string[] {
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('response', (r) => {
+    if (r.status() >= 400 && r.request().resourceType() !== 'document') errors.push(`${r.status()} ${r.url()}`);
+  });
+  page.on('requestfailed', (r) => errors.push(`${r.url()} ${r.failure()?.errorText ?? ''}`));
   return errors;
 }
 
@@ -207,16 +217,16 @@ t.test('the platform in a browser', async (t) => {
     t.ok(await page.getByText('/api/v1/auth/login', { exact: true }).first().isVisible(), 'lists POST /api/v1/auth/login');
   });
 
-  t.test('the API documentation page renders when reached over plain http by an intranet host name', {
-    todo: 'BUG: /docs sends CSP upgrade-insecure-requests (swagger-ui staticCSP), so over http from a non-localhost host every asset is fetched over https and the page is blank — see docs.ts',
-  }, async (t) => {
+  // Known bug (see report): /docs sends CSP `upgrade-insecure-requests` (swagger-ui's staticCSP), so a browser
+  // reaching the platform over plain http by any name but localhost fetches every Swagger UI asset over https
+  // and shows a blank page. The check runs and reports as TODO until docs.ts is fixed; then drop `todo`.
+  t.test('the API documentation page renders when reached over plain http by an intranet host name', async (t) => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     t.teardown(() => context.close());
     const page = await context.newPage();
     await page.goto(`http://${INTRANET_HOST}:${port}/docs`);
-    const title = page.locator('.swagger-ui .info .title');
-    const shown = await title.waitFor({ timeout: 5_000 }).then(() => true, () => false);
-    t.ok(shown, 'Swagger UI shows the API title');
+    const shown = await page.locator('.swagger-ui .info .title').waitFor({ timeout: 5_000 }).then(() => true, () => false);
+    t.ok(shown, 'Swagger UI shows the API title', { todo: 'BUG: /docs CSP upgrade-insecure-requests breaks it over plain http' });
   });
 
   t.test('ordinary pages work over plain http by an intranet host name', async (t) => {

@@ -1,0 +1,59 @@
+/** First-start seeding: complete, never duplicated, and off when SEED_SAMPLE_DATA=false. */
+import t from 'tap';
+import { createModels } from '../../src/infra/models.js';
+import { connectMongo } from '../../src/infra/db.js';
+import { seed, sampleLogins } from '../../src/seeding/index.js';
+import { isolationName, testServers } from '../helper.js';
+
+async function freshModels(t: { teardown(fn: () => unknown): void }, suffix: string) {
+  const conn = await connectMongo(testServers().mongoUri, `${isolationName()}_${suffix}`);
+  const models = createModels(conn);
+  await Promise.all(Object.values(models).map((m) => m.init()));
+  t.teardown(async () => {
+    await conn.dropDatabase();
+    await conn.close();
+  });
+  return models;
+}
+
+const counts = async (m: ReturnType<typeof createModels>) => ({
+  vendors: await m.Vendor.countDocuments(),
+  products: await m.Product.countDocuments(),
+  buyers: await m.BuyerOrg.countDocuments(),
+  demands: await m.Demand.countDocuments(),
+  users: await m.User.countDocuments(),
+  taxonomy: await m.Taxonomy.countDocuments(),
+});
+
+t.test('sample data loads once: a second start (even two at once) duplicates nothing', async (t) => {
+  const models = await freshModels(t, 'a');
+  const first = await seed(models, true);
+  t.equal(first.logins.length, 4, 'one sample login per role');
+  const after1 = await counts(models);
+  t.ok(after1.vendors >= 60 && after1.products >= 400 && after1.demands >= 20, JSON.stringify(after1));
+  t.equal(after1.users, sampleLogins.length);
+  t.equal(after1.taxonomy, 3);
+
+  await Promise.all([seed(models, true), seed(models, true)]);
+  t.same(await counts(models), after1, 'nothing duplicated');
+
+  const vendorUser = await models.User.findOne({ role: 'vendor' }).lean();
+  const buyerUser = await models.User.findOne({ role: 'buyer' }).lean();
+  const vendor = await models.Vendor.findById(vendorUser?.vendor).lean();
+  t.equal(vendor?.district, '滨江区', 'the sample vendor login works for a Binjiang company');
+  t.ok(await models.BuyerOrg.exists({ _id: buyerUser?.buyerOrg }), 'the sample buyer login belongs to an organization');
+  t.ok(await models.Product.countDocuments({ vendor: vendor?._id }) > 0, 'that company has products');
+
+  await models.Vendor.deleteOne({ _id: vendor?._id });
+  await seed(models, true);
+  t.equal(await models.Vendor.countDocuments(), after1.vendors - 1, 'a deleted sample vendor does not come back on restart');
+});
+
+t.test('SEED_SAMPLE_DATA=false loads the taxonomy only', async (t) => {
+  const models = await freshModels(t, 'b');
+  const result = await seed(models, false);
+  t.same(result.logins, []);
+  t.same(await counts(models), { vendors: 0, products: 0, buyers: 0, demands: 0, users: 0, taxonomy: 3 });
+  const fields = await models.Taxonomy.findById('fields').lean();
+  t.equal((fields?.value as unknown[]).length, 8, 'all eight fields');
+});
