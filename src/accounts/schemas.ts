@@ -11,8 +11,8 @@ export const Password = z
 export const ObjectIdParam = z.string().regex(/^[0-9a-f]{24}$/i, '编号格式不正确');
 
 export const LoginBody = z.object({
-  email: z.string().trim().min(1, '请输入电子邮箱').max(200).transform((v) => v.toLowerCase()),
-  password: z.string().min(1, '请输入密码').max(200),
+  email: z.string({ error: '请输入电子邮箱' }).trim().min(1, '请输入电子邮箱').max(200).transform((v) => v.toLowerCase()),
+  password: z.string({ error: '请输入密码' }).min(1, '请输入密码').max(200),
 });
 
 export const UserOut = z.object({

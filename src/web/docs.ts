@@ -30,6 +30,8 @@ export default fp(async (app) => {
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     staticCSP: true,
+    // As for pages (security.ts): the platform may be served over plain http on an intranet.
+    transformStaticCSP: (header: string) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
     uiConfig: { docExpansion: 'list', deepLinking: false },
   });
 });

@@ -217,16 +217,15 @@ t.test('the platform in a browser', async (t) => {
     t.ok(await page.getByText('/api/v1/auth/login', { exact: true }).first().isVisible(), 'lists POST /api/v1/auth/login');
   });
 
-  // Known bug (see report): /docs sends CSP `upgrade-insecure-requests` (swagger-ui's staticCSP), so a browser
-  // reaching the platform over plain http by any name but localhost fetches every Swagger UI asset over https
-  // and shows a blank page. The check runs and reports as TODO until docs.ts is fixed; then drop `todo`.
+  // Swagger UI's own CSP carried `upgrade-insecure-requests`, which made a browser on plain http (any host but
+  // localhost) fetch its assets over https and show a blank page; docs.ts strips it.
   t.test('the API documentation page renders when reached over plain http by an intranet host name', async (t) => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     t.teardown(() => context.close());
     const page = await context.newPage();
     await page.goto(`http://${INTRANET_HOST}:${port}/docs`);
     const shown = await page.locator('.swagger-ui .info .title').waitFor({ timeout: 5_000 }).then(() => true, () => false);
-    t.ok(shown, 'Swagger UI shows the API title', { todo: 'BUG: /docs CSP upgrade-insecure-requests breaks it over plain http' });
+    t.ok(shown, 'Swagger UI shows the API title');
   });
 
   t.test('ordinary pages work over plain http by an intranet host name', async (t) => {

@@ -68,9 +68,9 @@ async function closedPort(): Promise<number> {
 t.test('pages', async (t) => {
   // Many logins in one file: the per-minute login limit is not what this file is about.
   const app = await buildTestApp(t, { LOGIN_RATE_LIMIT: '1000' });
+  const company = await approvedVendor(app);
 
   t.test('home page is a Chinese page with a way to log in', async (t) => {
-    await approvedVendor(app);
     await app.models.Vendor.create({ name: '草稿企业', creditCode: '913301087583996335', province: '浙江省', status: 'draft' });
     const res = await app.inject({ method: 'GET', url: '/' });
     t.equal(res.statusCode, 200);
@@ -107,8 +107,7 @@ t.test('pages', async (t) => {
   });
 
   t.test('a vendor opening user management gets a Chinese 403 page', async (t) => {
-    const vendor = await app.models.Vendor.findOne({ creditCode: '91330108MA2BAT5T3J' });
-    const user = await createUser(app, 'vendor', { vendor: vendor!._id });
+    const user = await createUser(app, 'vendor', { vendor: company._id });
     const cookie = await login(app, user.email, user.password);
     const res = await app.inject({ method: 'GET', url: '/admin/users', headers: { cookie } });
     t.equal(res.statusCode, 403);
