@@ -20,7 +20,7 @@ import { mongoRateLimitStore } from './accounts/rate-limit-store.js';
 import accounts from './accounts/index.js';
 import health from './health/index.js';
 import home from './home/index.js';
-import supplierPages from './suppliers/pages.js';
+import suppliers from './suppliers/index.js';
 import demandPages from './demands/pages.js';
 
 export interface AppConfig extends Config {
@@ -32,6 +32,10 @@ export interface AppDeps {
   conn: Connection;
   meili: Meilisearch;
   logger?: FastifyServerOptions['logger'];
+  /** The platform's clock; tests pass their own to move time (freshness, deadlines). */
+  clock?: () => Date;
+  /** Background loops (search sync, freshness sweep, import jobs); tests may turn them off and run rounds by hand. */
+  background?: boolean;
 }
 
 declare module 'fastify' {
@@ -40,6 +44,9 @@ declare module 'fastify' {
     conn: Connection;
     models: Models;
     meili: Meilisearch;
+    clock: () => Date;
+    /** Whether this instance runs the background loops. */
+    runsBackground: boolean;
   }
 }
 
@@ -61,6 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('conn', deps.conn);
   app.decorate('models', createModels(deps.conn));
   app.decorate('meili', deps.meili);
+  app.decorate('clock', deps.clock ?? (() => new Date()));
+  app.decorate('runsBackground', deps.background ?? true);
   await Promise.all(Object.values(app.models).map((model) => model.init()));
 
   registerErrorHandling(app);
@@ -80,7 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(health);
   await app.register(home);
   await app.register(accounts);
-  await app.register(supplierPages);
+  await app.register(suppliers);
   await app.register(demandPages);
   return app;
 }

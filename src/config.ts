@@ -33,6 +33,12 @@ const EnvSchema = z.object({
   TRUST_PROXY: booleanString.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /** Prefix of every Meilisearch index name, so several deployments (or test files) share one server. */
+  MEILI_INDEX_PREFIX: z.string().regex(/^[A-Za-z0-9_-]*$/, '只能包含字母、数字、下划线和连字符').default(''),
+  /** A vendor confirms its listings at least this often, else they are marked stale. */
+  FRESHNESS_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Stale listings leave search after this many more days, until confirmed. */
+  FRESHNESS_GRACE_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
 });
 
 export type Config = z.output<typeof EnvSchema> & { dataDir: string };

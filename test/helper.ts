@@ -32,13 +32,19 @@ export function isolationName(): string {
   return `t_${file.slice(0, 30)}_${process.pid}`;
 }
 
-export async function buildTestApp(t: Tap, env: Record<string, string> = {}): Promise<FastifyInstance> {
+export interface TestAppOptions {
+  clock?: () => Date;
+  /** false: no background loops; the test runs rounds itself. */
+  background?: boolean;
+}
+
+export async function buildTestApp(t: Tap, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<FastifyInstance> {
   const { mongoUri, meiliHost, meiliKey } = testServers();
   const name = isolationName();
   const conn = await connectMongo(mongoUri, name);
   const meili = createMeili(meiliHost, meiliKey);
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: '/nonexistent-test-data', ...env });
-  const app = await buildApp({ config: { ...config, sessionSecret: 'test-secret-'.padEnd(40, 'x') }, conn, meili });
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: '/nonexistent-test-data', MEILI_INDEX_PREFIX: `${name}_`, ...env });
+  const app = await buildApp({ config: { ...config, sessionSecret: 'test-secret-'.padEnd(40, 'x') }, conn, meili, ...options });
   await app.ready();
   t.teardown(async () => {
     await app.close();

@@ -1,7 +1,10 @@
 import type { Connection } from 'mongoose';
 import { accountModels } from '../accounts/model.js';
 import { demandModels } from '../demands/model.js';
+import { backgroundModels } from './background.js';
+import { searchModels } from '../search/outbox.js';
 import { seedingModels } from '../seeding/model.js';
+import { historyModels } from '../suppliers/history.js';
 import { supplierModels } from '../suppliers/model.js';
 import { taxonomyModels } from '../taxonomy/model.js';
 
@@ -10,9 +13,12 @@ export function createModels(conn: Connection) {
   return {
     ...accountModels(conn),
     ...supplierModels(conn),
+    ...historyModels(conn),
     ...demandModels(conn),
     ...taxonomyModels(conn),
     ...seedingModels(conn),
+    ...searchModels(conn),
+    ...backgroundModels(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import type { AnyBulkWriteOperation } from 'mongoose';
+import { markProducts } from '../search/outbox.js';
 import type { Models } from '../infra/models.js';
 import { hashPassword } from '../accounts/service.js';
 import { fieldOfCategory, taxonomy } from '../taxonomy/index.js';
@@ -66,8 +67,15 @@ export async function seedSampleData(models: Models): Promise<{ logins: SampleLo
   const products = readSeed<SeedProduct[]>('products.json');
   const demands = readSeed<SeedDemand[]>('demands.json');
 
-  await insertMissing(Vendor, vendors.map((v) => ({
-    updateOne: { filter: { creditCode: v.creditCode }, update: { $setOnInsert: { ...v, status: 'approved' } }, upsert: true },
+  // Confirmation dates spread over the past months, so a few sample vendors show as stale or hidden.
+  const now = Date.now();
+  const confirmedAt = (i: number) => new Date(now - (i % 25 === 24 ? 140 : i % 12 === 11 ? 100 : (i * 7) % 80) * 86_400_000);
+  await insertMissing(Vendor, vendors.map((v, i) => ({
+    updateOne: {
+      filter: { creditCode: v.creditCode },
+      update: { $setOnInsert: { ...v, status: 'approved', confirmedAt: confirmedAt(i) } },
+      upsert: true,
+    },
   })));
   const vendorIds = new Map((await Vendor.find({}, { creditCode: 1 }).lean()).map((v) => [v.creditCode, v._id]));
 
@@ -110,6 +118,8 @@ export async function seedSampleData(models: Models): Promise<{ logins: SampleLo
       upsert: true,
     },
   }))));
+  // Everything published goes to search through the outbox, like any other write.
+  await markProducts(models, (await Product.find({}, { _id: 1 }).lean()).map((p) => p._id));
   return { logins: sampleLogins };
 }
 

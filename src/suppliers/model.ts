@@ -5,6 +5,15 @@ export const productStatuses = ['draft', 'submitted', 'published', 'archived'] a
 
 const ContactSchema = new Schema({ name: String, phone: String, email: String }, { _id: false });
 
+/** A certificate backing one of the vendor's certification codes; past expiresAt it stops counting. */
+const QualificationSchema = new Schema(
+  { certification: { type: String, required: true }, number: String, expiresAt: Date },
+  { _id: false },
+);
+
+/** Files kept in GridFS (bucket "uploads"). */
+const ImageSchema = new Schema({ fileId: { type: Schema.Types.ObjectId, required: true }, contentType: String }, { _id: false });
+
 const VendorSchema = new Schema(
   {
     name: { type: String, required: true, trim: true },
@@ -19,7 +28,15 @@ const VendorSchema = new Schema(
     contact: ContactSchema,
     description: String,
     website: String,
+    logo: ImageSchema,
+    qualifications: { type: [QualificationSchema], default: [] },
     status: { type: String, enum: vendorStatuses, default: 'draft', index: true },
+    /** Why an organizer rejected or suspended the vendor; shown to the vendor. */
+    reviewNote: String,
+    /** Last time the vendor confirmed its listings are current: drives freshness (stale, hidden). */
+    confirmedAt: { type: Date, index: true },
+    /** freshnessOf(confirmedAt) as of the last sweep (src/suppliers/freshness-sweep.ts); copied into search. */
+    freshness: { type: String, enum: ['current', 'stale', 'hidden'], default: 'current', index: true },
   },
   { timestamps: true },
 );
@@ -42,7 +59,20 @@ const ProductSchema = new Schema(
     capacityPerMonth: Number,
     leadTimeDays: Number,
     specs: { type: [SpecSchema], default: [] },
+    images: { type: [ImageSchema], default: [] },
     status: { type: String, enum: productStatuses, default: 'draft', index: true },
+    reviewNote: String,
+    /**
+     * An edit to a published product waits here, field by field, until an organizer approves it;
+     * the public keeps seeing the published values meanwhile.
+     */
+    pendingRevision: {
+      type: new Schema(
+        { changes: { type: Schema.Types.Mixed, required: true }, submittedBy: String, submittedAt: Date },
+        { _id: false },
+      ),
+      default: undefined,
+    },
   },
   { timestamps: true },
 );

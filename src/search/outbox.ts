@@ -1,0 +1,46 @@
+/**
+ * The search outbox: MongoDB is the source of truth, and every write that can change what search shows
+ * marks the affected products here, in the same transaction as the write. The sync worker
+ * (src/search/sync.ts) delivers each mark to Meilisearch by reading the product's committed state, so
+ * nothing uncommitted is ever indexed and nothing is lost while Meilisearch is down.
+ */
+import { Schema, type ClientSession, type Connection, type Types } from 'mongoose';
+import type { Models } from '../infra/models.js';
+
+const SearchOutboxSchema = new Schema(
+  {
+    /** The product's id: one mark per product, however often it changes before delivery. */
+    _id: { type: Schema.Types.ObjectId },
+    /** Bumped on every mark, so a worker only clears the mark it delivered, not a newer one. */
+    version: { type: Number, required: true, default: 0 },
+    markedAt: { type: Date, required: true },
+    /** A worker's claim; others skip the mark until it expires (a crashed worker's claim lapses). */
+    lockedUntil: { type: Date, default: null, index: true },
+    owner: String,
+    attempts: { type: Number, default: 0 },
+    lastError: String,
+  },
+  { versionKey: false },
+);
+
+export function searchModels(conn: Connection) {
+  return { SearchOutbox: conn.model('SearchOutbox', SearchOutboxSchema, 'search_outbox') };
+}
+
+/** Marks products for (re)indexing; pass the write's session so the mark commits with it. */
+export async function markProducts(models: Models, productIds: Types.ObjectId[], session?: ClientSession): Promise<void> {
+  if (!productIds.length) return;
+  const now = new Date();
+  await models.SearchOutbox.bulkWrite(
+    productIds.map((_id) => ({
+      updateOne: { filter: { _id }, update: { $inc: { version: 1 }, $set: { markedAt: now } }, upsert: true },
+    })),
+    { session, ordered: false },
+  );
+}
+
+/** A vendor change (name, region, status, freshness, certifications) changes every one of its products. */
+export async function markVendorProducts(models: Models, vendorId: Types.ObjectId, session?: ClientSession): Promise<void> {
+  const ids = await models.Product.find({ vendor: vendorId }, { _id: 1 }).session(session ?? null).lean();
+  await markProducts(models, ids.map((p) => p._id), session);
+}
