@@ -3,7 +3,8 @@
  * that must run on one instance at a time takes a lease (a document with an expiry), which lapses by
  * itself if its instance dies.
  */
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
+import type { Models } from './models.js';
 import { randomUUID } from 'node:crypto';
 
 const LeaseSchema = new Schema({ _id: String, owner: String, until: Date }, { versionKey: false });
@@ -16,7 +17,7 @@ export function backgroundModels(conn: Connection) {
 export const instanceId = randomUUID();
 
 /** Takes or renews the named lease for `ms`; false if another instance holds it. */
-export async function acquireLease(Lease: Model<{ _id: string; owner?: string; until?: Date }>, name: string, ms: number, owner = instanceId): Promise<boolean> {
+export async function acquireLease(Lease: Models['Lease'], name: string, ms: number, owner = instanceId): Promise<boolean> {
   const now = new Date();
   try {
     const lease = await Lease.findOneAndUpdate(

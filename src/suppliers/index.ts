@@ -2,6 +2,9 @@
 import fp from 'fastify-plugin';
 import { createSupplierService, type SupplierService } from './service.js';
 import supplierPages from './pages.js';
+import supplierRoutes from './routes.js';
+import { startFreshnessSweep } from './freshness-sweep.js';
+import type { Loop } from '../infra/background.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,5 +14,14 @@ declare module 'fastify' {
 
 export default fp(async (app) => {
   app.decorate('suppliers', createSupplierService(app.conn, app.models, app.clock));
+  await app.register(supplierRoutes);
   await app.register(supplierPages);
+  if (app.runsBackground) {
+    let loop: Loop | undefined;
+    app.addHook('onReady', async () => {
+      loop = startFreshnessSweep(app);
+      void loop.runOnce();
+    });
+    app.addHook('onClose', async () => loop?.stop());
+  }
 });
