@@ -1,0 +1,175 @@
+/**
+ * `npm run bench`: measures the platform against the raw engines in the same run, on this machine, and
+ * prints a table. Starts its own MongoDB + Meilisearch (temporary directory, free ports) and runs the app
+ * as a separate process, as in production, so the load generator does not share its event loop.
+ *
+ *   BENCH_PRODUCTS (default 20000)  catalog size
+ *   BENCH_SECONDS  (default 10)     duration of each load run
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Meilisearch } from 'meilisearch';
+import { startEmbedded } from '../infra/embedded.js';
+import { connectMongo } from '../infra/db.js';
+import { createModels } from '../infra/models.js';
+import { hashPassword } from '../accounts/service.js';
+import { generateCatalog } from './catalog.js';
+
+const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 20_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const QUERIES = ['摄像机', '网络摄像头', '电梯', '课桌椅', '数控机床', '充电桩', '污水处理', 'CT', '储能', '门禁', '消防', '空调', '变压器', '机器人', '监测站', '录像机'];
+
+const rows: Array<[string, string, string, string]> = [];
+const row = (what: string, platform: string, raw = '', ratio = '') => {
+  rows.push([what, platform, raw, ratio]);
+  process.stderr.write(`  ${what}: ${platform}${raw ? ` | raw ${raw}` : ''}${ratio ? ` | ${ratio}` : ''}\n`);
+};
+
+const freePort = () => new Promise<number>((resolve, reject) => {
+  const srv = net.createServer();
+  srv.once('error', reject);
+  srv.listen(0, '127.0.0.1', () => {
+    const { port } = srv.address() as net.AddressInfo;
+    srv.close(() => resolve(port));
+  });
+});
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+
+interface Measured { p50: number; p95: number; p99: number; rps: number; bad: number }
+
+/**
+ * Load with autocannon: each request comes from `next()` (cycling through the queries); every response
+ * time is kept, for exact percentiles (autocannon itself reports no p95).
+ */
+async function load(url: string, connections: number, headers: Record<string, string>, next: () => { path?: string; body?: string; method?: string }): Promise<Measured> {
+  const times: number[] = [];
+  const result = await autocannon({
+    url,
+    connections,
+    duration: SECONDS,
+    headers,
+    requests: [{ setupRequest: (req: object) => ({ ...req, ...next() }) }],
+    setupClient: (client: { on(event: 'response', fn: (status: number, bytes: number, time: number) => void): void }) => {
+      client.on('response', (_status, _bytes, time) => times.push(time));
+    },
+  } as never) as unknown as { requests: { average: number }; non2xx: number; errors: number };
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), rps: result.requests.average, bad: result.non2xx + result.errors };
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 600_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+async function main() {
+  const root = path.resolve(fileURLToPath(import.meta.url), '../../..');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gongxu-bench-'));
+  const servers = await startEmbedded({ dataDir, mongoPort: await freePort(), meiliPort: await freePort() });
+  let app: ChildProcess | undefined;
+  const cleanup = async () => {
+    app?.kill('SIGTERM');
+    await servers.stop().catch(() => {});
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  try {
+    const mongoUri = servers.mongoUri!.replace(/\/(\?|$)/, '/bench$1');
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    app = spawn(process.execPath, [path.join(root, 'dist/server.js')], {
+      env: { ...process.env, PORT: String(port), MONGODB_URI: mongoUri, MEILI_HOST: servers.meiliHost!, MEILI_MASTER_KEY: servers.meiliKey!, SEED_SAMPLE_DATA: 'false', LOG_LEVEL: 'warn', DATA_DIR: dataDir, LOGIN_RATE_LIMIT: '1000' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await waitFor('the app', async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok, 60_000, 200);
+
+    const conn = await connectMongo(mongoUri);
+    const models = createModels(conn);
+    await models.User.create({ email: 'bench@example.com', name: '基准测试', role: 'admin', passwordHash: await hashPassword('bench-2026') });
+    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@example.com', password: 'bench-2026' }) });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    const { token } = await (await fetch(`${base}/api/v1/auth/tokens`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' })).json() as { token: string };
+    const auth = { authorization: `Bearer ${token}` };
+    const meili = new Meilisearch({ host: servers.meiliHost!, apiKey: servers.meiliKey! });
+    const index = meili.index('products');
+
+    // ---- import, end to end until searchable ----
+    process.stderr.write(`导入 ${PRODUCTS} 个产品…\n`);
+    const catalog = generateCatalog(PRODUCTS);
+    const started = performance.now();
+    const accepted = await fetch(`${base}/api/v1/imports`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ ...catalog, publish: true }) });
+    if (accepted.status !== 202) throw new Error(`import refused: ${accepted.status} ${await accepted.text()}`);
+    const { jobId } = await accepted.json() as { jobId: string };
+    const job = await waitFor('the import job', async () => {
+      const j = await (await fetch(`${base}/api/v1/imports/${jobId}`, { headers: auth })).json() as { status: string; created: number; errors: unknown[] };
+      return j.status !== 'running' && j.status !== 'queued' ? j : undefined;
+    }, 900_000, 200);
+    const imported = performance.now();
+    if (job.status !== 'done') throw new Error(`import ended ${job.status}: ${JSON.stringify(job.errors).slice(0, 500)}`);
+    await waitFor('the index', async () => (await index.getStats().catch(() => ({ numberOfDocuments: 0 }))).numberOfDocuments >= PRODUCTS, 900_000, 200);
+    const searchable = performance.now();
+    row(`导入 ${PRODUCTS} 个产品（写入 MongoDB）`, `${((PRODUCTS / (imported - started)) * 1000).toFixed(0)} 个/秒`, '', `${((imported - started) / 1000).toFixed(1)} 秒`);
+    row('导入，直到全部可搜索（端到端）', `${((PRODUCTS / (searchable - started)) * 1000).toFixed(0)} 个/秒`, '', `${((searchable - started) / 1000).toFixed(1)} 秒`);
+
+    // ---- search latency and throughput: the API against Meilisearch directly, same queries ----
+    const cycle = <T>(make: (q: string) => T) => {
+      let i = 0;
+      return () => make(QUERIES[i++ % QUERIES.length]);
+    };
+    const apiPath = (q: string) => ({ path: `/api/v1/search?q=${encodeURIComponent(q)}&pageSize=20` });
+    // The raw query asks Meilisearch for what the API asks of it: the same filter, facets and highlights.
+    const rawRequest = (q: string) => ({
+      method: 'POST',
+      body: JSON.stringify({ q, limit: 20, filter: 'freshness != hidden', facets: ['field', 'category', 'city', 'certifications'], attributesToHighlight: ['name', 'description'] }),
+    });
+    for (const connections of [16, 64]) {
+      const viaApi = await load(base, connections, {}, cycle(apiPath));
+      const direct = await load(`${servers.meiliHost}/indexes/products/search`, connections, { authorization: `Bearer ${servers.meiliKey}`, 'content-type': 'application/json' }, cycle(rawRequest));
+      for (const p of ['p50', 'p95', 'p99'] as const) {
+        row(`搜索延迟 ${p}，${connections} 并发`, ms(viaApi[p]), ms(direct[p]), `${(viaApi[p] / direct[p]).toFixed(2)}×`);
+      }
+      row(`搜索吞吐，${connections} 并发`, `${viaApi.rps.toFixed(0)} 次/秒`, `${direct.rps.toFixed(0)} 次/秒`, `${(viaApi.rps / direct.rps).toFixed(2)}×`);
+      if (viaApi.bad || direct.bad) row(`失败请求（${connections} 并发）`, String(viaApi.bad), String(direct.bad));
+    }
+
+    // ---- sync lag: a committed edit until Meilisearch shows it ----
+    const lags: number[] = [];
+    const sample = await models.Product.find({ status: 'published' }).limit(40).lean();
+    for (const [n, product] of sample.entries()) {
+      const body = { vendorCreditCode: product.vendorCreditCode, name: product.name, model: product.model, category: product.category, description: product.description, certifications: product.certifications, priceMin: product.priceMin, priceMax: 100_000 + n, capacityPerMonth: product.capacityPerMonth, leadTimeDays: product.leadTimeDays, specs: product.specs };
+      const t0 = performance.now();
+      const res = await fetch(`${base}/api/v1/products/${String(product._id)}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`edit failed: ${res.status} ${await res.text()}`);
+      await waitFor('the edit in search', async () => (await index.getDocument(String(product._id)).catch(() => null) as { priceMax?: number } | null)?.priceMax === 100_000 + n, 30_000, 10);
+      lags.push(performance.now() - t0);
+    }
+    lags.sort((a, b) => a - b);
+    row('单次修改到可搜索的延迟 p50', ms(percentile(lags, 50)));
+    row('单次修改到可搜索的延迟 p95', ms(percentile(lags, 95)));
+    await conn.close();
+  } finally {
+    await cleanup();
+  }
+
+  const header: [string, string, string, string] = ['测量项', '平台', '直接访问引擎', '比值 / 备注'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join('| ')}|`;
+  process.stdout.write(`\n供需对接平台 基准测试（${os.cpus().length} 核，${PRODUCTS} 个产品，每项 ${SECONDS} 秒）\n`);
+  process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w - 1)))}\n${rows.map(line).join('\n')}\n`);
+}
+
+await main();
+process.exit(0);
