@@ -21,6 +21,8 @@ import accounts from './accounts/index.js';
 import health from './health/index.js';
 import home from './home/index.js';
 import suppliers from './suppliers/index.js';
+import imports from './imports/index.js';
+import search from './search/index.js';
 import demandPages from './demands/pages.js';
 
 export interface AppConfig extends Config {
@@ -90,6 +92,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(home);
   await app.register(accounts);
   await app.register(suppliers);
+  await app.register(imports);
+  await app.register(search);
   await app.register(demandPages);
   return app;
 }

@@ -13,10 +13,15 @@ import { seedTaxonomy } from './seeding/index.js';
 import { accountService } from './accounts/service.js';
 import { CreateUserBody } from './accounts/schemas.js';
 import { AppError } from './web/errors.js';
+import { checkIndexCommand, reindexCommand } from './search/cli.js';
 
 const usage = `用法：
   npm run cli -- create-user --email E --password P --role admin|organizer|vendor|buyer [--org ID] [--name 姓名]
-      创建账号并打印其编号。--org：供应商填企业编号或统一社会信用代码，采购方填单位编号或名称。`;
+      创建账号并打印其编号。--org：供应商填企业编号或统一社会信用代码，采购方填单位编号或名称。
+  npm run cli -- reindex
+      从 MongoDB 重建搜索索引（先建新索引再切换，搜索不中断）。
+  npm run cli -- check-index [--fix]
+      核对搜索索引与 MongoDB：列出缺失、多余、过期的产品；一致时退出码 0，否则 1。--fix 补发不一致的产品。`;
 
 async function createUser(argv: string[]): Promise<string> {
   const { values } = parseArgs({
@@ -46,7 +51,11 @@ async function createUser(argv: string[]): Promise<string> {
   }
 }
 
-const commands: Record<string, (argv: string[]) => Promise<string>> = { 'create-user': createUser };
+const commands: Record<string, (argv: string[]) => Promise<string>> = {
+  'create-user': createUser,
+  reindex: reindexCommand,
+  'check-index': checkIndexCommand,
+};
 
 const [command, ...rest] = process.argv.slice(2);
 const run = command ? commands[command] : undefined;

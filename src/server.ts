@@ -51,18 +51,27 @@ async function main(): Promise<void> {
     process.exit(code);
   };
 
+  // Listen for signals before anything is spawned: a Ctrl-C during the start must stop the children too.
+  const starting = new AbortController();
+  const onSignal = () => (servers ? void shutdown(0) : starting.abort());
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    servers = await resolveServers(config, 'app', (message) => {
-      process.stderr.write(`${message}\n`);
-      void shutdown(1);
-    });
+    servers = await resolveServers(
+      config,
+      'app',
+      (message) => {
+        process.stderr.write(`${message}\n`);
+        void shutdown(1);
+      },
+      starting.signal,
+    );
   } catch (err) {
+    if (starting.signal.aborted) process.exit(0);
     if (err instanceof EmbeddedError) fail(err.message);
     throw err;
   }
   const stopServers = servers;
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
 
   try {
     const conn = await connectMongo(servers.mongoUri);

@@ -26,6 +26,8 @@ export interface EmbeddedOptions {
   /** Called once if a child dies after it was ready (not during stop()). */
   onCrash?: (message: string) => void;
   readyTimeoutMs?: number;
+  /** Aborting it (a signal arrived during the start) stops whatever was started and rejects. */
+  signal?: AbortSignal;
 }
 
 export interface EmbeddedServers {
@@ -157,6 +159,8 @@ interface Child {
   proc: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
+  /** A faster orderly stop than SIGTERM, if the server has one. */
+  shutdown?: () => Promise<void>;
 }
 
 function startChild(name: string, bin: string, args: string[], logFile: string): Child {
@@ -181,6 +185,10 @@ function startChild(name: string, bin: string, args: string[], logFile: string):
 
 async function stopChild(child: Child): Promise<void> {
   if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  if (child.shutdown) {
+    await child.shutdown().catch(() => {});
+    if (await Promise.race([child.exited.then(() => true), sleep(5_000).then(() => false)])) return;
+  }
   child.proc.kill('SIGTERM');
   const stopped = await Promise.race([child.exited.then(() => true), sleep(15_000).then(() => false)]);
   if (!stopped) {
@@ -193,9 +201,11 @@ async function waitFor<T>(
   child: Child,
   logFile: string,
   deadline: number,
+  cancelled: () => boolean,
   attempt: () => Promise<T | undefined>,
 ): Promise<T> {
   while (Date.now() < deadline) {
+    if (cancelled()) throw new EmbeddedError(`内置 ${child.name} 的启动已取消。`);
     if (child.proc.exitCode !== null || child.proc.signalCode !== null) {
       const logTail = fs.existsSync(logFile) ? tail(fs.readFileSync(logFile, 'utf8')) : '';
       throw new EmbeddedError(
@@ -235,6 +245,22 @@ async function initiateReplicaSet(port: number): Promise<true | undefined> {
   }
 }
 
+/**
+ * mongod 4.0 answers SIGTERM on a one-member replica set by trying to step down for 10 s first; the
+ * shutdown command with timeoutSecs 0 stops it cleanly at once.
+ */
+async function shutdownMongo(port: number): Promise<void> {
+  const client = new mongoose.mongo.MongoClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, {
+    serverSelectionTimeoutMS: 1000,
+  });
+  try {
+    await client.connect();
+    await client.db('admin').command({ shutdown: 1, force: true, timeoutSecs: 0 }).catch(() => {}); // the server hangs up
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
+
 async function meiliHealthy(host: string): Promise<true | undefined> {
   const res = await fetch(`${host}/health`, { signal: AbortSignal.timeout(1000) });
   return res.ok ? true : undefined;
@@ -271,7 +297,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   }
 
   const children: Child[] = [];
+  const waits: Promise<unknown>[] = [];
   let stopping = false;
+  const cancelled = () => stopping || (options.signal?.aborted ?? false);
   const stop = async () => {
     stopping = true;
     await Promise.all(children.map(stopChild));
@@ -279,8 +307,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   };
 
   try {
+    if (options.signal?.aborted) throw new EmbeddedError('启动已取消。');
     const result: EmbeddedServers = { stop };
-    const waits: Promise<unknown>[] = [];
     const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
     if (spawnMongo) {
       await assertPortFree(mongoPort, 'MongoDB', 'EMBEDDED_MONGO_PORT');
@@ -298,8 +326,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
         ],
         mongoLog,
       );
+      mongo.shutdown = () => shutdownMongo(mongoPort);
       children.push(mongo);
-      waits.push(waitFor(mongo, mongoLog, deadline, () => initiateReplicaSet(mongoPort)));
+      waits.push(waitFor(mongo, mongoLog, deadline, cancelled, () => initiateReplicaSet(mongoPort)));
       result.mongoUri = mongoUriFor(mongoPort);
     }
     if (spawnMeili) {
@@ -322,7 +351,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
         meiliLog,
       );
       children.push(meili);
-      waits.push(waitFor(meili, meiliLog, deadline, () => meiliHealthy(meiliHost)));
+      waits.push(waitFor(meili, meiliLog, deadline, cancelled, () => meiliHealthy(meiliHost)));
       Object.assign(result, { meiliHost, meiliKey });
     }
     lock.childPids = children.map((c) => c.proc.pid ?? 0).filter(Boolean);
@@ -336,6 +365,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     }
     return result;
   } catch (err) {
+    // The readiness polls still running must end quietly: nobody awaits them any more.
+    for (const wait of waits) wait.catch(() => {});
     await stop();
     throw err;
   }

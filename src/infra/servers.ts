@@ -19,6 +19,7 @@ export async function resolveServers(
   config: Config,
   mode: 'app' | 'cli',
   onCrash?: (message: string) => void,
+  signal?: AbortSignal,
 ): Promise<Servers> {
   const external = {
     mongoUri: config.MONGODB_URI,
@@ -52,6 +53,7 @@ export async function resolveServers(
     spawnMongo: !external.mongoUri,
     spawnMeili: !external.meiliHost,
     onCrash,
+    signal,
   });
   return {
     mongoUri: external.mongoUri ?? embedded.mongoUri!,

@@ -72,9 +72,11 @@ export const ProductInput = z
     leadTimeDays: optionalNumber(z.number().int('交货期须为整数天').min(0).max(3650)),
     specs: z.array(Spec).max(50, '规格参数最多 50 行').default([]),
   })
-  .refine((p) => p.priceMin === undefined || p.priceMax === undefined || p.priceMin <= p.priceMax, {
+  .refine((p) => typeof p.priceMin !== 'number' || typeof p.priceMax !== 'number' || p.priceMin <= p.priceMax, {
     message: '最低价不能高于最高价',
     path: ['priceMax'],
+    // Checked even when other fields are wrong, so the person sees every problem at once.
+    when: (payload) => !payload.issues.some((issue) => ['priceMin', 'priceMax'].includes(String(issue.path?.[0]))),
   });
 export type ProductInput = z.infer<typeof ProductInput>;
 

@@ -153,7 +153,10 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
         const changes = diffFields(before, after, productFields);
         if (!changes.length) return { product: product.toObject(), pending: false };
         if (product.status === 'published' && !isStaff(user)) {
-          product.pendingRevision = { changes: Object.fromEntries(changes.map((c) => [c.field, c.after])), submittedBy: user.name, submittedAt: clock() };
+          // A later text edit replaces the earlier proposal but keeps a pending image change.
+          const earlier = (product.pendingRevision?.changes ?? {}) as Record<string, unknown>;
+          const kept = 'images' in earlier ? { images: earlier.images } : {};
+          product.pendingRevision = { changes: { ...kept, ...Object.fromEntries(changes.map((c) => [c.field, c.after])) }, submittedBy: user.name, submittedAt: clock() };
           await product.save({ session });
           await recordChange(models, { entity: 'product', entityId: product._id, vendor: product.vendor, action: 'propose', actor: actorOf(user), changes }, session, clock());
           return { product: product.toObject(), pending: true };

@@ -18,11 +18,17 @@ const navByRole: Record<Role | 'guest', NavItem[]> = {
   admin: [
     { href: '/', label: '首页' },
     { href: '/organizer', label: '工作台' },
+    { href: '/organizer/review', label: '审核队列' },
+    { href: '/organizer/stale', label: '信息待更新企业' },
     { href: '/admin/users', label: '用户管理' },
+    { href: '/admin/imports', label: '批量导入' },
   ],
   organizer: [
     { href: '/', label: '首页' },
     { href: '/organizer', label: '工作台' },
+    { href: '/organizer/review', label: '审核队列' },
+    { href: '/organizer/stale', label: '信息待更新企业' },
+    { href: '/admin/imports', label: '批量导入' },
   ],
   vendor: [
     { href: '/', label: '首页' },
@@ -62,13 +68,17 @@ handlebars.registerHelper('yuan', (value: unknown) =>
   typeof value === 'number' ? `${value.toLocaleString('zh-CN')} 元` : '—',
 );
 
+// The public directory (推介清单) is for everyone, right after the home page.
+const directoryNav: NavItem = { href: '/directory', label: '推介清单' };
+
 function navFor(request: FastifyRequest): NavItem[] {
-  const items = navByRole[request.user?.role ?? 'guest'];
-  const current = request.url.split('?')[0];
-  return items.map((item) => ({
-    ...item,
-    current: item.href === '/' ? current === '/' : current.startsWith(item.href),
-  }));
+  const [homeItem, ...rest] = navByRole[request.user?.role ?? 'guest'];
+  const items = [homeItem, directoryNav, ...rest];
+  const path = request.url.split('?')[0];
+  const matches = (href: string) => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`));
+  // The longest matching entry is the current one (/organizer/review, not also /organizer).
+  const current = items.filter((item) => matches(item.href)).sort((a, b) => b.href.length - a.href.length)[0];
+  return items.map((item) => ({ ...item, current: item === current }));
 }
 
 export default fp(async (app) => {

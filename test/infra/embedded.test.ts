@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import mongoose from 'mongoose';
 import { EmbeddedError, lockPath, startEmbedded, type EmbeddedOptions, type EmbeddedServers, type LockInfo } from '../../src/infra/embedded.js';
-import { baseEnv, commandLineOf, freePort, isAlive, occupyPort, portIsFree, removeDir, repoRoot, spawnNode, tmpDir, waitUntil } from './proc.js';
+import { after, baseEnv, commandLineOf, freePort, isAlive, killQuietly, occupyPort, portIsFree, removeDir, repoRoot, spawnNode, tmpDir, waitUntil } from './proc.js';
 
 t.setTimeout(600_000);
 
@@ -196,11 +196,10 @@ t.test('a taken MongoDB port is refused with a message naming the port', async (
   t.ok(await portIsFree(meiliPort), 'no Meilisearch is left running');
 });
 
-// TODO(src): startEmbedded leaves the MongoDB readiness poll running after it has given up, so that poll
-// later rejects unhandled (and may talk to the next mongod on the port). Remove `todo` once fixed.
-const unhandledPollBug = 'src/infra/embedded.ts: readiness polls outlive a failed start (unhandled rejection)';
+// A failed start must end its readiness polls too (they used to reject unhandled and could reach the next
+// mongod on the port).
 
-t.test('a taken Meilisearch port is refused and the MongoDB already started is stopped', { todo: unhandledPollBug }, async (t) => {
+t.test('a taken Meilisearch port is refused and the MongoDB already started is stopped', async (t) => {
   const dataDir = freshDir(t, 'embedded-meiliport');
   const taken = await occupyPort();
   t.teardown(taken.release);
@@ -263,7 +262,7 @@ t.test('a mongod killed after start is reported through onCrash', async (t) => {
   });
   const mongod = childPid(readLock(dataDir), 'mongod');
   process.kill(mongod, 'SIGKILL');
-  const message = await Promise.race([crash, new Promise<string>((resolve) => setTimeout(() => resolve('(no report within 30 s)'), 30_000))]);
+  const message = await Promise.race([crash, after(30_000, '(no report within 30 s)')]);
   t.match(message, 'MongoDB', 'the report names MongoDB');
   t.match(message, '意外退出', 'and says it stopped unexpectedly');
   t.match(message, dataDir, 'and where its logs are');
@@ -292,7 +291,7 @@ t.test('servers orphaned by a killed platform process are cleaned up by the next
   });
   const orphans = readLock(dataDir).childPids;
   // A last resort, should the launcher not clean up: never leave these behind after the test.
-  t.teardown(() => orphans.filter(isAlive).forEach((pid) => process.kill(pid, 'SIGKILL')));
+  t.teardown(() => killQuietly(orphans));
 
   owner.proc.kill('SIGKILL'); // kill -9, the OOM killer: no chance to stop the children
   await owner.exited;

@@ -68,12 +68,28 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** SIGKILL for teardowns: a process that is already gone is fine (a teardown that throws skips the rest). */
+export function killQuietly(pids: number[]): void {
+  for (const pid of pids.filter(isAlive)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
 export function commandLineOf(pid: number): string {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
   } catch {
     return '';
   }
+}
+
+/** Resolves with `value` after ms without keeping the process alive meanwhile. */
+export function after<T>(ms: number, value: T): Promise<T> {
+  return sleep(ms, value, { ref: false });
 }
 
 /** Polls until check() returns a value other than undefined/false, or throws after timeoutMs. */
@@ -118,7 +134,8 @@ export function spawnNode(script: string, args: string[], env: Record<string, st
     stdout: () => out,
     stderr: () => err,
     exited,
-    exitWithin: (timeoutMs) => Promise.race([exited, sleep(timeoutMs).then(() => 'timeout')]),
+    // An unref'd timer: a pending deadline must not keep the test process alive after the test.
+    exitWithin: (timeoutMs) => Promise.race([exited, sleep(timeoutMs, 'timeout', { ref: false })]),
     async kill() {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGKILL');

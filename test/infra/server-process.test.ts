@@ -10,7 +10,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import { testServers } from '../helper.js';
 import { lockPath, type LockInfo } from '../../src/infra/embedded.js';
-import { baseEnv, freePort, isAlive, occupyPort, portIsFree, removeDir, repoRoot, spawnNode, tmpDir, waitUntil, type Spawned } from './proc.js';
+import { baseEnv, freePort, isAlive, killQuietly, occupyPort, portIsFree, removeDir, repoRoot, spawnNode, tmpDir, waitUntil, type Spawned } from './proc.js';
 
 t.setTimeout(600_000);
 
@@ -30,29 +30,32 @@ function freshDir(t: Tap, name: string): string {
   return dir;
 }
 
-/** The test run's MongoDB with a database of its own (dropped when the test ends). */
-function externalMongo(t: Tap, name: string): string {
-  const uri = new URL(testServers().mongoUri);
-  uri.pathname = `/t_${name}_${process.pid}`;
+/**
+ * The test run's MongoDB and Meilisearch with a database and an index prefix of their own, as the
+ * environment of a spawned server or CLI; both are removed when the test ends.
+ */
+function externalEnv(t: Tap, name: string, dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  const { mongoUri, meiliHost, meiliKey } = testServers();
+  const isolation = `t_${name}_${process.pid}`;
+  const uri = new URL(mongoUri);
+  uri.pathname = `/${isolation}`;
   t.teardown(async () => {
+    // Best effort: a teardown that throws would skip the ones after it.
     const client = new mongoose.mongo.MongoClient(uri.toString(), { serverSelectionTimeoutMS: 10_000 });
-    try {
-      await client.connect();
-      await client.db().dropDatabase();
-    } finally {
-      await client.close();
+    await client.connect().then(() => client.db().dropDatabase()).catch(() => {});
+    await client.close().catch(() => {});
+    const headers = { authorization: `Bearer ${meiliKey}` };
+    const list = await fetch(`${meiliHost}/indexes?limit=1000`, { headers }).then((r) => r.json() as Promise<{ results?: Array<{ uid: string }> }>).catch(() => ({ results: [] }));
+    for (const { uid } of list.results ?? []) {
+      if (uid.startsWith(`${isolation}_`)) await fetch(`${meiliHost}/indexes/${uid}`, { method: 'DELETE', headers }).catch(() => {});
     }
   });
-  return uri.toString();
-}
-
-function externalEnv(dataDir: string, mongoUri: string, extra: Record<string, string> = {}): Record<string, string> {
-  const { meiliHost, meiliKey } = testServers();
   return baseEnv({
     DATA_DIR: dataDir,
-    MONGODB_URI: mongoUri,
+    MONGODB_URI: uri.toString(),
     MEILI_HOST: meiliHost,
     MEILI_MASTER_KEY: meiliKey,
+    MEILI_INDEX_PREFIX: `${isolation}_`,
     SESSION_SECRET: 'server-process-test-secret-'.padEnd(40, 'x'),
     LOG_LEVEL: 'warn',
     ...extra,
@@ -93,7 +96,7 @@ t.test('with MONGODB_URI and MEILI_HOST set: serves, prints its URL, stops on SI
   const dataDir = freshDir(t, 'serverproc');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = start(t, externalEnv(dataDir, externalMongo(t, 'serverproc'), { PORT: String(port) }));
+  const server = start(t, externalEnv(t, 'serverproc', dataDir, { PORT: String(port) }));
 
   const health = await healthy(server, base, 60_000);
   t.same(JSON.parse(health.body), { status: 'ok' }, '/healthz says ok');
@@ -118,7 +121,7 @@ t.test('with MONGODB_URI and MEILI_HOST set: serves, prints its URL, stops on SI
 
 t.test('PORT=abc ends the start at once with code 2 and a message naming PORT', async (t) => {
   const dataDir = freshDir(t, 'serverproc-badport');
-  const server = start(t, externalEnv(dataDir, testServers().mongoUri, { PORT: 'abc' }));
+  const server = start(t, externalEnv(t, 'serverproc_badport', dataDir, { PORT: 'abc' }));
   t.equal(await server.exitWithin(30_000), 2, 'exit code 2 (configuration error)');
   t.match(server.stderr() + server.stdout(), 'PORT', 'the message names PORT');
   t.match(server.stderr(), '启动失败', 'in Chinese');
@@ -129,7 +132,7 @@ t.test('a port already taken ends the start with a message naming the port, neve
   const dataDir = freshDir(t, 'serverproc-taken');
   const taken = await occupyPort();
   t.teardown(taken.release);
-  const server = start(t, externalEnv(dataDir, testServers().mongoUri, { PORT: String(taken.port) }));
+  const server = start(t, externalEnv(t, 'serverproc_taken', dataDir, { PORT: String(taken.port) }));
   const code = await server.exitWithin(60_000);
   t.not(code, 'timeout', 'the process ends by itself');
   t.not(code, 0, 'with a failure exit code');
@@ -139,7 +142,7 @@ t.test('a port already taken ends the start with a message naming the port, neve
 
 t.test('the CLI creates a user, and refuses the same e-mail twice in Chinese', async (t) => {
   const dataDir = freshDir(t, 'cliproc');
-  const env = externalEnv(dataDir, externalMongo(t, 'cliproc'));
+  const env = externalEnv(t, 'cliproc', dataDir);
   const args = ['create-user', '--email', 'x@y.cn', '--password', 'abcdefgh12', '--role', 'admin'];
 
   const first = runCli(args, env);
@@ -178,7 +181,7 @@ t.test('with nothing configured: embedded servers, the CLI beside it, a clean st
   const server = start(t, env);
   // Never leave a database behind, whatever fails below.
   let children: number[] = [];
-  t.teardown(() => children.filter(isAlive).forEach((pid) => process.kill(pid, 'SIGKILL')));
+  t.teardown(() => killQuietly(children));
 
   const health = await healthy(server, base, 180_000);
   t.same(JSON.parse(health.body), { status: 'ok' }, '/healthz says ok with the embedded servers');
@@ -225,4 +228,36 @@ t.test('with nothing configured: embedded servers, the CLI beside it, a clean st
   t.match(later.stderr(), '已被注册', 'reported in Chinese');
   t.notOk(fs.existsSync(lockPath(dataDir)), 'the CLI stops the servers it started');
   t.ok(await portIsFree(mongoPort) && await portIsFree(meiliPort), 'and releases their ports');
+});
+
+// Signal handlers are installed before anything is spawned, so a signal during the start stops the children.
+
+t.test('SIGTERM while the embedded servers are still starting stops them too', async (t) => {
+  const dataDir = freshDir(t, 'serverproc-early-term');
+  const env = baseEnv({
+    DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    EMBEDDED_MONGO_PORT: String(await freePort()),
+    EMBEDDED_MEILI_PORT: String(await freePort()),
+    SEED_SAMPLE_DATA: 'false',
+    LOG_LEVEL: 'warn',
+  });
+  const server = start(t, env);
+  // The children exist as soon as the lock lists them, well before they are ready.
+  const children = await waitUntil('the embedded servers to be spawned', 60_000, () => {
+    try {
+      const pids = (JSON.parse(fs.readFileSync(lockPath(dataDir), 'utf8')) as LockInfo).childPids;
+      return pids.length === 2 && pids;
+    } catch {
+      return undefined;
+    }
+  }, 20);
+  t.teardown(() => killQuietly(children));
+
+  server.proc.kill('SIGTERM');
+  const code = await server.exitWithin(60_000);
+  t.not(code, 'timeout', 'the platform ends');
+  t.type(code, 'number', 'by itself, after cleaning up (not killed by the signal)');
+  t.ok(children.every((pid) => !isAlive(pid)), 'no mongod or meilisearch survives it');
+  t.notOk(fs.existsSync(lockPath(dataDir)), 'and the lock is removed');
 });

@@ -34,7 +34,7 @@ t.test('an expired certificate stops counting; a valid one keeps the code; codes
     { certification: 'iso9001', expiresAt: new Date('2025-01-01') },
     { certification: 'iso9001', expiresAt: new Date('2028-01-01') },
   ], now), ['iso9001'], 'renewed certificate counts');
-  fc.assert(fc.property(fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e')), fc.array(fc.record({ certification: fc.constantFrom('a', 'b', 'c'), expiresAt: dateArb })), dateArb, (codes, quals, at) => {
+  fc.assert(fc.property(fc.uniqueArray(fc.constantFrom<string>('a', 'b', 'c', 'd', 'e')), fc.array(fc.record({ certification: fc.constantFrom<string>('a', 'b', 'c'), expiresAt: dateArb })), dateArb, (codes, quals, at) => {
     const result = effectiveCertifications(codes, quals, at);
     return result.every((c) => codes.includes(c)) &&
       result.every((c) => !quals.some((q) => q.certification === c) || quals.some((q) => q.certification === c && q.expiresAt >= at));

@@ -102,7 +102,7 @@ t.test('the platform in a browser', async (t) => {
     t.equal(new URL(page.url()).pathname, '/');
     t.equal(await page.getByRole('status').first().textContent(), '欢迎，王供应。');
     t.match(await page.locator('.account-name').textContent(), /王供应\s*供应商/, 'the header names the user and role');
-    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '我的企业']);
+    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '推介清单', '我的企业']);
     t.equal(await page.getByRole('link', { name: '登录', exact: true }).count(), 0, 'no login button once logged in');
 
     await Promise.all([page.waitForURL(/\/vendor$/), nav(page).getByRole('link', { name: '我的企业' }).click()]);
@@ -117,7 +117,7 @@ t.test('the platform in a browser', async (t) => {
 
     await Promise.all([page.waitForURL(`${base}/`), page.getByRole('button', { name: '退出' }).click()]);
     t.equal(await page.getByRole('link', { name: '登录', exact: true }).count(), 1, 'logged out: the login button is back');
-    t.same(await nav(page).getByRole('link').allTextContents(), ['首页']);
+    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '推介清单']);
     await page.goto(`${base}/vendor`);
     t.equal(new URL(page.url()).pathname, '/login', 'the vendor page now asks to log in');
 
@@ -135,7 +135,7 @@ t.test('the platform in a browser', async (t) => {
     t.equal(new URL(page.url()).pathname, '/login');
     await loginThroughForm(page, admin.email, admin.password);
     t.equal(new URL(page.url()).pathname, '/admin/users');
-    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '工作台', '用户管理']);
+    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '推介清单', '工作台', '审核队列', '信息待更新企业', '用户管理', '批量导入']);
     t.equal(await page.getByRole('heading', { level: 1 }).textContent(), '用户管理');
 
     // A too-short password is refused on the form, in Chinese, keeping what was typed.
@@ -172,7 +172,7 @@ t.test('the platform in a browser', async (t) => {
     await page.goto(`${base}/login`);
     await loginThroughForm(page, 'zhao.organizer@test.cn', 'zhao-passw0rd');
     t.match(await page.locator('.account-name').textContent(), /赵主办\s*主办方/, 'the new organizer is logged in');
-    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '工作台']);
+    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '推介清单', '工作台', '审核队列', '信息待更新企业', '批量导入']);
 
     t.same(errors, [], 'no console errors or CSP violations');
   });

@@ -1,0 +1,52 @@
+/**
+ * Search: the products index in Meilisearch, kept in step with MongoDB through the outbox, the search
+ * API and the public directory pages. Settings are ensured when the app is ready; if Meilisearch is down
+ * then, the app still starts and the sync loop retries.
+ */
+import fp from 'fastify-plugin';
+import { startLoop, type Loop } from '../infra/background.js';
+import { productsIndexName } from './settings.js';
+import { createSearchSync, type SearchSync } from './sync.js';
+import { createSearchService, type SearchService } from './service.js';
+import searchRoutes from './routes.js';
+import directoryPages from './pages.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The outbox worker; `app.searchSync.drain()` delivers everything pending now. */
+    searchSync: SearchSync;
+    /** Queries the products index: `app.productSearch.search(query)`, `app.productSearch.suggest(q)`. */
+    productSearch: SearchService;
+  }
+}
+
+export default fp(async (app) => {
+  const indexUid = productsIndexName(app.config.MEILI_INDEX_PREFIX);
+  const policy = { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS };
+  const sync = createSearchSync({ models: app.models, meili: app.meili, indexUid, clock: app.clock, log: app.log });
+  app.decorate('searchSync', sync);
+  app.decorate('productSearch', createSearchService({ meili: app.meili, indexUid, clock: app.clock, policy }));
+
+  let loop: Loop | undefined;
+  app.addHook('onReady', async () => {
+    try {
+      await sync.ensureReady();
+    } catch (err) {
+      app.log.warn({ err, index: indexUid }, '暂时无法设置搜索索引（Meilisearch 不可用？），平台照常启动，稍后自动重试');
+    }
+    if (app.runsBackground) {
+      loop = startLoop({
+        name: 'search-sync',
+        intervalMs: 200,
+        // A full batch means there may be more: go again at once.
+        round: async () => (await sync.round()).claimed >= sync.batchSize,
+        // The worker logs an outage once, not every 200 ms.
+        log: { error: (obj, msg) => app.log.debug(obj, msg) },
+      });
+    }
+  });
+  app.addHook('onClose', async () => loop?.stop());
+
+  await app.register(searchRoutes);
+  await app.register(directoryPages);
+});

@@ -1,0 +1,39 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { MeilisearchRequestError } from 'meilisearch';
+import { AppError } from '../web/errors.js';
+import { SearchQuery, SearchResult, SuggestQuery, SuggestResult } from './schemas.js';
+
+/** Meilisearch unreachable: a clear 503 rather than a 500 (writes still succeed and sync catches up). */
+async function unavailableAs503<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof MeilisearchRequestError) throw new AppError(503, 'SEARCH_UNAVAILABLE', '搜索服务暂时不可用，请稍后再试。');
+    throw err;
+  }
+}
+
+/** The public search API (CONTRACT.md): published listings of approved vendors whose listings are not hidden. */
+const searchRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/api/v1/search', {
+    config: { access: 'public' },
+    schema: {
+      summary: '搜索推介清单中的产品（中文分词、同义词、拼音、容错），返回分面统计与高亮',
+      description: '只返回已入库供应商的已发布产品；超期未确认信息的供应商排序靠后，超过宽限期的不再出现。',
+      tags: ['搜索'],
+      querystring: SearchQuery,
+      response: { 200: SearchResult },
+    },
+  }, async (request) => unavailableAs503(() => app.productSearch.search(request.query)));
+
+  app.get('/api/v1/search/suggest', {
+    config: { access: 'public' },
+    schema: {
+      summary: '输入联想：产品名与企业名（支持全拼与拼音首字母，如 hkws），最多 8 条',
+      tags: ['搜索'],
+      querystring: SuggestQuery,
+      response: { 200: SuggestResult },
+    },
+  }, async (request) => ({ suggestions: await unavailableAs503(() => app.productSearch.suggest(request.query.q)) }));
+};
+export default searchRoutes;

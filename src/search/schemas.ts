@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { certificationCodes, fieldCodes, taxonomy } from '../taxonomy/index.js';
+
+const categoryCodes = taxonomy.fields.flatMap((f) => f.categories.map((c) => c.code));
+
+// Empty query-string values (from a form with an empty select) count as absent.
+const blank = (v: unknown) => (v === '' || v === null ? undefined : v);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blank, schema.optional());
+
+const region = z.string().trim().min(1).max(30, '地区名称最多 30 个字符');
+
+export const SearchQuery = z.object({
+  q: z.preprocess((v) => v ?? '', z.string().trim().max(100, '搜索词最多 100 个字符')),
+  field: optional(z.enum(fieldCodes as [string, ...string[]], { error: '未知的领域代码' })),
+  category: optional(z.enum(categoryCodes as [string, ...string[]], { error: '未知的品类代码' })),
+  province: optional(region),
+  city: optional(region),
+  district: optional(region),
+  certification: optional(z.enum(certificationCodes as [string, ...string[]], { error: '未知的资质认证代码' })),
+  page: z.preprocess(blank, z.coerce.number({ error: '页码必须是数字' }).int('页码必须是整数').min(1, '页码从 1 开始').max(1000, '页码最大为 1000').default(1)),
+  pageSize: z.preprocess(blank, z.coerce.number({ error: '每页条数必须是数字' }).int('每页条数必须是整数').min(1, '每页至少 1 条').max(50, '每页最多 50 条').default(20)),
+});
+export type SearchQuery = z.output<typeof SearchQuery>;
+
+const Facet = z.record(z.string(), z.number());
+
+export const SearchHit = z.object({
+  productId: z.string(),
+  name: z.string(),
+  model: z.string(),
+  category: z.string(),
+  categoryName: z.string(),
+  field: z.string(),
+  fieldName: z.string(),
+  vendor: z.object({ id: z.string(), name: z.string(), creditCode: z.string(), city: z.string().nullable(), district: z.string().nullable() }),
+  certifications: z.array(z.string()),
+  badges: z.array(z.string()).describe('首台套、品字标、专精特新'),
+  freshness: z.enum(['current', 'stale']).describe('stale：供应商超期未确认信息（排序靠后）'),
+  priceMin: z.number().nullable(),
+  priceMax: z.number().nullable(),
+  highlight: z
+    .object({ name: z.string(), description: z.string() })
+    .describe('已做 HTML 转义的片段，命中的词以 <mark>…</mark> 标出，可直接作为 HTML 插入'),
+});
+export type SearchHit = z.output<typeof SearchHit>;
+
+export const SearchResult = z.object({
+  total: z.number(),
+  page: z.number(),
+  pageSize: z.number(),
+  hits: z.array(SearchHit),
+  facets: z.object({ field: Facet, category: Facet, city: Facet, district: Facet, certification: Facet }),
+});
+export type SearchResult = z.output<typeof SearchResult>;
+
+export const SuggestQuery = z.object({
+  q: z.preprocess((v) => v ?? '', z.string().trim().min(1, '请输入搜索词').max(50, '搜索词最多 50 个字符')),
+});
+
+export const Suggestion = z.object({
+  text: z.string(),
+  kind: z.enum(['product', 'vendor']),
+  url: z.string(),
+});
+export type Suggestion = z.output<typeof Suggestion>;
+export const SuggestResult = z.object({ suggestions: z.array(Suggestion) });

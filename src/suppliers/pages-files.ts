@@ -1,0 +1,101 @@
+/**
+ * Product images: checked by their first bytes (not their name), at most 2 MB, kept in the GridFS bucket
+ * "uploads" and served at /files/:id. Images of published products are public; the rest only reach the
+ * owning vendor's users and staff. A vendor's image change to a published product waits for review like
+ * any other edit.
+ */
+import { once } from 'node:events';
+import { mongo, type Types } from 'mongoose';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { CurrentUser } from '../accounts/access.js';
+import { badRequest, notFound } from '../web/errors.js';
+import { markProducts } from '../search/outbox.js';
+import { recordChange } from './history.js';
+
+export const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
+export const MAX_IMAGES = 8;
+const OBJECT_ID = /^[0-9a-f]{24}$/i;
+
+export type ImageRef = { fileId: Types.ObjectId; contentType?: string | null };
+
+/** The image type from its magic bytes, or undefined when it is not a JPEG, PNG or WebP. */
+export function sniffImage(buf: Buffer): 'image/jpeg' | 'image/png' | 'image/webp' | undefined {
+  if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return 'image/jpeg';
+  if (buf.length >= 8 && buf.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (buf.length >= 12 && buf.toString('latin1', 0, 4) === 'RIFF' && buf.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
+  return undefined;
+}
+
+export function uploadsBucket(app: FastifyInstance) {
+  return new mongo.GridFSBucket(app.conn.db!, { bucketName: 'uploads' });
+}
+
+export async function storeImage(app: FastifyInstance, buf: Buffer, contentType: string, meta: { vendor: Types.ObjectId; uploadedBy: string; filename: string }): Promise<Types.ObjectId> {
+  const upload = uploadsBucket(app).openUploadStream(meta.filename.slice(0, 200) || 'image', {
+    metadata: { contentType, vendor: meta.vendor, uploadedBy: meta.uploadedBy },
+  });
+  upload.end(buf);
+  await once(upload, 'finish');
+  return upload.id as Types.ObjectId;
+}
+
+const isStaff = (user: CurrentUser) => user.role === 'organizer' || user.role === 'admin';
+
+/**
+ * Changes a product's image list. On a published product a vendor's change joins the pending revision
+ * (the public keeps the old images until an organizer approves); otherwise it applies at once.
+ */
+export async function changeProductImages(app: FastifyInstance, user: CurrentUser, productId: string, change: (images: ImageRef[]) => ImageRef[]): Promise<{ pending: boolean }> {
+  return app.conn.transaction(async (session) => {
+    const product = await app.suppliers.managedProduct(user, productId, session);
+    const revision = product.pendingRevision as { changes?: Record<string, unknown> } | undefined;
+    const published = (product.images ?? []).map((i) => ({ fileId: i.fileId, contentType: i.contentType }));
+    const current = (revision?.changes?.images as ImageRef[] | undefined) ?? published;
+    const next = change(current);
+    if (next.length > MAX_IMAGES) throw badRequest(`每个产品最多 ${MAX_IMAGES} 张图片。`);
+    const actor = { id: user.id, name: user.name };
+    const now = app.clock();
+    if (product.status === 'published' && !isStaff(user)) {
+      product.pendingRevision = { changes: { ...(revision?.changes ?? {}), images: next }, submittedBy: user.name, submittedAt: now };
+      product.markModified('pendingRevision');
+      await product.save({ session });
+      await recordChange(app.models, { entity: 'product', entityId: product._id, vendor: product.vendor, action: 'propose', actor, changes: [{ field: 'images', before: published, after: next }] }, session, now);
+      return { pending: true };
+    }
+    product.set('images', next);
+    await product.save({ session });
+    await recordChange(app.models, { entity: 'product', entityId: product._id, vendor: product.vendor, action: 'update', actor, changes: [{ field: 'images', before: published, after: next }] }, session, now);
+    await markProducts(app.models, [product._id], session);
+    return { pending: false };
+  });
+}
+
+/** GET /files/:id */
+const filePages: FastifyPluginAsync = async (app) => {
+  app.get('/files/:id', { config: { access: 'public' } }, async (request, reply) => {
+    const id = (request.params as { id?: string }).id ?? '';
+    if (!OBJECT_ID.test(id)) throw notFound('文件不存在。');
+    const oid = new mongo.ObjectId(id);
+    const file = await app.conn.db!.collection('uploads.files').findOne({ _id: oid });
+    if (!file) throw notFound('文件不存在。');
+    const isPublic = Boolean(await app.models.Product.exists({ status: 'published', 'images.fileId': oid }));
+    if (!isPublic) {
+      const user = request.user;
+      const owner = user && (isStaff(user) || (user.vendorId && String(user.vendorId) === String(file.metadata?.vendor)));
+      // Not found rather than forbidden: an unpublished upload is nobody else's business.
+      if (!owner) throw notFound('文件不存在。');
+    }
+    // A file id never gets new content, so the id is a strong validator.
+    reply
+      .header('cache-control', isPublic ? 'public, max-age=86400' : 'private, no-cache')
+      .header('etag', `"${id}"`);
+    if (request.headers['if-none-match'] === `"${id}"`) return reply.code(304).send();
+    reply
+      .type(String(file.metadata?.contentType ?? 'application/octet-stream'))
+      .header('content-length', String(file.length))
+      .header('content-disposition', 'inline');
+    return reply.send(uploadsBucket(app).openDownloadStream(oid));
+  });
+};
+
+export default filePages;

@@ -1,0 +1,216 @@
+/**
+ * The organizers' side of the supplier list: the review queue (companies, products, pending revisions
+ * with a field-by-field diff), a vendor's full record with its history, and the list of vendors whose
+ * information is overdue for confirmation.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { certificationName, fieldName } from '../taxonomy/index.js';
+import { AppError, notFound } from '../web/errors.js';
+import { parseForm, type FieldErrors } from '../web/forms.js';
+import { freshnessDeadlines, freshnessOf } from './freshness.js';
+import { categoryName, displayValue, isoDay, revisionDiff } from './pages-forms.js';
+import { freshnessNames, policyOf, vendorHistory } from './pages-vendor.js';
+import { ReasonBody } from './schemas.js';
+import { statusNames } from './service.js';
+
+const STAFF = ['organizer', 'admin'] as const;
+const OBJECT_ID = /^[0-9a-f]{24}$/i;
+const DAY = 86_400_000;
+
+function idOf(params: unknown, what: string): string {
+  const id = (params as { id?: string }).id ?? '';
+  if (!OBJECT_ID.test(id)) throw notFound(`未找到该${what}。`);
+  return id;
+}
+
+/** Where to go after an action: the queue or a vendor's page, never anywhere else. */
+function backOf(body: unknown): string {
+  const back = (body as { back?: unknown } | undefined)?.back;
+  return typeof back === 'string' && /^\/organizer\/(review|stale|vendors\/[0-9a-f]{24})$/.test(back) ? back : '/organizer/review';
+}
+
+const organizerPages: FastifyPluginAsync = async (app) => {
+  const { Vendor, Product } = app.models;
+  const suppliers = app.suppliers;
+
+  async function renderQueue(request: FastifyRequest, reply: FastifyReply, errors: FieldErrors = {}, values: Record<string, string> = {}, status = 200) {
+    const [vendors, submitted, revisions] = await Promise.all([
+      Vendor.find({ status: 'submitted' }).sort({ updatedAt: 1 }).lean(),
+      Product.find({ status: 'submitted' }).sort({ updatedAt: 1 }).lean(),
+      Product.find({ pendingRevision: { $exists: true, $ne: null } }).sort({ 'pendingRevision.submittedAt': 1 }).lean(),
+    ]);
+    const vendorIds = [...new Set([...submitted, ...revisions].map((p) => String(p.vendor)))];
+    const owners = new Map((await Vendor.find({ _id: { $in: vendorIds } }, { name: 1 }).lean()).map((v) => [String(v._id), v.name]));
+    const productRow = (p: (typeof submitted)[number]) => ({
+      id: String(p._id),
+      name: p.name,
+      model: p.model,
+      vendorId: String(p.vendor),
+      vendorName: owners.get(String(p.vendor)) ?? '',
+      category: categoryName(p.category),
+      certifications: p.certifications.map(certificationName),
+      price: p.priceMin !== undefined && p.priceMin !== null ? `${displayValue('priceMin', p.priceMin)}${p.priceMax ? ` – ${displayValue('priceMax', p.priceMax)}` : ''}` : '面议',
+      description: p.description,
+      specs: displayValue('specs', p.specs),
+      updatedAt: p.updatedAt,
+      rejectError: errors[`product-${String(p._id)}`],
+      rejectValue: values[`product-${String(p._id)}`],
+    });
+    return reply.code(status).page('suppliers/review.hbs', {
+      title: '审核队列',
+      vendors: vendors.map((v) => ({
+        id: String(v._id),
+        name: v.name,
+        creditCode: v.creditCode,
+        location: [v.province, v.city, v.district].filter(Boolean).join(''),
+        fields: v.fields.map(fieldName).join('、') || '—',
+        certifications: v.certifications.map(certificationName).join('、') || '—',
+        contact: displayValue('contact', v.contact),
+        updatedAt: v.updatedAt,
+        rejectError: errors[`vendor-${String(v._id)}`],
+        rejectValue: values[`vendor-${String(v._id)}`],
+      })),
+      products: submitted.map(productRow),
+      revisions: revisions.map((p) => {
+        const revision = p.pendingRevision as { changes: Record<string, unknown>; submittedBy?: string; submittedAt?: Date };
+        return {
+          ...productRow(p),
+          submittedBy: revision.submittedBy,
+          submittedAt: revision.submittedAt,
+          diff: revisionDiff(p as unknown as Record<string, unknown>, revision.changes),
+          rejectError: errors[`revision-${String(p._id)}`],
+          rejectValue: values[`revision-${String(p._id)}`],
+        };
+      }),
+      total: vendors.length + submitted.length + revisions.length,
+    });
+  }
+
+  async function renderVendor(request: FastifyRequest, reply: FastifyReply, id: string, errors: FieldErrors = {}, values: Record<string, string> = {}, status = 200) {
+    const vendor = await Vendor.findById(id).lean();
+    if (!vendor) throw notFound('未找到该企业。');
+    const products = await Product.find({ vendor: vendor._id }).sort({ status: 1, name: 1 }).lean();
+    const now = app.clock();
+    const freshness = vendor.confirmedAt ? freshnessOf(vendor.confirmedAt, now, policyOf(app)) : undefined;
+    return reply.code(status).page('suppliers/organizer-vendor.hbs', {
+      title: vendor.name,
+      vendor: {
+        id: String(vendor._id),
+        name: vendor.name,
+        creditCode: vendor.creditCode,
+        status: vendor.status,
+        statusName: statusNames[vendor.status] ?? vendor.status,
+        reviewNote: vendor.reviewNote,
+        location: [vendor.province, vendor.city, vendor.district, vendor.address].filter(Boolean).join(' '),
+        fields: displayValue('fields', vendor.fields),
+        certifications: displayValue('certifications', vendor.certifications),
+        qualifications: displayValue('qualifications', vendor.qualifications),
+        contact: displayValue('contact', vendor.contact),
+        website: vendor.website,
+        description: vendor.description,
+        confirmedAt: vendor.confirmedAt,
+        freshnessName: freshness ? freshnessNames[freshness] : '尚未开始计算',
+        canApprove: vendor.status === 'submitted' || vendor.status === 'suspended',
+        canReject: vendor.status === 'submitted',
+        canSuspend: vendor.status === 'approved',
+        rejectError: errors.reject,
+        suspendError: errors.suspend,
+        rejectValue: values.reject,
+        suspendValue: values.suspend,
+      },
+      products: products.map((p) => ({
+        id: String(p._id),
+        name: p.name,
+        model: p.model,
+        category: categoryName(p.category),
+        statusName: statusNames[p.status] ?? p.status,
+        pending: Boolean(p.pendingRevision),
+        canPublish: p.status === 'submitted',
+      })),
+      history: await vendorHistory(app, vendor._id),
+    });
+  }
+
+  app.get('/organizer/review', { config: { access: STAFF } }, async (request, reply) => renderQueue(request, reply));
+
+  app.get('/organizer/vendors/:id', { config: { access: STAFF } }, async (request, reply) =>
+    renderVendor(request, reply, idOf(request.params, '企业')));
+
+  /**
+   * One review action. Actions with a reason re-render the page they came from with the error next to
+   * that item when the reason is missing; a conflict (someone else acted first) becomes a flash.
+   */
+  function action(path: string, what: '企业' | '产品', opts: {
+    run: (request: FastifyRequest, id: string, reason: string) => Promise<unknown>;
+    done: string;
+    reasonKey?: (id: string) => string;
+  }) {
+    app.post(path, { config: { access: STAFF } }, async (request, reply) => {
+      const id = idOf(request.params, what);
+      const back = backOf(request.body);
+      let reason = '';
+      if (opts.reasonKey) {
+        const form = parseForm(ReasonBody, request.body);
+        if (!form.ok) {
+          const key = opts.reasonKey(id);
+          const raw = String((request.body as { reason?: unknown } | undefined)?.reason ?? '').slice(0, 500);
+          const message = form.errors.reason ?? '请填写原因';
+          if (back.startsWith('/organizer/vendors/')) {
+            const detailKey = key.startsWith('suspend') ? 'suspend' : 'reject';
+            return renderVendor(request, reply, back.slice('/organizer/vendors/'.length), { [detailKey]: message }, { [detailKey]: raw }, 400);
+          }
+          return renderQueue(request, reply, { [key]: message }, { [key]: raw }, 400);
+        }
+        reason = form.data.reason;
+      }
+      try {
+        await opts.run(request, id, reason);
+        request.flash('success', opts.done);
+      } catch (err) {
+        if (!(err instanceof AppError) || err.statusCode >= 500 || err.statusCode === 404) throw err;
+        request.flash('error', err.message);
+      }
+      return reply.redirect(back, 303);
+    });
+  }
+
+  action('/organizer/vendors/:id/approve', '企业', { run: (r, id) => suppliers.approveVendor(r.user!, id), done: '企业已审核通过，进入供应商清单。' });
+  action('/organizer/vendors/:id/reject', '企业', { run: (r, id, reason) => suppliers.rejectVendor(r.user!, id, reason), done: '已退回企业资料，供应商将看到退回原因。', reasonKey: (id) => `vendor-${id}` });
+  action('/organizer/vendors/:id/suspend', '企业', { run: (r, id, reason) => suppliers.suspendVendor(r.user!, id, reason), done: '已暂停该企业，其产品不再对外展示。', reasonKey: (id) => `suspend-${id}` });
+  action('/organizer/products/:id/publish', '产品', { run: (r, id) => suppliers.publishProduct(r.user!, id), done: '产品已发布。' });
+  action('/organizer/products/:id/reject', '产品', { run: (r, id, reason) => suppliers.rejectProduct(r.user!, id, reason), done: '已退回产品，供应商将看到退回原因。', reasonKey: (id) => `product-${id}` });
+  action('/organizer/products/:id/revision/approve', '产品', { run: (r, id) => suppliers.approveRevision(r.user!, id), done: '修改已通过，公开信息已更新。' });
+  action('/organizer/products/:id/revision/reject', '产品', { run: (r, id, reason) => suppliers.rejectRevision(r.user!, id, reason), done: '已退回修改，公开信息保持不变。', reasonKey: (id) => `revision-${id}` });
+
+  app.get('/organizer/stale', { config: { access: STAFF } }, async (request, reply) => {
+    const now = app.clock();
+    const policy = policyOf(app);
+    const dueBefore = new Date(now.getTime() - policy.days * DAY);
+    // Listed vendors only: the stored freshness (as of the last sweep) or the confirmation date at this moment.
+    const vendors = await Vendor.find({
+      status: 'approved',
+      $or: [{ freshness: { $in: ['stale', 'hidden'] } }, { confirmedAt: { $lt: dueBefore } }, { confirmedAt: null }],
+    }).sort({ confirmedAt: 1, name: 1 }).limit(2000).lean();
+    const rows = vendors.map((v) => {
+      const state = freshnessOf(v.confirmedAt, now, policy);
+      const staleAt = v.confirmedAt ? freshnessDeadlines(v.confirmedAt, policy).staleAt : undefined;
+      return {
+        id: String(v._id),
+        name: v.name,
+        creditCode: v.creditCode,
+        confirmedAt: v.confirmedAt,
+        confirmedDay: v.confirmedAt ? isoDay(v.confirmedAt) : '从未确认',
+        daysOverdue: staleAt ? Math.max(0, Math.floor((now.getTime() - staleAt.getTime()) / DAY)) : null,
+        state,
+        stateName: freshnessNames[state],
+        isHidden: state === 'hidden',
+        contact: displayValue('contact', v.contact),
+      };
+    });
+    // Most overdue first; never confirmed counts as most overdue of all.
+    rows.sort((a, b) => (a.confirmedAt?.getTime() ?? -Infinity) - (b.confirmedAt?.getTime() ?? -Infinity));
+    return reply.page('suppliers/stale.hbs', { title: '信息待更新企业', rows, policy });
+  });
+};
+
+export default organizerPages;
