@@ -130,10 +130,18 @@ async function main() {
       return () => make(QUERIES[i++ % QUERIES.length]);
     };
     const apiPath = (q: string) => ({ path: `/api/v1/search?q=${encodeURIComponent(q)}&pageSize=20` });
-    // The raw query asks Meilisearch for what the API asks of it: the same filter, facets and highlights.
+    // The raw query asks Meilisearch exactly what the API asks of it: same filter, facets, page, fields,
+    // highlighting and cropping (see src/search/service.ts).
+    const since = Date.now() - (90 + 30) * 86_400_000;
     const rawRequest = (q: string) => ({
       method: 'POST',
-      body: JSON.stringify({ q, limit: 20, filter: 'freshness != hidden', facets: ['field', 'category', 'city', 'certifications'], attributesToHighlight: ['name', 'description'] }),
+      body: JSON.stringify({
+        q, page: 1, hitsPerPage: 20,
+        filter: ['searchable = true', 'freshness != hidden', `confirmedAt >= ${since}`],
+        facets: ['field', 'category', 'city', 'district', 'certifications'],
+        attributesToRetrieve: ['id', 'name', 'model', 'category', 'categoryName', 'field', 'fieldName', 'vendorId', 'vendorName', 'vendorCreditCode', 'city', 'district', 'certifications', 'badges', 'freshness', 'confirmedAt', 'priceMin', 'priceMax', 'description'],
+        attributesToHighlight: ['name', 'description'], attributesToCrop: ['description'], cropLength: 40, cropMarker: '…',
+      }),
     });
     for (const connections of [16, 64]) {
       const viaApi = await load(base, connections, {}, cycle(apiPath));
