@@ -157,11 +157,11 @@ async function main() {
     const lags: number[] = [];
     const sample = await models.Product.find({ status: 'published' }).limit(40).lean();
     for (const [n, product] of sample.entries()) {
-      const body = { vendorCreditCode: product.vendorCreditCode, name: product.name, model: product.model, category: product.category, description: product.description, certifications: product.certifications, priceMin: product.priceMin, priceMax: 100_000 + n, capacityPerMonth: product.capacityPerMonth, leadTimeDays: product.leadTimeDays, specs: product.specs };
+      const body = { vendorCreditCode: product.vendorCreditCode, name: product.name, model: product.model, category: product.category, description: product.description, certifications: product.certifications, priceMin: product.priceMin, priceMax: product.priceMax, capacityPerMonth: product.capacityPerMonth, leadTimeDays: 1000 + n, specs: product.specs };
       const t0 = performance.now();
       const res = await fetch(`${base}/api/v1/products/${String(product._id)}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (!res.ok) throw new Error(`edit failed: ${res.status} ${await res.text()}`);
-      await waitFor('the edit in search', async () => (await index.getDocument(String(product._id)).catch(() => null) as { priceMax?: number } | null)?.priceMax === 100_000 + n, 30_000, 10);
+      await waitFor('the edit in search', async () => (await index.getDocument(String(product._id)).catch(() => null) as { leadTimeDays?: number } | null)?.leadTimeDays === 1000 + n, 30_000, 10);
       lags.push(performance.now() - t0);
     }
     lags.sort((a, b) => a - b);

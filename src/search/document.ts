@@ -133,7 +133,7 @@ export function buildDocument(product: ProductLike, vendor: VendorLike, now: Dat
   const freshness: Freshness = vendor.freshness ?? 'current';
   const catName = categoryName(product.category);
   const namePy = pinyinKeys(product.name);
-  const vendorPy = pinyinKeys(vendor.name);
+  const vendorPy = vendorPinyinKeys(vendor.name);
   const doc: Omit<ProductDocument, 'hash'> = {
     id: String(product._id),
     name: product.name,
@@ -167,6 +167,19 @@ export function buildDocument(product: ProductLike, vendor: VendorLike, now: Dat
     vendorInitials: vendorPy.initials,
   };
   return { ...doc, hash: documentHash(doc) };
+}
+
+// A vendor's name recurs in every one of its products' documents: its pinyin (the costly part of a
+// document) is computed once per name. A pure-function cache, bounded; it holds no request state.
+const vendorPinyinCache = new Map<string, { full: string; initials: string }>();
+function vendorPinyinKeys(name: string): { full: string; initials: string } {
+  let keys = vendorPinyinCache.get(name);
+  if (!keys) {
+    if (vendorPinyinCache.size >= 10_000) vendorPinyinCache.clear();
+    keys = pinyinKeys(name);
+    vendorPinyinCache.set(name, keys);
+  }
+  return keys;
 }
 
 export function documentHash(doc: Omit<ProductDocument, 'hash'> | ProductDocument): string {
