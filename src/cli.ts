@@ -4,11 +4,9 @@
  * the duration of the command.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config.js';
-import { connectMongo } from './infra/db.js';
+import { ConfigError } from './config.js';
 import { EmbeddedError } from './infra/embedded.js';
-import { createModels } from './infra/models.js';
-import { resolveServers } from './infra/servers.js';
+import { withDatabase } from './infra/cli-context.js';
 import { seedTaxonomy } from './seeding/index.js';
 import { accountService } from './accounts/service.js';
 import { CreateUserBody } from './accounts/schemas.js';
@@ -33,22 +31,11 @@ async function createUser(argv: string[]): Promise<string> {
   if (!parsed.success) {
     throw new AppError(400, 'VALIDATION_FAILED', parsed.error.issues.map((i) => `--${i.path.join('.')}：${i.message}`).join('；'));
   }
-  const config = loadConfig();
-  const servers = await resolveServers(config, 'cli');
-  try {
-    const conn = await connectMongo(servers.mongoUri);
-    try {
-      const models = createModels(conn);
-      await Promise.all(Object.values(models).map((m) => m.init()));
-      await seedTaxonomy(models);
-      const user = await accountService(models).createUser(parsed.data);
-      return user.id;
-    } finally {
-      await conn.close();
-    }
-  } finally {
-    await servers.stop();
-  }
+  return withDatabase(async ({ models }) => {
+    await seedTaxonomy(models);
+    const user = await accountService(models).createUser(parsed.data);
+    return user.id;
+  });
 }
 
 const commands: Record<string, (argv: string[]) => Promise<string>> = {

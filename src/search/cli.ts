@@ -1,31 +1,14 @@
 /** `npm run cli -- reindex` and `npm run cli -- check-index [--fix]` (wired in src/cli.ts). */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
-import { connectMongo } from '../infra/db.js';
-import { createMeili } from '../infra/meili.js';
-import { createModels, type Models } from '../infra/models.js';
-import { resolveServers } from '../infra/servers.js';
+import { withDatabase } from '../infra/cli-context.js';
+import type { Models } from '../infra/models.js';
 import type { Meilisearch } from 'meilisearch';
 import { checkIndex, checkReport, fixIndex, reindex } from './reindex.js';
 import { productsIndexName } from './settings.js';
 import { createSearchSync } from './sync.js';
 
-async function withServers<T>(fn: (models: Models, meili: Meilisearch, prefix: string) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const servers = await resolveServers(config, 'cli');
-  try {
-    const conn = await connectMongo(servers.mongoUri);
-    try {
-      const models = createModels(conn);
-      await Promise.all(Object.values(models).map((m) => m.init()));
-      return await fn(models, createMeili(servers.meiliHost, servers.meiliKey), config.MEILI_INDEX_PREFIX);
-    } finally {
-      await conn.close();
-    }
-  } finally {
-    await servers.stop();
-  }
-}
+const withServers = <T>(fn: (models: Models, meili: Meilisearch, prefix: string) => Promise<T>): Promise<T> =>
+  withDatabase(({ config, models, meili }) => fn(models, meili, config.MEILI_INDEX_PREFIX));
 
 export async function reindexCommand(argv: string[]): Promise<string> {
   parseArgs({ args: argv, options: {}, strict: true });

@@ -1,30 +1,12 @@
 /** The directory in a real browser: search, suggestions as you type, facets, a result's product page. */
 import t from 'tap';
-import fs from 'node:fs';
+import { launchChromium, watchErrors } from '../browser.js';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Page } from 'playwright-core';
 import { buildTestApp } from '../helper.js';
 import { addProduct, addVendor } from './fixtures.js';
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  // Pages and scripts must load; a missing favicon is not the directory's business.
-  page.on('response', (r) => {
-    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
-  });
-  return errors;
-}
 
 t.test('the directory in a browser', async (t) => {
-  if (!fs.existsSync(CHROMIUM)) {
-    t.fail(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_BIN.`);
-    return;
-  }
   const app = await buildTestApp(t);
   const hk = await addVendor(app, { name: '杭州海康威视数字技术股份有限公司', certifications: ['zhejiang-made'] });
   await addProduct(app, hk, { name: '400万像素筒型网络摄像机', model: 'DS-2CD3T46', category: 'video-surveillance', description: '安装简单，夜视清晰' });
@@ -34,7 +16,7 @@ t.test('the directory in a browser', async (t) => {
   await app.searchSync.drain();
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await launchChromium();
   t.teardown(() => browser.close());
 
   const page = await browser.newPage();

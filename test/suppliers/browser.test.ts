@@ -3,36 +3,17 @@
  * published product and is told the change waits for review, while the public values stay.
  */
 import t from 'tap';
-import fs from 'node:fs';
+import { launchChromium, watchErrors } from '../browser.js';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Page } from 'playwright-core';
 import { buildTestApp, createUser } from '../helper.js';
 import { approvedVendor, productDoc } from './pages-support.js';
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('response', (r) => {
-    if (r.status() >= 400 && r.request().resourceType() !== 'document') errors.push(`${r.status()} ${r.url()}`);
-  });
-  return errors;
-}
 
 t.test('a vendor edits a published product in the browser and sees the pending-revision notice', async (t) => {
-  if (!fs.existsSync(CHROMIUM)) {
-    t.fail(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_BIN.`);
-    return;
-  }
   const app = await buildTestApp(t, { LOGIN_RATE_LIMIT: '1000' }, { background: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await launchChromium();
   t.teardown(() => browser.close());
 
   const vendor = await app.models.Vendor.create(approvedVendor('杭州滨江视界安防有限公司', 51));

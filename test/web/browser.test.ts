@@ -6,36 +6,13 @@
 import t from 'tap';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, watchErrors } from '../browser.js';
 import { buildTestApp, createUser } from '../helper.js';
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const SCREENS = '/tmp/screens';
 // A name the browser resolves to this machine: the platform as reached over plain http on an intranet.
 const INTRANET_HOST = 'gongxu.intranet';
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  `--host-resolver-rules=MAP ${INTRANET_HOST} 127.0.0.1`,
-];
-
-/**
- * What would show a person a broken page: CSP violations and other console errors, uncaught exceptions,
- * and stylesheets or images that fail to load. (A page itself answering 4xx is what some steps expect;
- * the console reports those too, so they are left out here and checked by status where they matter.)
- */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('response', (r) => {
-    if (r.status() >= 400 && r.request().resourceType() !== 'document') errors.push(`${r.status()} ${r.url()}`);
-  });
-  page.on('requestfailed', (r) => errors.push(`${r.url()} ${r.failure()?.errorText ?? ''}`));
-  return errors;
-}
 
 async function loginThroughForm(page: Page, email: string, password: string) {
   await page.getByLabel('电子邮箱').fill(email);
@@ -46,10 +23,6 @@ async function loginThroughForm(page: Page, email: string, password: string) {
 const nav = (page: Page) => page.getByRole('navigation', { name: '主导航' });
 
 t.test('the platform in a browser', async (t) => {
-  if (!fs.existsSync(CHROMIUM)) {
-    t.fail(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_BIN. CI installs it.`);
-    return;
-  }
   fs.mkdirSync(SCREENS, { recursive: true });
 
   const app = await buildTestApp(t, { LOGIN_RATE_LIMIT: '1000' });
@@ -57,7 +30,7 @@ t.test('the platform in a browser', async (t) => {
   const port = (app.server.address() as AddressInfo).port;
   const base = `http://127.0.0.1:${port}`;
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser: Browser = await launchChromium([`--host-resolver-rules=MAP ${INTRANET_HOST} 127.0.0.1`]);
   t.teardown(() => browser.close());
 
   const company = await app.models.Vendor.create({
