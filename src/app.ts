@@ -21,9 +21,12 @@ import accounts from './accounts/index.js';
 import health from './health/index.js';
 import home from './home/index.js';
 import suppliers from './suppliers/index.js';
+import demands from './demands/index.js';
 import imports from './imports/index.js';
 import search from './search/index.js';
 import demandPages from './demands/pages.js';
+import followUps from './followups/index.js';
+import matching from './matching/index.js';
 
 export interface AppConfig extends Config {
   sessionSecret: string;
@@ -92,6 +95,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(home);
   await app.register(accounts);
   await app.register(suppliers);
+  await app.register(demands);
+  await app.register(followUps);
+  await app.register(matching);
   await app.register(imports);
   await app.register(search);
   await app.register(demandPages);

@@ -39,6 +39,10 @@ const EnvSchema = z.object({
   FRESHNESS_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** Stale listings leave search after this many more days, until confirmed. */
   FRESHNESS_GRACE_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /** Match factor weights as JSON, e.g. {"locality":0.3} (validated in src/matching/weights.ts). */
+  MATCH_WEIGHTS: z.string().max(2000).optional(),
+  /** Vendors whose match score (0–1) reaches this hear of a new open demand (src/notifications). */
+  MATCH_NOTIFY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
 });
 
 export type Config = z.output<typeof EnvSchema> & { dataDir: string };

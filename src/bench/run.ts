@@ -20,6 +20,7 @@ import { connectMongo } from '../infra/db.js';
 import { createModels } from '../infra/models.js';
 import { hashPassword } from '../accounts/service.js';
 import { generateCatalog } from './catalog.js';
+import { benchMatching } from './matching.js';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 20_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -167,6 +168,7 @@ async function main() {
     lags.sort((a, b) => a - b);
     row('单次修改到可搜索的延迟 p50', ms(percentile(lags, 50)));
     row('单次修改到可搜索的延迟 p95', ms(percentile(lags, 95)));
+    await benchMatching({ mongoUri: servers.mongoUri!, meiliHost: servers.meiliHost!, meiliKey: servers.meiliKey!, row });
     await conn.close();
   } finally {
     await cleanup();

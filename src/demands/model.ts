@@ -3,6 +3,12 @@ import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 export const buyerTypes = ['enterprise', 'hospital', 'school', 'agency', 'other'] as const;
 export const buyerLevels = ['province', 'city', 'district'] as const;
 export const demandStatuses = ['draft', 'open', 'in_progress', 'closed'] as const;
+export const closedAsValues = ['fulfilled', 'cancelled', 'expired'] as const;
+export const demandSources = ['buyer', 'organizer', 'import'] as const;
+export const historyActions = ['create', 'edit', 'open', 'start', 'close', 'expire', 'import'] as const;
+
+export type DemandStatus = (typeof demandStatuses)[number];
+export type ClosedAs = (typeof closedAsValues)[number];
 
 const BuyerOrgSchema = new Schema(
   {
@@ -14,6 +20,25 @@ const BuyerOrgSchema = new Schema(
     district: String,
   },
   { timestamps: true },
+);
+
+/** Who did something: a user, an import job, or the system (expiry). */
+const ActorSchema = new Schema({ id: String, name: String, role: String }, { _id: false });
+
+/** One lifecycle step or edit; the district reports these upward, so each is exact and never rewritten. */
+const HistorySchema = new Schema(
+  {
+    action: { type: String, enum: historyActions, required: true },
+    from: String,
+    to: String,
+    by: { type: ActorSchema, required: true },
+    at: { type: Date, required: true },
+    reason: String,
+    closedAs: String,
+    /** For edits and re-imports: the fields that changed. */
+    fields: { type: [String], default: undefined },
+  },
+  { _id: false },
 );
 
 const DemandSchema = new Schema(
@@ -30,11 +55,21 @@ const DemandSchema = new Schema(
     deadline: Date,
     buyerOrg: { type: Schema.Types.ObjectId, ref: 'BuyerOrg', required: true, index: true },
     status: { type: String, enum: demandStatuses, default: 'open', index: true },
+    closedAs: { type: String, enum: closedAsValues },
+    closeReason: String,
+    closedAt: Date,
+    /** The buyer's internal notes: never shown to vendors, never in vendor-visible API output. */
+    privateNotes: String,
+    postedBy: { type: ActorSchema },
+    source: { type: String, enum: demandSources, default: 'buyer' },
+    history: { type: [HistorySchema], default: [] },
   },
   { timestamps: true },
 );
 // A buyer organization does not post the same demand title twice; this is also what keeps seeding idempotent.
 DemandSchema.index({ buyerOrg: 1, title: 1 }, { unique: true });
+// The expiry sweep looks for active demands past their deadline.
+DemandSchema.index({ status: 1, deadline: 1 });
 
 export type BuyerOrg = InferSchemaType<typeof BuyerOrgSchema>;
 export type Demand = InferSchemaType<typeof DemandSchema>;

@@ -20,6 +20,7 @@ const navByRole: Record<Role | 'guest', NavItem[]> = {
     { href: '/organizer', label: '工作台' },
     { href: '/organizer/review', label: '审核队列' },
     { href: '/organizer/stale', label: '信息待更新企业' },
+    { href: '/organizer/demands', label: '采购需求' },
     { href: '/admin/users', label: '用户管理' },
     { href: '/admin/imports', label: '批量导入' },
   ],
@@ -28,15 +29,18 @@ const navByRole: Record<Role | 'guest', NavItem[]> = {
     { href: '/organizer', label: '工作台' },
     { href: '/organizer/review', label: '审核队列' },
     { href: '/organizer/stale', label: '信息待更新企业' },
+    { href: '/organizer/demands', label: '采购需求' },
     { href: '/admin/imports', label: '批量导入' },
   ],
   vendor: [
     { href: '/', label: '首页' },
     { href: '/vendor', label: '我的企业' },
+    { href: '/vendor/opportunities', label: '商机' },
   ],
   buyer: [
     { href: '/', label: '首页' },
     { href: '/buyer', label: '我的采购' },
+    { href: '/demands/new', label: '发布需求' },
   ],
 };
 
@@ -71,9 +75,11 @@ handlebars.registerHelper('yuan', (value: unknown) =>
 // The public directory (推介清单) is for everyone, right after the home page.
 const directoryNav: NavItem = { href: '/directory', label: '推介清单' };
 
-function navFor(request: FastifyRequest): NavItem[] {
+function navFor(request: FastifyRequest, unread = 0): NavItem[] {
   const [homeItem, ...rest] = navByRole[request.user?.role ?? 'guest'];
   const items = [homeItem, directoryNav, ...rest];
+  // The inbox, with its unread count, for everyone logged in (src/notifications).
+  if (request.user) items.push({ href: '/inbox', label: unread ? `消息（${unread}）` : '消息' });
   const path = request.url.split('?')[0];
   const matches = (href: string) => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`));
   // The longest matching entry is the current one (/organizer/review, not also /organizer).
@@ -92,6 +98,7 @@ export default fp(async (app) => {
         flash: 'partials/flash.hbs',
         field: 'partials/field.hbs',
         csrf: 'partials/csrf.hbs',
+        followup: 'partials/followup.hbs',
       },
     },
     production: process.env.NODE_ENV === 'production',
@@ -109,11 +116,12 @@ export default fp(async (app) => {
     if (flashes.length) session.set('flash', undefined);
     // Anonymous visitors get a session (and a cookie) only on pages with a form.
     const csrfToken = request.user || options.csrf ? await this.generateCsrf() : undefined;
+    const unread = request.user && this.server.hasDecorator('notifications') ? await this.server.notifications.unreadCount(request.user.id).catch(() => 0) : 0;
     this.type('text/html; charset=utf-8');
     return this.view(template, {
       ...data,
       currentUser: request.user,
-      nav: navFor(request),
+      nav: navFor(request, unread),
       flashes,
       csrfToken,
       year: new Date().getFullYear(),

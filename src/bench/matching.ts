@@ -1,0 +1,107 @@
+/**
+ * Matching in `npm run bench`: nDCG@10 of the engine against a plain title query on the judged set, and
+ * match latency over synthetic catalogs (default 20,000 and 100,000 products) with the raw Meilisearch
+ * retrieval (the same multi-search the engine sends) timed in the same run. Catalogs go straight into the
+ * index as a bulk addDocuments of buildDocument output (no MongoDB rows: matching reads only the index).
+ *
+ *   BENCH_MATCH_SIZES (default "20000,100000")
+ */
+import { Types } from 'mongoose';
+import { buildApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { connectMongo } from '../infra/db.js';
+import { createMeili } from '../infra/meili.js';
+import { buildDocument } from '../search/document.js';
+import { productsIndexName } from '../search/settings.js';
+import { fieldOfCategory } from '../taxonomy/index.js';
+import { evaluateJudgedSet, readJudgedSet, seedSampleIndex } from '../matching/evaluate.js';
+import { retrievalQueries } from '../matching/retrieval.js';
+import { generateCatalog, random } from './catalog.js';
+
+type Row = (what: string, platform: string, raw?: string, ratio?: string) => void;
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+
+async function appOn(mongoUri: string, meiliHost: string, meiliKey: string, name: string) {
+  const conn = await connectMongo(mongoUri, name);
+  const meili = createMeili(meiliHost, meiliKey);
+  const config = loadConfig({ LOG_LEVEL: 'warn', DATA_DIR: '/nonexistent-bench-data', MEILI_INDEX_PREFIX: `${name}_` });
+  const app = await buildApp({ config: { ...config, sessionSecret: 'bench-secret-'.padEnd(40, 'x') }, conn, meili, background: false });
+  await app.ready();
+  return { app, conn, close: async () => { await app.close(); await conn.dropDatabase().catch(() => {}); await conn.close(); } };
+}
+
+export async function benchMatching(opts: { mongoUri: string; meiliHost: string; meiliKey: string; row: Row }): Promise<void> {
+  const { mongoUri, meiliHost, meiliKey, row } = opts;
+  const set = readJudgedSet();
+
+  // ---- relevance on the judged set ----
+  {
+    const { app, close } = await appOn(mongoUri, meiliHost, meiliKey, 'bench_judged');
+    try {
+      await seedSampleIndex(app);
+      const r = await evaluateJudgedSet(app, set);
+      row(`匹配相关性 nDCG@10（判定集 ${set.demands.length} 条需求）`, r.engine.toFixed(3), `${r.baseline.toFixed(3)}（仅用标题直接查询）`, `+${(r.engine - r.baseline).toFixed(3)}`);
+      for (const [kind, k] of Object.entries(r.byKind)) {
+        row(`  nDCG@10，${kind}（${k.n} 条）`, k.engine.toFixed(3), k.baseline.toFixed(3));
+      }
+    } finally {
+      await close();
+    }
+  }
+
+  // ---- latency over synthetic catalogs ----
+  const sizes = (process.env.BENCH_MATCH_SIZES ?? '20000,100000').split(',').map(Number).filter((n) => n > 0);
+  for (const size of sizes) {
+    const { app, close } = await appOn(mongoUri, meiliHost, meiliKey, `bench_match_${size}`);
+    try {
+      process.stderr.write(`匹配基准：写入 ${size} 个产品到索引…\n`);
+      await app.searchSync.ensureReady();
+      const now = app.clock();
+      const rand = random(7);
+      const catalog = generateCatalog(size, { seed: 11 });
+      const vendors = new Map(catalog.vendors.map((v) => [v.creditCode, {
+        ...v, _id: new Types.ObjectId(), status: 'approved', freshness: 'current' as const,
+        confirmedAt: new Date(now.getTime() - Math.floor(rand() * 80) * 86_400_000),
+      }]));
+      const indexUid = productsIndexName(app.config.MEILI_INDEX_PREFIX);
+      const index = app.meili.index(indexUid);
+      const started = performance.now();
+      for (let i = 0; i < catalog.products.length; i += 10_000) {
+        const docs = catalog.products.slice(i, i + 10_000).map((p) => buildDocument(
+          { ...p, _id: new Types.ObjectId(), vendor: null, field: fieldOfCategory(p.category) ?? '', status: 'published' },
+          vendors.get(p.vendorCreditCode)!, now));
+        await index.addDocuments(docs).waitTask({ timeout: 900_000, interval: 200 });
+      }
+      row(`匹配基准目录 ${size} 个产品（直接批量写入索引）`, `${((performance.now() - started) / 1000).toFixed(1)} 秒`);
+
+      const policy = { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS };
+      const demands = set.demands.map((d) => ({ ...d, deadline: d.deadline ? new Date(d.deadline) : null }));
+      // Warm up once, then two timed rounds over the judged demands, alternating engine and raw retrieval.
+      for (const d of demands) await app.matching.matchDemand(d);
+      const engine: number[] = [];
+      const raw: number[] = [];
+      for (let round = 0; round < 2; round++) {
+        for (const d of demands) {
+          const t0 = performance.now();
+          await app.matching.matchDemand(d, { limit: 10 });
+          engine.push(performance.now() - t0);
+          const { queries } = retrievalQueries(d, indexUid, { now: app.clock(), policy });
+          const t1 = performance.now();
+          await app.meili.multiSearch({ queries });
+          raw.push(performance.now() - t1);
+        }
+      }
+      engine.sort((a, b) => a - b);
+      raw.sort((a, b) => a - b);
+      for (const p of [50, 95] as const) {
+        const e = percentile(engine, p);
+        const r = percentile(raw, p);
+        row(`匹配延迟 p${p}，${size} 个产品（${engine.length} 次）`, ms(e), ms(r), `${(e / r).toFixed(2)}×`);
+      }
+    } finally {
+      await close();
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Demands: buyer organizations' demands through their lifecycle, the JSON API, the demand-list import and
+ * the expiry sweep. (The buyer's and organizer's pages live in pages.ts, registered separately.)
+ */
+import fp from 'fastify-plugin';
+import type { ClientSession } from 'mongoose';
+import { acquireLease, startLoop, type Loop } from '../infra/background.js';
+import { createDemandService, type DemandService } from './service.js';
+import { createDemandImportService, type DemandImportService } from './import.js';
+import { demandRoutes } from './routes.js';
+import { demandImportRoutes } from './import-routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Demands through their lifecycle: `app.demands.create(user, input)`, `.transition(…)`, `.sweepExpired(now)`. */
+    demands: DemandService;
+    /** Demand-list import jobs; `app.demandImports.runPending()` runs queued jobs now (tests). */
+    demandImports: DemandImportService;
+  }
+}
+
+const SWEEP_MS = 60_000;
+
+export default fp(async (app) => {
+  // Vendors that match a newly open demand well hear of it (src/notifications), in the same transaction.
+  const onOpened = async (demandId: string, session: ClientSession) => {
+    if (app.hasDecorator('notifications')) await app.notifications.enqueueMatchAlert(demandId, { session });
+  };
+  const vendorFollows = async (demandId: string, vendorId: string) =>
+    app.hasDecorator('followUps') && (await app.followUps.get(demandId, [vendorId])).has(vendorId);
+  const service = createDemandService({ conn: app.conn, models: app.models, clock: app.clock, onOpened, vendorFollows });
+  const imports = createDemandImportService({ conn: app.conn, models: app.models, clock: app.clock, log: app.log, onOpened });
+  await imports.Job.init();
+  app.decorate('demands', service);
+  app.decorate('demandImports', imports);
+
+  let sweep: Loop | undefined;
+  let importLoop: Loop | undefined;
+  if (app.runsBackground) {
+    importLoop = startLoop({ name: 'demand-imports', intervalMs: 1000, round: () => imports.runPending(), log: app.log });
+    app.addHook('onReady', async () => {
+      sweep = startLoop({
+        name: 'demand-expiry',
+        intervalMs: SWEEP_MS,
+        // One instance sweeps at a time; the guarded updates make a second sweep harmless anyway.
+        round: async () => {
+          if (await acquireLease(app.models.Lease, 'demand-expiry', SWEEP_MS * 2)) await service.sweepExpired();
+        },
+        log: app.log,
+      });
+      void sweep.runOnce();
+    });
+    app.addHook('onClose', async () => {
+      imports.stop();
+      await Promise.all([sweep?.stop(), importLoop?.stop()]);
+    });
+  }
+  // Start a new import now rather than at the loop's next tick.
+  const kick = () => { if (importLoop) void importLoop.runOnce(); };
+
+  await app.register(demandRoutes(service));
+  await app.register(demandImportRoutes(imports, kick));
+}, { name: 'demands' });

@@ -1,0 +1,58 @@
+/**
+ * What came of a match: one FollowUp per (demand, vendor), its current status and every step that led
+ * there (who, in which role, when, with what note). The district reports these upward, so a step is
+ * only ever appended, in the same conditional update that changes the status.
+ */
+import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { followUpStatuses, moveTargets } from './state.js';
+
+const ActorSchema = new Schema({ id: String, name: String, role: String }, { _id: false });
+
+const StepSchema = new Schema(
+  {
+    /** The status this step moved to. */
+    status: { type: String, enum: followUpStatuses, required: true },
+    /** What was done: a status, or 'reopen'. */
+    action: { type: String, enum: moveTargets, required: true },
+    from: { type: String, enum: [...followUpStatuses, null], default: null },
+    by: { type: ActorSchema, required: true },
+    at: { type: Date, required: true },
+    note: String,
+    reason: String,
+    amountYuan: Number,
+    /** Where the step came from: a page or API call, or a matchmaking event's outcome. */
+    source: { type: String, default: 'platform' },
+  },
+  { _id: false },
+);
+
+const ReasonSchema = new Schema({ factor: String, value: Number, weight: Number, text: String }, { _id: false });
+
+const FollowUpSchema = new Schema(
+  {
+    demand: { type: Schema.Types.ObjectId, ref: 'Demand', required: true },
+    vendor: { type: Schema.Types.ObjectId, ref: 'Vendor', required: true, index: true },
+    /** Copied from the demand so a buyer's list needs no join. */
+    buyerOrg: { type: Schema.Types.ObjectId, ref: 'BuyerOrg', index: true },
+    status: { type: String, enum: followUpStatuses, required: true, index: true },
+    amountYuan: Number,
+    declineReason: String,
+    steps: { type: [StepSchema], default: [] },
+    /** The match as it stood at the first step (score in [0, 1] and its reasons), when known. */
+    score: Number,
+    reasons: { type: [ReasonSchema], default: undefined },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+FollowUpSchema.index({ demand: 1, vendor: 1 }, { unique: true });
+FollowUpSchema.index({ status: 1, updatedAt: -1 });
+
+export type FollowUp = InferSchemaType<typeof FollowUpSchema>;
+
+export function followUpModels(conn: Connection) {
+  return {
+    FollowUp: (conn.models.FollowUp ?? conn.model('FollowUp', FollowUpSchema, 'follow_ups')) as Model<FollowUp>,
+  };
+}

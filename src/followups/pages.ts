@@ -1,0 +1,37 @@
+/** The follow-up buttons' form post: moves the follow-up, then back to the page with a flash. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../web/errors.js';
+import { parseForm } from '../web/forms.js';
+import { MoveForm } from './schemas.js';
+import { statusNames, targetStatus } from './state.js';
+
+// Only these pages are returned to (no open redirect).
+const backPattern = /^\/(vendor\/opportunities|demands\/[0-9a-f]{24}|organizer\/follow-ups)(#[\w-]+)?$/;
+
+const followUpPages: FastifyPluginAsyncZod = async (app) => {
+  app.post('/demands/:demandId/follow-up/:vendorId', {
+    config: { access: 'user' },
+    schema: { params: z.object({ demandId: z.string(), vendorId: z.string() }) },
+  }, async (request, reply) => {
+    const { demandId, vendorId } = request.params;
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const back = typeof body.back === 'string' && backPattern.test(body.back) ? body.back : `/demands/${demandId}`;
+    const form = parseForm(MoveForm, body);
+    if (!form.ok) {
+      request.flash('error', Object.values(form.errors)[0] ?? '提交的内容有误。');
+      return reply.redirect(back, 303);
+    }
+    const { to, from, note, reason, amountYuan } = form.data;
+    try {
+      await app.followUps.advance(request.user!, demandId, vendorId, { to, from, note, reason, amountYuan });
+      request.flash('success', `已将对接标记为“${statusNames[targetStatus(to)]}”。`);
+    } catch (err) {
+      // Someone else's demand or company stays a 404 page; refusals come back as a message on the page.
+      if (!(err instanceof AppError) || err.statusCode === 404 || err.statusCode >= 500) throw err;
+      request.flash('error', err.details?.[0]?.message ?? err.message);
+    }
+    return reply.redirect(back, 303);
+  });
+};
+export default followUpPages;

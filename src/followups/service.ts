@@ -1,0 +1,378 @@
+/**
+ * `app.followUps`: moves a match through its follow-up (contacted → intent → signed, or declined) for the
+ * people allowed to (state.ts), records every step with who and when, and tells the other side.
+ *
+ * A move is one MongoDB transaction: read the current follow-up, check the move, write it with a
+ * conditional update on the status and step count it was read with (or insert the first step, guarded by
+ * the unique (demand, vendor) index), and queue the notification. Two moves made at once cannot both
+ * apply to the same state: the loser gets a 409.
+ */
+import { Types, type ClientSession, type Connection, type Model } from 'mongoose';
+import type { FastifyInstance } from 'fastify';
+import type { Models } from '../infra/models.js';
+import type { CurrentUser } from '../accounts/access.js';
+import type { MatchingService } from '../matching/index.js';
+import type { Reason } from '../matching/types.js';
+import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
+import type { NotifyEventInput } from '../notifications/service.js';
+import type { FollowUp } from './model.js';
+import {
+  actionLabels, allowedMoves, isValidMove, partyOf, roleMayMove, statusNames, targetStatus,
+  type FollowUpStatus, type MoveTarget,
+} from './state.js';
+
+export interface Actor { id: string; name: string; role: string }
+
+export interface StepView {
+  status: FollowUpStatus;
+  statusName: string;
+  action: MoveTarget;
+  actionName: string;
+  from: FollowUpStatus | null;
+  by: Actor;
+  at: Date;
+  note?: string;
+  reason?: string;
+  amountYuan?: number;
+  source: string;
+}
+
+export interface FollowUpView {
+  id: string;
+  demandId: string;
+  vendorId: string;
+  status: FollowUpStatus;
+  statusName: string;
+  amountYuan?: number;
+  declineReason?: string;
+  score?: number;
+  reasons?: Reason[];
+  steps: StepView[];
+  createdAt: Date;
+  updatedAt: Date;
+  /** Filled in lists. */
+  demandTitle?: string;
+  vendorName?: string;
+}
+
+export interface MoveInput {
+  to: MoveTarget;
+  /** The status the caller saw ('none' = no follow-up yet); a different current status is a 409. */
+  from?: FollowUpStatus | 'none';
+  note?: string;
+  reason?: string;
+  amountYuan?: number;
+}
+
+type FollowUpLean = FollowUp & { _id: Types.ObjectId };
+
+export function followUpView(f: FollowUpLean): FollowUpView {
+  return {
+    id: String(f._id),
+    demandId: String(f.demand),
+    vendorId: String(f.vendor),
+    status: f.status as FollowUpStatus,
+    statusName: statusNames[f.status as FollowUpStatus],
+    amountYuan: f.amountYuan ?? undefined,
+    declineReason: f.declineReason ?? undefined,
+    score: f.score ?? undefined,
+    reasons: (f.reasons as Reason[] | undefined)?.map((r) => ({ factor: r.factor, value: r.value, weight: r.weight, text: r.text })),
+    steps: (f.steps ?? []).map((s) => ({
+      status: s.status as FollowUpStatus,
+      statusName: statusNames[s.status as FollowUpStatus],
+      action: s.action as MoveTarget,
+      actionName: actionLabels[s.action as MoveTarget],
+      from: (s.from as FollowUpStatus | null) ?? null,
+      by: { id: s.by?.id ?? '', name: s.by?.name ?? '', role: s.by?.role ?? '' },
+      at: s.at,
+      note: s.note ?? undefined,
+      reason: s.reason ?? undefined,
+      amountYuan: s.amountYuan ?? undefined,
+      source: s.source ?? 'platform',
+    })),
+    createdAt: f.createdAt,
+    updatedAt: f.updatedAt,
+  };
+}
+
+/** The demand fields the follow-up rules look at. */
+export interface DemandRef { _id?: unknown; id?: string; buyerOrg?: unknown; buyerOrgId?: string; status?: string }
+
+const demandOrg = (demand: DemandRef) => String(demand.buyerOrgId ?? demand.buyerOrg ?? '');
+
+/**
+ * The buttons a user gets for one (demand, vendor): `[{to, label}]`, empty when they may not move it.
+ * Pass the vendor's id when there is no follow-up yet (a vendor only acts on its own row).
+ */
+export function followUpActionsFor(
+  user: CurrentUser | null | undefined,
+  demand: DemandRef,
+  followUp: Pick<FollowUpView, 'status' | 'vendorId'> | null | undefined,
+  vendorId?: string,
+): Array<{ to: MoveTarget; label: string }> {
+  const vendor = followUp?.vendorId ?? vendorId;
+  if (!user || !vendor) return [];
+  const party = partyOf(user, demandOrg(demand), vendor);
+  if (!party || demand.status === 'draft') return [];
+  if (party === 'vendor' && demand.status === 'closed') return [];
+  return allowedMoves(party, followUp?.status).map((to) => ({ to, label: actionLabels[to] }));
+}
+
+/** The context views/partials/followup.hbs expects, for one vendor's row on a demand. */
+export function followUpPartial(
+  user: CurrentUser | null | undefined,
+  demand: DemandRef,
+  vendorId: string,
+  followUp: FollowUpView | null | undefined,
+  options: { back?: string; csrfToken?: string } = {},
+) {
+  const allowed = followUpActionsFor(user, demand, followUp, vendorId).map((a) => ({
+    ...a,
+    needsReason: a.to === 'declined' || a.to === 'reopen',
+    takesAmount: a.to === 'signed',
+  }));
+  return {
+    demandId: String(demand.id ?? demand._id),
+    vendorId,
+    followUp: followUp ?? null,
+    from: followUp?.status ?? 'none',
+    allowed,
+    back: options.back,
+    csrfToken: options.csrfToken,
+  };
+}
+
+const isObjectId = (id: string) => /^[0-9a-f]{24}$/i.test(id);
+
+export interface FollowUpServiceOptions {
+  conn: Connection;
+  models: Models;
+  FollowUp: Model<FollowUp>;
+  clock: () => Date;
+  matching: () => MatchingService | undefined;
+  notify: (event: NotifyEventInput, options?: { session?: ClientSession }) => Promise<unknown>;
+  log: { warn(obj: object, msg: string): void };
+}
+
+export function createFollowUpService(options: FollowUpServiceOptions) {
+  const { conn, models, FollowUp, clock } = options;
+  const { Demand, Vendor } = models;
+
+  async function load(demandId: string, vendorId: string) {
+    if (!isObjectId(demandId)) throw notFound('未找到该需求。');
+    if (!isObjectId(vendorId)) throw notFound('未找到该企业。');
+    const [demand, vendor] = await Promise.all([
+      Demand.findById(demandId, { title: 1, buyerOrg: 1, status: 1 }).lean(),
+      Vendor.findById(vendorId, { name: 1 }).lean(),
+    ]);
+    if (!demand) throw notFound('未找到该需求。');
+    if (!vendor) throw notFound('未找到该企业。');
+    return { demand, vendor };
+  }
+
+  /** The match as the engine sees it now, to keep with the first step (best effort). */
+  async function snapshot(demandId: string, vendorId: string): Promise<{ score: number; reasons: Reason[] } | null> {
+    const matching = options.matching();
+    if (!matching) return null;
+    try {
+      const matches = await matching.matchDemandById(demandId, { limit: 100 });
+      const hit = matches.find((m) => m.vendor.id === vendorId);
+      return hit ? { score: hit.score, reasons: hit.reasons } : null;
+    } catch (err) {
+      options.log.warn({ err, demandId }, '跟进时未能取得匹配得分，记录不含得分');
+      return null;
+    }
+  }
+
+  async function advance(user: CurrentUser, demandId: string, vendorId: string, input: MoveInput, opts: { source?: string } = {}): Promise<FollowUpView> {
+    const { demand, vendor } = await load(demandId, vendorId);
+    const party = partyOf(user, String(demand.buyerOrg), vendorId);
+    // Someone else's demand or company does not exist for them.
+    if (!party) throw user.role === 'vendor' ? notFound('未找到该企业。') : notFound('未找到该需求。');
+    if (demand.status === 'draft') {
+      if (party === 'vendor') throw notFound('未找到该需求。');
+      throw conflict('需求尚未发布，不能跟进。');
+    }
+    if (party === 'vendor' && demand.status === 'closed') throw conflict('该需求已关闭，不能再跟进。');
+    if (!roleMayMove(party, input.to)) throw forbidden(`您的角色不能将对接标记为“${actionLabels[input.to]}”。`);
+    if ((input.to === 'declined' || input.to === 'reopen') && !input.reason?.trim()) {
+      throw badRequest('请填写原因。', [{ path: 'reason', message: input.to === 'declined' ? '请填写不合适的原因' : '请填写重新打开的原因' }]);
+    }
+    if (input.amountYuan !== undefined && input.to !== 'signed') {
+      throw badRequest('只有签约时才能填写金额。', [{ path: 'amountYuan', message: '只有签约时才能填写金额' }]);
+    }
+
+    const existing = await FollowUp.exists({ demand: demand._id, vendor: vendor._id });
+    const snap = existing ? null : await snapshot(demandId, vendorId);
+    const status = targetStatus(input.to);
+    const actor: Actor = { id: user.id, name: user.name, role: user.role };
+
+    const saved = await conn.transaction(async (session) => {
+      const at = clock();
+      const current = (await FollowUp.findOne({ demand: demand._id, vendor: vendor._id }).session(session).lean()) as FollowUpLean | null;
+      const from = (current?.status as FollowUpStatus | undefined) ?? null;
+      if (input.from && input.from !== (from ?? 'none')) {
+        throw conflict(`对接状态已变为“${from ? statusNames[from] : '未跟进'}”，请刷新后再操作。`);
+      }
+      if (!isValidMove(from, input.to)) {
+        throw conflict(from
+          ? `对接当前为“${statusNames[from]}”，不能${input.to === 'reopen' ? '重新打开' : `改为“${statusNames[status]}”`}。`
+          : '该对接尚未开始，不能重新打开。');
+      }
+      const step = {
+        status, action: input.to, from, by: actor, at,
+        ...(input.note ? { note: input.note } : {}),
+        ...(input.reason ? { reason: input.reason } : {}),
+        ...(input.amountYuan !== undefined ? { amountYuan: input.amountYuan } : {}),
+        source: opts.source ?? 'platform',
+      };
+      const set: Record<string, unknown> = { status, updatedAt: at };
+      const unset: Record<string, 1> = {};
+      if (status === 'declined') set.declineReason = input.reason;
+      else unset.declineReason = 1;
+      if (status === 'signed' && input.amountYuan !== undefined) set.amountYuan = input.amountYuan;
+
+      if (!current) {
+        try {
+          await FollowUp.create([{
+            demand: demand._id, vendor: vendor._id, buyerOrg: demand.buyerOrg, ...set, steps: [step],
+            ...(snap ? { score: snap.score, reasons: snap.reasons } : {}), createdAt: at,
+          }], { session });
+        } catch (err) {
+          if ((err as { code?: number }).code === 11000) throw conflict('对接状态刚刚已被他人更新，请刷新后重试。');
+          throw err;
+        }
+      } else {
+        // Conditional on what was read: a move that landed in between makes this one match nothing.
+        const res = await FollowUp.updateOne(
+          { _id: current._id, status: from, steps: { $size: current.steps.length } },
+          { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $push: { steps: step } },
+          { session },
+        );
+        if (res.matchedCount !== 1) throw conflict('对接状态刚刚已被他人更新，请刷新后重试。');
+      }
+
+      const link = `/demands/${String(demand._id)}`;
+      if (party === 'vendor') {
+        if (status === 'contacted' || status === 'intent') {
+          await options.notify({
+            kind: 'followup.interest',
+            recipients: { buyerOrgId: String(demand.buyerOrg) },
+            title: `${vendor.name}对需求“${demand.title}”${status === 'intent' ? '表示有意向' : '已与贵单位联系'}`,
+            body: input.note ? `留言：${input.note}` : `可在需求页面查看该供应商的匹配理由并继续跟进。`,
+            link,
+          }, { session });
+        }
+      } else {
+        const who = party === 'buyer' ? '采购方' : '主办方';
+        await options.notify({
+          kind: 'followup.update',
+          recipients: party === 'staff' ? { vendorId: String(vendor._id), buyerOrgId: String(demand.buyerOrg) } : { vendorId: String(vendor._id) },
+          title: `需求“${demand.title}”的对接状态更新为“${statusNames[status]}”`,
+          body: `${who}${user.name}将${vendor.name}的对接标记为“${statusNames[status]}”${input.reason ? `，原因：${input.reason}` : ''}${input.note ? `，备注：${input.note}` : ''}。`,
+          link,
+        }, { session });
+      }
+      return (await FollowUp.findOne({ demand: demand._id, vendor: vendor._id }).session(session).lean()) as FollowUpLean;
+    });
+    return followUpView(saved);
+  }
+
+  async function withNames(list: FollowUpLean[]): Promise<FollowUpView[]> {
+    const [demands, vendors] = await Promise.all([
+      Demand.find({ _id: { $in: [...new Set(list.map((f) => String(f.demand)))] } }, { title: 1 }).lean(),
+      Vendor.find({ _id: { $in: [...new Set(list.map((f) => String(f.vendor)))] } }, { name: 1 }).lean(),
+    ]);
+    const titles = new Map(demands.map((d) => [String(d._id), d.title]));
+    const names = new Map(vendors.map((v) => [String(v._id), v.name]));
+    return list.map((f) => ({ ...followUpView(f), demandTitle: titles.get(String(f.demand)), vendorName: names.get(String(f.vendor)) }));
+  }
+
+  return {
+    advance,
+
+    /** Follow-ups of one demand for the given vendors (no access check: the caller shows only what it may). */
+    async get(demandId: string, vendorIds: string[]): Promise<Map<string, FollowUpView>> {
+      const ids = vendorIds.filter(isObjectId);
+      if (!isObjectId(demandId) || !ids.length) return new Map();
+      const list = (await FollowUp.find({ demand: demandId, vendor: { $in: ids } }).lean()) as FollowUpLean[];
+      return new Map(list.map((f) => [String(f.vendor), followUpView(f)]));
+    },
+
+    /** One vendor's follow-ups, optionally for some demands only (the opportunity feed). */
+    async forVendor(vendorId: string, demandIds?: string[]): Promise<Map<string, FollowUpView>> {
+      if (!isObjectId(vendorId)) return new Map();
+      const filter: Record<string, unknown> = { vendor: vendorId };
+      if (demandIds) filter.demand = { $in: demandIds.filter(isObjectId) };
+      const list = (await FollowUp.find(filter).lean()) as FollowUpLean[];
+      return new Map(list.map((f) => [String(f.demand), followUpView(f)]));
+    },
+
+    /** A demand's follow-ups as this user may see them: staff and the buyer all, a vendor its own. */
+    async listForDemand(user: CurrentUser, demandId: string): Promise<FollowUpView[]> {
+      if (!isObjectId(demandId)) throw notFound('未找到该需求。');
+      const demand = await Demand.findById(demandId, { buyerOrg: 1, status: 1 }).lean();
+      if (!demand) throw notFound('未找到该需求。');
+      const filter: Record<string, unknown> = { demand: demand._id };
+      if (user.role === 'buyer') {
+        if (!user.buyerOrgId || user.buyerOrgId !== String(demand.buyerOrg)) throw notFound('未找到该需求。');
+      } else if (user.role === 'vendor') {
+        if (demand.status === 'draft') throw notFound('未找到该需求。');
+        if (!user.vendorId) return [];
+        filter.vendor = new Types.ObjectId(user.vendorId);
+      }
+      const list = (await FollowUp.find(filter).sort({ updatedAt: -1 }).lean()) as FollowUpLean[];
+      return withNames(list);
+    },
+
+    /** Follow-ups across demands: staff see all (filter by vendor, demand, status); a vendor its own. */
+    async listForVendor(user: CurrentUser, query: { vendor?: string; demand?: string; status?: FollowUpStatus; page?: number; pageSize?: number }) {
+      const page = query.page ?? 1;
+      const pageSize = query.pageSize ?? 50;
+      let vendor = query.vendor;
+      if (user.role === 'vendor') {
+        if (vendor && vendor !== user.vendorId) throw notFound('未找到该企业。');
+        if (!user.vendorId) return { total: 0, page, pageSize, followUps: [] as FollowUpView[] };
+        vendor = user.vendorId;
+      } else if (user.role !== 'admin' && user.role !== 'organizer') {
+        throw forbidden();
+      }
+      const filter: Record<string, unknown> = {};
+      if (vendor) filter.vendor = new Types.ObjectId(vendor);
+      if (query.demand) filter.demand = new Types.ObjectId(query.demand);
+      if (query.status) filter.status = query.status;
+      const [total, list] = await Promise.all([
+        FollowUp.countDocuments(filter),
+        FollowUp.find(filter).sort({ updatedAt: -1, _id: -1 }).skip((page - 1) * pageSize).limit(pageSize).lean() as Promise<FollowUpLean[]>,
+      ]);
+      return { total, page, pageSize, followUps: await withNames(list) };
+    },
+  };
+}
+
+export type FollowUpService = ReturnType<typeof createFollowUpService>;
+
+export type Outcome = 'contacted' | 'intent' | 'signed' | 'declined';
+
+/**
+ * For the matchmaking events: writes a meeting's outcome into the (demand, vendor) follow-up through the
+ * same path as every other move, with the organizer as the actor and source 'event'. Recording the
+ * status it already has is a no-op (an outcome entered twice stays one step); a move the state machine
+ * refuses (e.g. signed already) is a 409.
+ */
+export async function recordOutcome(
+  app: FastifyInstance,
+  input: { organizer: CurrentUser; demandId: string; vendorId: string; outcome: Outcome; note?: string; reason?: string; amountYuan?: number; source?: string },
+): Promise<FollowUpView> {
+  if (input.organizer.role !== 'organizer' && input.organizer.role !== 'admin') throw forbidden('只有主办方可以登记对接会结果。');
+  const current = (await app.followUps.get(input.demandId, [input.vendorId])).get(input.vendorId);
+  if (current?.status === input.outcome) return current;
+  return app.followUps.advance(
+    input.organizer,
+    input.demandId,
+    input.vendorId,
+    { to: input.outcome, note: input.note, reason: input.reason, amountYuan: input.amountYuan },
+    { source: input.source ?? 'event' },
+  );
+}
+

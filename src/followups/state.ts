@@ -1,0 +1,80 @@
+/**
+ * The follow-up state machine and who may move it (pure, no I/O).
+ *
+ *   (none) → contacted → intent (意向) → signed (签约)
+ *      └──────────┴───────────┴──→ declined (不合适, with a reason)
+ *
+ * Moves go forward only (a step may be skipped: a vendor may say 有意向 straight away). signed and
+ * declined are final. An organizer or admin may reopen a declined follow-up (back to contacted, with a
+ * reason) when it was declined by mistake or talks resume; a signed one is final for everyone, because it
+ * is what the district reports upward.
+ *
+ * Roles: a vendor moves its own follow-ups to contacted, intent or declined; a buyer moves those of its
+ * own organization's demands to contacted, intent, signed or declined; organizers and admins to any.
+ */
+import type { Role } from '../accounts/model.js';
+
+export const followUpStatuses = ['contacted', 'intent', 'signed', 'declined'] as const;
+export type FollowUpStatus = (typeof followUpStatuses)[number];
+/** A move's target: a status, or 'reopen' (organizer/admin, declined → contacted). */
+export const moveTargets = [...followUpStatuses, 'reopen'] as const;
+export type MoveTarget = (typeof moveTargets)[number];
+
+export const statusNames: Record<FollowUpStatus, string> = {
+  contacted: '已联系',
+  intent: '有意向',
+  signed: '已签约',
+  declined: '不合适',
+};
+
+export const actionLabels: Record<MoveTarget, string> = {
+  contacted: '已联系',
+  intent: '有意向',
+  signed: '已签约',
+  declined: '不合适',
+  reopen: '重新打开',
+};
+
+const rank: Record<FollowUpStatus, number> = { contacted: 1, intent: 2, signed: 3, declined: 99 };
+export const isFinal = (status: FollowUpStatus | null | undefined) => status === 'signed' || status === 'declined';
+
+/** The party a user acts for on this follow-up; null when it is none of theirs. */
+export type Party = 'vendor' | 'buyer' | 'staff';
+
+export function partyOf(
+  user: { role: Role; vendorId?: string; buyerOrgId?: string },
+  demandBuyerOrgId: string,
+  vendorId: string,
+): Party | null {
+  if (user.role === 'admin' || user.role === 'organizer') return 'staff';
+  if (user.role === 'vendor') return user.vendorId && user.vendorId === vendorId ? 'vendor' : null;
+  if (user.role === 'buyer') return user.buyerOrgId && user.buyerOrgId === demandBuyerOrgId ? 'buyer' : null;
+  return null;
+}
+
+const roleTargets: Record<Party, readonly MoveTarget[]> = {
+  vendor: ['contacted', 'intent', 'declined'],
+  buyer: ['contacted', 'intent', 'signed', 'declined'],
+  staff: ['contacted', 'intent', 'signed', 'declined', 'reopen'],
+};
+
+/** Whether the state machine allows the move at all, whoever makes it. */
+export function isValidMove(from: FollowUpStatus | null | undefined, to: MoveTarget): boolean {
+  if (to === 'reopen') return from === 'declined';
+  if (isFinal(from)) return false;
+  if (to === 'declined') return true;
+  return !from || rank[to] > rank[from];
+}
+
+export function roleMayMove(party: Party, to: MoveTarget): boolean {
+  return roleTargets[party].includes(to);
+}
+
+/** The moves this party may make now, in display order. */
+export function allowedMoves(party: Party | null, from: FollowUpStatus | null | undefined): MoveTarget[] {
+  if (!party) return [];
+  return moveTargets.filter((to) => roleMayMove(party, to) && isValidMove(from, to));
+}
+
+/** The status a move lands on. */
+export const targetStatus = (to: MoveTarget): FollowUpStatus => (to === 'reopen' ? 'contacted' : to);

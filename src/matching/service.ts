@@ -1,0 +1,149 @@
+/**
+ * The matching service: retrieval (Meilisearch) then ranking (pure). Demands and buyers are read from
+ * MongoDB; candidates come from the search index alone, which already carries what ranking needs.
+ */
+import { Types } from 'mongoose';
+import type { Meilisearch } from 'meilisearch';
+import type { Models } from '../infra/models.js';
+import type { FreshnessPolicy } from '../suppliers/freshness.js';
+import { notFound } from '../web/errors.js';
+import { rankCandidates } from './ranking.js';
+import { retrieve, type RetrievalDemand } from './retrieval.js';
+import type { MatchedProduct, MatchResult, Reason } from './types.js';
+import type { Weights } from './weights.js';
+
+/** A demand as the engine reads it: the Demand lean document or anything shaped like it. */
+export interface DemandLike {
+  _id?: unknown;
+  title: string;
+  description?: string | null;
+  field?: string | null;
+  category?: string | null;
+  quantity?: number | null;
+  unit?: string | null;
+  budgetYuan?: number | null;
+  requiredCertifications?: string[] | null;
+  preferredCertifications?: string[] | null;
+  deadline?: Date | null;
+}
+
+export interface MatchOptions { limit?: number }
+
+export interface Opportunity {
+  demand: {
+    id: string; title: string; field?: string; category?: string; quantity?: number; unit?: string;
+    budgetYuan?: number; deadline?: Date;
+    buyer: { name: string; level: string; city?: string; district?: string };
+  };
+  score: number;
+  reasons: Reason[];
+  products: MatchedProduct[];
+}
+
+export interface MatchingService {
+  /** The best vendors for a demand, best first, one per vendor (default 10, at most 100). */
+  matchDemand(demand: DemandLike, options?: MatchOptions): Promise<MatchResult[]>;
+  /** The same for a stored demand; 404 AppError when there is none. */
+  matchDemandById(id: string, options?: MatchOptions): Promise<MatchResult[]>;
+  /** Open demands (not past their deadline) that fit a vendor's products, best first (default 20). */
+  opportunitiesFor(vendorId: string, options?: MatchOptions): Promise<Opportunity[]>;
+}
+
+export interface MatchingDeps {
+  models: Models;
+  meili: Meilisearch;
+  indexUid: string;
+  clock: () => Date;
+  policy: FreshnessPolicy;
+  weights: Weights;
+}
+
+/** Open demands an opportunity feed considers at most (see the report on scaling). */
+export const MAX_OPEN_DEMANDS = 1000;
+const CONCURRENCY = 8;
+/** Text value (0–1) an open demand needs to show in a vendor's feed: its category, or half its words. */
+export const OPPORTUNITY_MIN_TEXT = 0.45;
+
+const clampLimit = (limit: number | undefined, fallback: number) => Math.min(100, Math.max(1, Math.floor(limit ?? fallback)));
+
+function toRankDemand(d: DemandLike): RetrievalDemand {
+  return {
+    title: d.title,
+    description: d.description ?? '',
+    field: d.field ?? null,
+    category: d.category ?? null,
+    quantity: d.quantity ?? null,
+    unit: d.unit ?? null,
+    budgetYuan: d.budgetYuan ?? null,
+    requiredCertifications: d.requiredCertifications ?? [],
+    preferredCertifications: d.preferredCertifications ?? [],
+    deadline: d.deadline ? new Date(d.deadline) : null,
+  };
+}
+
+export function createMatchingService(deps: MatchingDeps): MatchingService {
+  const { models, clock, policy, weights } = deps;
+
+  async function matchAt(demand: DemandLike, now: Date, limit: number, vendorId?: string): Promise<MatchResult[]> {
+    const rankDemand = toRankDemand(demand);
+    const candidates = await retrieve(deps, rankDemand, { now, vendorId, textLimit: vendorId ? 20 : 80, categoryLimit: vendorId ? 20 : 80 });
+    // Among one vendor's products "its best" says nothing: the feed asks for a real textual or category fit.
+    return rankCandidates(candidates, rankDemand, { now, weights, freshnessDays: policy.days, limit, minText: vendorId ? OPPORTUNITY_MIN_TEXT : 0 });
+  }
+
+  return {
+    async matchDemand(demand, options = {}) {
+      return matchAt(demand, clock(), clampLimit(options.limit, 10));
+    },
+
+    async matchDemandById(id, options = {}) {
+      if (!Types.ObjectId.isValid(id)) throw notFound('未找到该需求。');
+      const demand = await models.Demand.findById(id).lean();
+      if (!demand) throw notFound('未找到该需求。');
+      return matchAt(demand, clock(), clampLimit(options.limit, 10));
+    },
+
+    async opportunitiesFor(vendorId, options = {}) {
+      if (!Types.ObjectId.isValid(vendorId) || !(await models.Vendor.exists({ _id: vendorId }))) throw notFound('未找到该企业。');
+      const now = clock();
+      const limit = clampLimit(options.limit, 20);
+      const demands = await models.Demand.find({
+        status: { $in: ['open', 'in_progress'] },
+        $or: [{ deadline: null }, { deadline: { $gte: now } }],
+      }).sort({ _id: -1 }).limit(MAX_OPEN_DEMANDS).lean();
+      const buyers = new Map((await models.BuyerOrg.find({ _id: { $in: demands.map((d) => d.buyerOrg) } }).lean()).map((b) => [String(b._id), b]));
+
+      // One retrieval per open demand, restricted to this vendor's products, a few at a time.
+      const found: Array<Opportunity & { order: number }> = [];
+      for (let i = 0; i < demands.length; i += CONCURRENCY) {
+        const batch = demands.slice(i, i + CONCURRENCY);
+        const results = await Promise.all(batch.map((d) => matchAt(d, now, 1, vendorId)));
+        results.forEach(([match], j) => {
+          if (!match) return;
+          const d = batch[j];
+          const buyer = buyers.get(String(d.buyerOrg));
+          found.push({
+            order: i + j,
+            demand: {
+              id: String(d._id),
+              title: d.title,
+              field: d.field ?? undefined,
+              category: d.category ?? undefined,
+              quantity: d.quantity ?? undefined,
+              unit: d.unit ?? undefined,
+              budgetYuan: d.budgetYuan ?? undefined,
+              deadline: d.deadline ?? undefined,
+              buyer: { name: buyer?.name ?? '', level: buyer?.level ?? '', city: buyer?.city ?? undefined, district: buyer?.district ?? undefined },
+            },
+            score: match.score,
+            reasons: match.reasons,
+            products: match.products,
+          });
+        });
+      }
+      // Best fit first; among equals, the newest demand.
+      found.sort((a, b) => b.score - a.score || a.order - b.order);
+      return found.slice(0, limit).map((o) => ({ demand: o.demand, score: o.score, reasons: o.reasons, products: o.products }));
+    },
+  };
+}

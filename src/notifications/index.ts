@@ -1,0 +1,66 @@
+/**
+ * Notifications: `app.notify(event, { session })` stores an event in the MongoDB outbox; a background loop
+ * (on every instance that runs background work; claims are leased per entry) delivers it through each
+ * registered channel. The in-app inbox (/inbox, GET /api/v1/notifications) is the default channel; see
+ * channels.ts for adding email or SMS without touching any caller.
+ */
+import fp from 'fastify-plugin';
+import type { ClientSession } from 'mongoose';
+import type { FastifyInstance } from 'fastify';
+import { startLoop, type Loop } from '../infra/background.js';
+import { notificationModels } from './model.js';
+import { createNotificationService, type NotificationService, type NotifyEventInput } from './service.js';
+import notificationRoutes from './routes.js';
+import notificationPages from './pages.js';
+
+export type { NotificationChannel, ChannelMessage, Recipient } from './channels.js';
+export { logChannel } from './channels.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The inbox and the outbox worker: `app.notifications.round()` / `.drain()` deliver now (tests). */
+    notifications: NotificationService;
+    /** Queues a notification; pass the write's session so it commits with it. Returns the outbox id. */
+    notify(event: NotifyEventInput, options?: { session?: ClientSession }): Promise<string | null>;
+  }
+}
+
+/**
+ * Tells the vendors that match a demand well (score ≥ MATCH_NOTIFY_THRESHOLD, best 20) about it. Call it
+ * when a demand becomes open, with the write's session if there is one: matching runs later in the
+ * outbox worker, never in the request, and each vendor hears of a given demand once at most.
+ */
+export async function notifyMatchingVendors(app: FastifyInstance, demandId: string, options: { session?: ClientSession } = {}): Promise<string> {
+  return app.notifications.enqueueMatchAlert(demandId, options);
+}
+
+export default fp(async (app) => {
+  const nmodels = notificationModels(app.conn);
+  // Collections must exist before a transaction writes to them (MongoDB 4.0).
+  await Promise.all([nmodels.NotificationOutbox.init(), nmodels.Notification.init()]);
+  const service = createNotificationService({
+    models: app.models,
+    nmodels,
+    clock: app.clock,
+    log: app.log,
+    matching: () => (app.hasDecorator('matching') ? app.matching : undefined),
+    matchThreshold: app.config.MATCH_NOTIFY_THRESHOLD,
+  });
+  app.decorate('notifications', service);
+  app.decorate('notify', (event: NotifyEventInput, options?: { session?: ClientSession }) => service.notify(event, options));
+
+  let loop: Loop | undefined;
+  app.addHook('onReady', async () => {
+    if (!app.runsBackground) return;
+    loop = startLoop({
+      name: 'notifications',
+      intervalMs: 500,
+      round: async () => (await service.round()).claimed >= 50,
+      log: app.log,
+    });
+  });
+  app.addHook('onClose', async () => loop?.stop());
+
+  await app.register(notificationRoutes);
+  await app.register(notificationPages);
+}, { name: 'notifications' });

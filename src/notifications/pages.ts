@@ -1,0 +1,50 @@
+/** The inbox page (/inbox): every logged-in user's messages, mark one or all read. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+const kindNames: Record<string, string> = {
+  'demand.match': '新需求匹配',
+  'followup.interest': '供应商意向',
+  'followup.update': '对接进展',
+};
+
+const PageQuery = z.object({ page: z.coerce.number().int().min(1).max(1000).catch(1).default(1) });
+const IdParams = z.object({ id: z.string() });
+const ReadForm = z.looseObject({ go: z.string().optional() });
+
+/** Only paths inside this platform are followed after marking read. */
+const safePath = (link: string | undefined) => (link && /^\/(?!\/)/.test(link) && !link.includes('\\') ? link : undefined);
+
+const notificationPages: FastifyPluginAsyncZod = async (app) => {
+  app.get('/inbox', { config: { access: 'user' }, schema: { querystring: PageQuery } }, async (request, reply) => {
+    const pageSize = 20;
+    const r = await app.notifications.list(request.user!.id, { page: request.query.page, pageSize });
+    const pages = Math.max(1, Math.ceil(r.total / pageSize));
+    return reply.page('notifications/inbox.hbs', {
+      title: '消息',
+      unread: r.unread,
+      total: r.total,
+      items: r.items.map((n) => ({ ...n, kindName: kindNames[n.kind] ?? '通知' })),
+      prev: r.page > 1 ? r.page - 1 : null,
+      next: r.page < pages ? r.page + 1 : null,
+      page: r.page,
+      pages,
+      paged: pages > 1,
+    });
+  });
+
+  app.post('/inbox/:id/read', { config: { access: 'user' }, schema: { params: IdParams } }, async (request, reply) => {
+    const n = await app.notifications.markRead(request.user!.id, request.params.id);
+    const form = ReadForm.safeParse(request.body ?? {});
+    // "查看" opens the message's page; "标为已读" stays in the inbox.
+    const target = form.success && form.data.go ? safePath(n.link) : undefined;
+    return reply.redirect(target ?? '/inbox', 303);
+  });
+
+  app.post('/inbox/read-all', { config: { access: 'user' } }, async (request, reply) => {
+    const count = await app.notifications.markAllRead(request.user!.id);
+    request.flash('success', count ? `已将 ${count} 条消息标为已读。` : '没有未读消息。');
+    return reply.redirect('/inbox', 303);
+  });
+};
+export default notificationPages;

@@ -1,0 +1,295 @@
+/**
+ * `app.notify()` and the outbox worker. Callers describe an event and who should hear of it (users, a
+ * vendor's users, a buyer organization's users); the event is stored in the outbox (inside the caller's
+ * transaction when a session is given), and the worker resolves recipients into one delivery per user and
+ * channel, delivers, retries with backoff and records every attempt.
+ */
+import { randomUUID } from 'node:crypto';
+import { Types, type ClientSession } from 'mongoose';
+import { z } from 'zod';
+import type { Models } from '../infra/models.js';
+import { instanceId } from '../infra/background.js';
+import { notFound } from '../web/errors.js';
+import type { MatchingService } from '../matching/index.js';
+import { inAppChannel, type NotificationChannel, type Recipient } from './channels.js';
+import type { NotificationModels, NotificationOutboxDoc } from './model.js';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/i, '编号格式不正确');
+
+export const NotifyEvent = z.object({
+  kind: z.string().min(1).max(60),
+  recipients: z
+    .object({
+      userIds: z.array(objectId).max(1000).optional(),
+      vendorId: objectId.optional(),
+      buyerOrgId: objectId.optional(),
+    })
+    .refine((r) => Boolean(r.userIds?.length || r.vendorId || r.buyerOrgId), '至少需要一个接收对象'),
+  title: z.string().trim().min(1).max(200),
+  body: z.string().max(2000).default(''),
+  // Links stay inside the platform: a path, never another site.
+  link: z.string().regex(/^\/(?!\/)/, '链接必须是本站路径').max(500).optional(),
+  dedupeKey: z.string().max(200).optional(),
+});
+export type NotifyEventInput = z.input<typeof NotifyEvent>;
+
+export interface NotificationView {
+  id: string;
+  kind: string;
+  title: string;
+  body: string;
+  link?: string;
+  createdAt: Date;
+  readAt: Date | null;
+  read: boolean;
+}
+
+export interface NotificationServiceOptions {
+  models: Models;
+  nmodels: NotificationModels;
+  clock: () => Date;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** The matching engine, looked up when needed (its plugin may register after this one). */
+  matching: () => MatchingService | undefined;
+  /** Vendors whose match score reaches this hear of a new demand. */
+  matchThreshold: number;
+  /** At most this many vendors hear of one demand. */
+  matchTop?: number;
+}
+
+const MAX_ATTEMPTS = 8;
+const CLAIM_MS = 60_000;
+const backoffMs = (attempts: number) => Math.min(10 * 60_000, 1000 * 2 ** Math.min(attempts, 12));
+
+const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
+
+export function createNotificationService(options: NotificationServiceOptions) {
+  const { models, nmodels, clock, log } = options;
+  const { NotificationOutbox, Notification } = nmodels;
+  const channels = new Map<string, NotificationChannel>();
+  const top = options.matchTop ?? 20;
+  const addChannel = (channel: NotificationChannel) => {
+    channels.set(channel.name, channel);
+  };
+  addChannel(inAppChannel(Notification));
+
+  /** Stores an event for delivery. With a session it commits (or not) with the caller's write. */
+  async function notify(event: NotifyEventInput, opts: { session?: ClientSession } = {}): Promise<string | null> {
+    const e = NotifyEvent.parse(event);
+    const now = clock();
+    try {
+      const [doc] = await NotificationOutbox.create(
+        [{
+          type: 'message',
+          kind: e.kind,
+          title: e.title,
+          body: e.body,
+          link: e.link,
+          recipients: e.recipients,
+          ...(e.dedupeKey ? { dedupeKey: e.dedupeKey } : {}),
+          dueAt: new Date(),
+          createdAt: now,
+        }],
+        { session: opts.session },
+      );
+      return String(doc._id);
+    } catch (err) {
+      // A deduplicated event that already happened: nothing more to say.
+      if (e.dedupeKey && !opts.session && isDuplicateKey(err)) return null;
+      throw err;
+    }
+  }
+
+  /** Queues the "new demand matches you" alerts of a demand: matching runs in the worker, never in the request. */
+  async function enqueueMatchAlert(demandId: string, opts: { session?: ClientSession } = {}): Promise<string> {
+    if (!Types.ObjectId.isValid(demandId)) throw notFound('未找到该需求。');
+    const [doc] = await NotificationOutbox.create(
+      [{ type: 'match-alert', demand: new Types.ObjectId(demandId), dueAt: new Date(), createdAt: clock() }],
+      { session: opts.session },
+    );
+    return String(doc._id);
+  }
+
+  async function resolveRecipients(r: NotificationOutboxDoc['recipients']): Promise<Recipient[]> {
+    const or: Record<string, unknown>[] = [];
+    if (r?.userIds?.length) or.push({ _id: { $in: r.userIds } });
+    if (r?.vendorId) or.push({ vendor: r.vendorId, role: 'vendor' });
+    if (r?.buyerOrgId) or.push({ buyerOrg: r.buyerOrgId, role: 'buyer' });
+    if (!or.length) return [];
+    const users = await models.User.find({ $or: or, disabled: { $ne: true } }, { name: 1, email: 1, role: 1 }).lean();
+    return users.map((u) => ({ id: String(u._id), name: u.name, email: u.email, role: u.role }));
+  }
+
+  type OutboxLean = NotificationOutboxDoc & { _id: Types.ObjectId };
+
+  async function deliverMessage(doc: OutboxLean, owner: string): Promise<'done' | 'retry' | 'failed'> {
+    type Delivery = { user: Types.ObjectId; channel: string; status: 'pending' | 'sent' | 'failed'; attempts: number; lastError?: string | null; sentAt?: Date | null };
+    let deliveries = (doc.deliveries ?? []) as unknown as Delivery[];
+    const recipients = await resolveRecipients(doc.recipients);
+    const byId = new Map(recipients.map((r) => [r.id, r]));
+    if (!doc.expanded) {
+      deliveries = [];
+      for (const recipient of recipients) {
+        for (const channel of channels.values()) {
+          if (channel.accepts && !channel.accepts(recipient)) continue;
+          deliveries.push({ user: new Types.ObjectId(recipient.id), channel: channel.name, status: 'pending', attempts: 0 });
+        }
+      }
+      await NotificationOutbox.updateOne({ _id: doc._id, owner }, { $set: { expanded: true, deliveries } });
+    }
+    for (const d of deliveries) {
+      if (d.status !== 'pending') continue;
+      const channel = channels.get(d.channel);
+      const recipient = byId.get(String(d.user));
+      if (!channel || !recipient) {
+        // The channel was removed from this deployment, or the user was disabled or deleted meanwhile.
+        d.status = 'failed';
+        d.lastError = channel ? '接收人已停用或不存在' : `未注册的通知渠道 ${d.channel}`;
+        continue;
+      }
+      d.attempts = (d.attempts ?? 0) + 1;
+      try {
+        await channel.deliver({
+          key: `${String(doc._id)}:${recipient.id}`,
+          recipient,
+          kind: doc.kind ?? 'info',
+          title: doc.title ?? '',
+          body: doc.body ?? '',
+          link: doc.link ?? undefined,
+          createdAt: doc.createdAt,
+        });
+        d.status = 'sent';
+        d.sentAt = clock();
+        d.lastError = undefined;
+      } catch (err) {
+        d.lastError = String((err as Error).message ?? err).slice(0, 500);
+        if (d.attempts >= MAX_ATTEMPTS) d.status = 'failed';
+        log.warn({ err, channel: d.channel, outbox: String(doc._id) }, `通知发送失败（${d.channel}），稍后重试`);
+      }
+    }
+    await NotificationOutbox.updateOne({ _id: doc._id, owner }, { $set: { deliveries } });
+    if (deliveries.some((d) => d.status === 'pending')) return 'retry';
+    return deliveries.length && deliveries.every((d) => d.status === 'failed') ? 'failed' : 'done';
+  }
+
+  async function runMatchAlert(doc: OutboxLean): Promise<'done'> {
+    const demand = await models.Demand.findById(doc.demand).lean();
+    // A demand withdrawn or closed before the worker got to it alerts no one.
+    if (!demand || demand.status !== 'open') return 'done';
+    const matching = options.matching();
+    if (!matching) throw new Error('匹配服务尚未就绪');
+    const org = await models.BuyerOrg.findById(demand.buyerOrg, { name: 1 }).lean();
+    const matches = await matching.matchDemandById(String(demand._id), { limit: top });
+    const good = matches.filter((m) => m.score >= options.matchThreshold).slice(0, top);
+    for (const m of good) {
+      const reasons = m.reasons.filter((r) => r.value > 0).slice(0, 3).map((r) => r.text).join('；');
+      await notify({
+        kind: 'demand.match',
+        recipients: { vendorId: m.vendor.id },
+        title: `新需求与贵公司匹配：${demand.title}`,
+        body: `${org?.name ?? '采购方'}发布了需求“${demand.title}”，与贵公司匹配度 ${Math.round(m.score * 100)}%${reasons ? `：${reasons}` : ''}。`,
+        link: `/demands/${String(demand._id)}`,
+        dedupeKey: `match:${String(demand._id)}:${m.vendor.id}`,
+      });
+    }
+    return 'done';
+  }
+
+  /** Claims and processes up to `batch` due outbox entries. `force` ignores backoff (tests, drain). */
+  async function round(force = false, batch = 50): Promise<{ claimed: number }> {
+    let claimed = 0;
+    const owner = `${instanceId}:${randomUUID()}`;
+    for (; claimed < batch; claimed++) {
+      const wallNow = new Date();
+      const doc = (await NotificationOutbox.findOneAndUpdate(
+        {
+          status: 'pending',
+          ...(force ? {} : { dueAt: { $lte: wallNow } }),
+          $or: [{ lockedUntil: null }, { lockedUntil: { $lt: wallNow } }],
+        },
+        { $set: { lockedUntil: new Date(wallNow.getTime() + CLAIM_MS), owner } },
+        { sort: { dueAt: 1 }, new: true },
+      ).lean()) as OutboxLean | null;
+      if (!doc) break;
+      let outcome: 'done' | 'retry' | 'failed';
+      let error: string | undefined;
+      try {
+        outcome = doc.type === 'match-alert' ? await runMatchAlert(doc) : await deliverMessage(doc, owner);
+      } catch (err) {
+        error = String((err as Error).message ?? err).slice(0, 500);
+        outcome = (doc.attempts ?? 0) + 1 >= MAX_ATTEMPTS ? 'failed' : 'retry';
+        log.warn({ err, outbox: String(doc._id), type: doc.type }, '通知任务失败，稍后重试');
+      }
+      const attempts = (doc.attempts ?? 0) + (outcome === 'done' ? 0 : 1);
+      await NotificationOutbox.updateOne(
+        { _id: doc._id, owner },
+        {
+          $set: {
+            status: outcome === 'retry' ? 'pending' : outcome,
+            attempts,
+            lockedUntil: null,
+            owner: null,
+            dueAt: outcome === 'retry' ? new Date(Date.now() + backoffMs(attempts)) : doc.dueAt,
+            ...(error ? { lastError: error } : {}),
+            ...(outcome === 'retry' ? {} : { doneAt: clock() }),
+          },
+        },
+      );
+    }
+    return { claimed };
+  }
+
+  const view = (n: { _id: unknown; kind: string; title: string; body?: string | null; link?: string | null; createdAt: Date; readAt?: Date | null }): NotificationView => ({
+    id: String(n._id),
+    kind: n.kind,
+    title: n.title,
+    body: n.body ?? '',
+    link: n.link ?? undefined,
+    createdAt: n.createdAt,
+    readAt: n.readAt ?? null,
+    read: Boolean(n.readAt),
+  });
+
+  return {
+    notify,
+    enqueueMatchAlert,
+    addChannel,
+    channelNames: () => [...channels.keys()],
+    round,
+    /** Processes everything due now, including entries the round itself adds (match alerts → messages). */
+    async drain(maxRounds = 20): Promise<void> {
+      for (let i = 0; i < maxRounds; i++) {
+        if ((await round(true)).claimed === 0) return;
+      }
+    },
+    async unreadCount(userId: string): Promise<number> {
+      if (!Types.ObjectId.isValid(userId)) return 0;
+      return Notification.countDocuments({ user: userId, readAt: null });
+    },
+    async list(userId: string, opts: { unreadOnly?: boolean; page?: number; pageSize?: number } = {}) {
+      const page = opts.page ?? 1;
+      const pageSize = opts.pageSize ?? 20;
+      const filter = { user: new Types.ObjectId(userId), ...(opts.unreadOnly ? { readAt: null } : {}) };
+      const [total, unread, items] = await Promise.all([
+        Notification.countDocuments(filter),
+        Notification.countDocuments({ user: filter.user, readAt: null }),
+        Notification.find(filter).sort({ createdAt: -1, _id: -1 }).skip((page - 1) * pageSize).limit(pageSize).lean(),
+      ]);
+      return { total, unread, page, pageSize, items: items.map(view) };
+    },
+    /** Marks one of the user's own notifications read; anyone else's does not exist for them. */
+    async markRead(userId: string, id: string): Promise<NotificationView> {
+      if (!Types.ObjectId.isValid(id)) throw notFound('未找到该消息。');
+      await Notification.updateOne({ _id: id, user: userId, readAt: null }, { $set: { readAt: clock() } });
+      const n = await Notification.findOne({ _id: id, user: userId }).lean();
+      if (!n) throw notFound('未找到该消息。');
+      return view(n);
+    },
+    async markAllRead(userId: string): Promise<number> {
+      const res = await Notification.updateMany({ user: userId, readAt: null }, { $set: { readAt: clock() } });
+      return res.modifiedCount;
+    },
+  };
+}
+
+export type NotificationService = ReturnType<typeof createNotificationService>;
