@@ -175,8 +175,10 @@ async function main() {
   }
 
   const header: [string, string, string, string] = ['测量项', '平台', '直接访问引擎', '比值 / 备注'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join('| ')}|`;
+  // Chinese characters take two columns in a terminal.
+  const width = (text: string) => [...text].reduce((n, ch) => n + (ch.codePointAt(0)! >= 0x2e80 ? 2 : 1), 0);
+  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i]))) + 2);
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c + ' '.repeat(widths[i] - width(c))).join('| ')}|`;
   process.stdout.write(`\n供需对接平台 基准测试（${os.cpus().length} 核，${PRODUCTS} 个产品，每项 ${SECONDS} 秒）\n`);
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w - 1)))}\n${rows.map(line).join('\n')}\n`);
 }

@@ -3,12 +3,12 @@
  * security headers, request ids, health check, API docs and the JSON error shape (CONTRACT.md).
  */
 import t from 'tap';
-import net from 'node:net';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { connectMongo } from '../../src/infra/db.js';
 import { createMeili } from '../../src/infra/meili.js';
+import { freePort } from '../infra/proc.js';
 import { buildTestApp, createUser, csrfFrom, isolationName, login, testServers } from '../helper.js';
 
 const CJK = /[\u4e00-\u9fff]/;
@@ -54,16 +54,8 @@ async function approvedVendor(app: FastifyInstance, name = '滨江测试设备�
   });
 }
 
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// A port nobody listens on: a Meilisearch that is down.
+const closedPort = freePort;
 
 t.test('pages', async (t) => {
   // Many logins in one file: the per-minute login limit is not what this file is about.
