@@ -119,6 +119,7 @@ const directoryPages: FastifyPluginAsync = async (app) => {
       ...vendor,
       id: String(vendor._id),
       url: `/directory/vendors/${String(vendor._id)}`,
+      logoUrl: vendor.logo ? `/files/${String(vendor.logo.fileId)}` : undefined,
       certificationNames: certifications.map(certificationName),
       certifications,
       fieldNames: (vendor.fields ?? []).map(fieldName),

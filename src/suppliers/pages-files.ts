@@ -78,7 +78,8 @@ const filePages: FastifyPluginAsync = async (app) => {
     const oid = new mongo.ObjectId(id);
     const file = await app.conn.db!.collection('uploads.files').findOne({ _id: oid });
     if (!file) throw notFound('文件不存在。');
-    const isPublic = Boolean(await app.models.Product.exists({ status: 'published', 'images.fileId': oid }));
+    const isPublic = Boolean(await app.models.Product.exists({ status: 'published', 'images.fileId': oid }))
+      || Boolean(await app.models.Vendor.exists({ status: 'approved', 'logo.fileId': oid }));
     if (!isPublic) {
       const user = request.user;
       const owner = user && (isStaff(user) || (user.vendorId && String(user.vendorId) === String(file.metadata?.vendor)));

@@ -169,11 +169,14 @@ const vendorPages: FastifyPluginAsync = async (app) => {
   vendorAction('/vendor/submit', (request, id) => suppliers.submitVendor(request.user!, id), '企业资料已提交，请等待主办方审核。');
   vendorAction('/vendor/confirm', (request, id) => suppliers.confirmListings(request.user!, id), '已确认企业与产品信息有效。');
 
-  async function renderProfile(request: FastifyRequest, reply: FastifyReply, vendor: { creditCode: string; name: string }, values: Record<string, unknown>, errors: FieldErrors = {}, status = 200) {
+  async function renderProfile(request: FastifyRequest, reply: FastifyReply, vendor: { creditCode: string; name: string; logo?: { fileId: unknown } | null }, values: Record<string, unknown>, errors: FieldErrors = {}, status = 200, logoError?: string) {
     return reply.code(status).page('suppliers/vendor-profile.hbs', {
       title: '编辑企业资料',
       action: '/vendor/profile',
       vendorName: vendor.name,
+      logoUrl: vendor.logo ? `/files/${String(vendor.logo.fileId)}` : undefined,
+      logoAction: `/vendor/logo?_csrf=${encodeURIComponent(await reply.generateCsrf())}`,
+      logoError,
       ...vendorFormView({ ...values, creditCode: vendor.creditCode }, errors),
     });
   }
@@ -365,6 +368,43 @@ const vendorPages: FastifyPluginAsync = async (app) => {
       request.flash('success', result.pending ? '图片已上传，将在主办方审核后展示。' : '图片已上传。');
       return reply.redirect(`/vendor/products/${String(product._id)}/edit`, 303);
     });
+
+    // The company logo: same checks as product images; it shows at once (it is the vendor's own mark).
+    uploads.post('/vendor/logo', { config: { access: ['vendor'] } }, async (request, reply) => {
+      const vendor = await ownVendor(request);
+      if (!vendor) return reply.redirect('/vendor', 303);
+      const fail = (status: number, message: string) =>
+        renderProfile(request, reply, vendor, vendor as unknown as Record<string, unknown>, {}, status, message);
+      let buf: Buffer | undefined;
+      let filename = 'logo';
+      try {
+        const part = request.isMultipart() ? await request.file() : undefined;
+        if (part) {
+          filename = part.filename;
+          buf = await part.toBuffer();
+        }
+      } catch (err) {
+        const status = (err as { statusCode?: number }).statusCode ?? 500;
+        if (status === 413) return fail(413, '图片不能超过 2 MB，请压缩后再上传。');
+        if (status >= 400 && status < 500) return fail(400, '未能读取上传的文件，请重新选择图片。');
+        throw err;
+      }
+      if (!buf || buf.length === 0) return fail(400, '请选择要上传的图片。');
+      const type = sniffImage(buf);
+      if (!type) return fail(415, '只支持 JPEG、PNG 或 WebP 格式的图片（按文件内容判断，而非扩展名）。');
+      const fileId = await storeImage(app, buf, type, { vendor: vendor._id, uploadedBy: request.user!.id, filename });
+      await suppliers.setVendorLogo(request.user!, String(vendor._id), { fileId, contentType: type });
+      request.flash('success', '企业标志已更新。');
+      return reply.redirect('/vendor/profile', 303);
+    });
+  });
+
+  app.post('/vendor/logo/delete', { config: { access: ['vendor'] } }, async (request, reply) => {
+    const vendor = await ownVendor(request);
+    if (!vendor) return reply.redirect('/vendor', 303);
+    await suppliers.setVendorLogo(request.user!, String(vendor._id), undefined);
+    request.flash('success', '企业标志已删除。');
+    return reply.redirect('/vendor/profile', 303);
   });
 
   app.post('/vendor/products/:id/images/:fileId/delete', { config: { access: ['vendor'] } }, async (request, reply) => {

@@ -101,6 +101,18 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
       });
     },
 
+    /** Sets (or with `undefined` removes) the company logo, a GridFS image; recorded like any change. */
+    async setVendorLogo(user: CurrentUser, vendorId: string, logo: { fileId: Types.ObjectId; contentType: string } | undefined) {
+      return inTransaction(async (session) => {
+        const vendor = await managedVendor(user, vendorId, session);
+        const before = vendor.logo ? { fileId: String(vendor.logo.fileId) } : null;
+        vendor.set('logo', logo);
+        await vendor.save({ session });
+        await recordChange(models, { entity: 'vendor', entityId: vendor._id, vendor: vendor._id, action: 'update', actor: actorOf(user), changes: [{ field: 'logo', before, after: logo ? { fileId: String(logo.fileId) } : null }] }, session, clock());
+        return vendor.toObject();
+      });
+    },
+
     submitVendor: (user: CurrentUser, id: string) => vendorTransition(user, id, ['draft', 'rejected'], 'submitted', 'submit'),
     approveVendor: (user: CurrentUser, id: string) => vendorTransition(user, id, ['submitted', 'suspended'], 'approved', 'approve'),
     rejectVendor: (user: CurrentUser, id: string, reason: string) => vendorTransition(user, id, ['submitted'], 'rejected', 'reject', reason),

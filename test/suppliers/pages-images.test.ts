@@ -108,3 +108,43 @@ t.test('image upload checks type by content and size, stores the image and serve
   t.same((afterDelete?.pendingRevision?.changes as { images: Array<{ fileId: unknown }> }).images.map((i) => String(i.fileId)).includes(fileId), false);
   t.match((await getPage(app, '/organizer/review', await login(app, organizer.email, organizer.password))).body, /图片<\/th><td class="wb-before">2 张图片<\/td><td class="wb-after">1 张图片/, 'the organizer sees the image change in the diff');
 });
+
+t.test('the company logo: checked like images, shown on the profile and, once approved, in the directory', async (t) => {
+  const app = await buildTestApp(t, { LOGIN_RATE_LIMIT: '1000' }, { background: false });
+  const vendor = await app.models.Vendor.create({ ...approvedVendor('庚智能装备有限公司', 13), status: 'submitted' });
+  const owner = await createUser(app, 'vendor', { vendor: vendor._id });
+  const cookie = await login(app, owner.email, owner.password);
+  const send = async (content: Buffer) => {
+    const body = multipart('logo.png', 'image/png', content);
+    const token = encodeURIComponent(await csrfOf(app, cookie));
+    return app.inject({ method: 'POST', url: `/vendor/logo?_csrf=${token}`, headers: { cookie, 'content-type': body.contentType }, payload: body.payload });
+  };
+
+  const fake = await send(Buffer.from('不是图片'));
+  t.equal(fake.statusCode, 415);
+  t.match(fake.body, /id="e-logo" role="alert">只支持 JPEG、PNG 或 WebP/);
+  t.notOk((await app.models.Vendor.findById(vendor._id).lean())?.logo?.fileId, 'nothing stored');
+
+  const noToken = multipart('logo.png', 'image/png', tinyPng());
+  const refused = await app.inject({ method: 'POST', url: '/vendor/logo', headers: { cookie, 'content-type': noToken.contentType }, payload: noToken.payload });
+  t.equal(refused.statusCode, 403, 'an upload without its CSRF token is refused');
+
+  const ok = await send(tinyPng());
+  t.equal(ok.statusCode, 303);
+  const logo = (await app.models.Vendor.findById(vendor._id).lean())?.logo;
+  t.ok(logo?.fileId, 'stored');
+  const url = `/files/${String(logo!.fileId)}`;
+  t.match((await getPage(app, '/vendor/profile', cookie)).body, url, 'shown on the profile');
+  t.equal((await app.inject({ method: 'GET', url })).statusCode, 404, 'not public while the vendor is not approved');
+  t.ok(await app.models.ChangeLog.exists({ entityId: vendor._id, 'changes.field': 'logo' }), 'the change is recorded');
+
+  await app.models.Vendor.updateOne({ _id: vendor._id }, { $set: { status: 'approved' } });
+  const served = await app.inject({ method: 'GET', url });
+  t.equal(served.statusCode, 200);
+  t.same(served.rawPayload, tinyPng(), 'served as uploaded');
+  t.match((await app.inject({ method: 'GET', url: `/directory/vendors/${String(vendor._id)}` })).body, url, 'shown on the directory page');
+
+  const removed = await postForm(app, '/vendor/logo/delete', cookie, {});
+  t.equal(removed.statusCode, 303);
+  t.notOk((await app.models.Vendor.findById(vendor._id).lean())?.logo?.fileId, 'removed');
+});
