@@ -21,6 +21,7 @@ import { createModels } from '../infra/models.js';
 import { hashPassword } from '../accounts/service.js';
 import { generateCatalog } from './catalog.js';
 import { benchMatching } from './matching.js';
+import { benchScheduler } from './scheduler.js';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 20_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -169,6 +170,7 @@ async function main() {
     row('单次修改到可搜索的延迟 p50', ms(percentile(lags, 50)));
     row('单次修改到可搜索的延迟 p95', ms(percentile(lags, 95)));
     await benchMatching({ mongoUri: servers.mongoUri!, meiliHost: servers.meiliHost!, meiliKey: servers.meiliKey!, row });
+    await benchScheduler({ row });
     await conn.close();
   } finally {
     await cleanup();
