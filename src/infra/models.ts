@@ -2,6 +2,8 @@ import type { Connection } from 'mongoose';
 import { accountModels } from '../accounts/model.js';
 import { demandModels } from '../demands/model.js';
 import { backgroundModels } from './background.js';
+import { followUpModels } from '../followups/model.js';
+import { notificationModels } from '../notifications/model.js';
 import { searchModels } from '../search/outbox.js';
 import { seedingModels } from '../seeding/model.js';
 import { historyModels } from '../suppliers/history.js';
@@ -19,6 +21,8 @@ export function createModels(conn: Connection) {
     ...seedingModels(conn),
     ...searchModels(conn),
     ...backgroundModels(conn),
+    ...followUpModels(conn),
+    ...notificationModels(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;
