@@ -32,6 +32,10 @@ export function watchErrors(page: Page): string[] {
   page.on('response', (r) => {
     if (r.status() >= 400 && r.request().resourceType() !== 'document') errors.push(`${r.status()} ${r.url()}`);
   });
-  page.on('requestfailed', (r) => errors.push(`${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('requestfailed', (r) => {
+    // A request cut short because the page moved on (e.g. a suggestion fetch while typing) is not a fault.
+    const reason = r.failure()?.errorText ?? '';
+    if (reason !== 'net::ERR_ABORTED') errors.push(`${r.url()} ${reason}`);
+  });
   return errors;
 }
