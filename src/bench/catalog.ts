@@ -6,23 +6,13 @@
 import fs from 'node:fs';
 import { creditCodeCheckChar } from '../suppliers/credit-code.js';
 import { taxonomy } from '../taxonomy/index.js';
+import { seededRandom } from '../infra/seeded-random.js';
 
 interface SampleProduct { vendorCreditCode: string; name: string; model: string; category: string; description?: string; certifications?: string[]; specs?: unknown[]; priceMin?: number; priceMax?: number; capacityPerMonth?: number; leadTimeDays?: number; energyGrade?: number }
 interface SampleVendor { name: string; creditCode: string; province: string; city?: string; district?: string; fields: string[]; certifications: string[]; description?: string; contact?: object; address?: string }
 
 const read = <T>(name: string): T => JSON.parse(fs.readFileSync(new URL(`../../seeds/sample/${name}`, import.meta.url), 'utf8')) as T;
 
-/** mulberry32: a small, well-known seeded PRNG. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
@@ -34,7 +24,7 @@ export function syntheticCreditCode(n: number): string {
 }
 
 export function generateCatalog(productCount: number, options: { seed?: number; vendorCount?: number } = {}) {
-  const rand = random(options.seed ?? 2026);
+  const rand = seededRandom(options.seed ?? 2026);
   const sampleVendors = read<SampleVendor[]>('vendors.json');
   const sampleProducts = read<SampleProduct[]>('products.json');
   const vendorCount = options.vendorCount ?? Math.max(20, Math.round(productCount / 50));

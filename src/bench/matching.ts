@@ -16,7 +16,8 @@ import { productsIndexName } from '../search/settings.js';
 import { fieldOfCategory } from '../taxonomy/index.js';
 import { evaluateJudgedSet, readJudgedSet, seedSampleIndex } from '../matching/evaluate.js';
 import { retrievalQueries } from '../matching/retrieval.js';
-import { generateCatalog, random } from './catalog.js';
+import { generateCatalog } from './catalog.js';
+import { seededRandom } from '../infra/seeded-random.js';
 
 type Row = (what: string, platform: string, raw?: string, ratio?: string) => void;
 
@@ -59,7 +60,7 @@ export async function benchMatching(opts: { mongoUri: string; meiliHost: string;
       process.stderr.write(`匹配基准：写入 ${size} 个产品到索引…\n`);
       await app.searchSync.ensureReady();
       const now = app.clock();
-      const rand = random(7);
+      const rand = seededRandom(7);
       const catalog = generateCatalog(size, { seed: 11 });
       const vendors = new Map(catalog.vendors.map((v) => [v.creditCode, {
         ...v, _id: new Types.ObjectId(), status: 'approved', freshness: 'current' as const,

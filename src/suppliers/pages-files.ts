@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import { mongo, type Types } from 'mongoose';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { CurrentUser } from '../accounts/access.js';
 import { badRequest, notFound } from '../web/errors.js';
 import { markProducts } from '../search/outbox.js';
@@ -68,6 +68,33 @@ export async function changeProductImages(app: FastifyInstance, user: CurrentUse
     await markProducts(app.models, [product._id], session);
     return { pending: false };
   });
+}
+
+/**
+ * Reads the one image of a multipart upload and checks it: present, within the size limit, and a JPEG,
+ * PNG or WebP by its content. Either the image or the status and Chinese message to show by the field.
+ */
+export async function readImageUpload(request: FastifyRequest): Promise<
+  { ok: true; buf: Buffer; type: NonNullable<ReturnType<typeof sniffImage>>; filename: string } | { ok: false; status: number; message: string }
+> {
+  let buf: Buffer | undefined;
+  let filename = 'image';
+  try {
+    const part = request.isMultipart() ? await request.file() : undefined;
+    if (part) {
+      filename = part.filename;
+      buf = await part.toBuffer();
+    }
+  } catch (err) {
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status === 413) return { ok: false, status: 413, message: '图片不能超过 2 MB，请压缩后再上传。' };
+    if (status >= 400 && status < 500) return { ok: false, status: 400, message: '未能读取上传的文件，请重新选择图片。' };
+    throw err;
+  }
+  if (!buf || buf.length === 0) return { ok: false, status: 400, message: '请选择要上传的图片。' };
+  const type = sniffImage(buf);
+  if (!type) return { ok: false, status: 415, message: '只支持 JPEG、PNG 或 WebP 格式的图片（按文件内容判断，而非扩展名）。' };
+  return { ok: true, buf, type, filename };
 }
 
 /** GET /files/:id */

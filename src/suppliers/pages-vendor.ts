@@ -13,7 +13,7 @@ import {
 } from './pages-forms.js';
 import { ProductInput, VendorInput } from './schemas.js';
 import { statusNames } from './service.js';
-import { changeProductImages, MAX_IMAGE_BYTES, sniffImage, storeImage } from './pages-files.js';
+import { changeProductImages, MAX_IMAGE_BYTES, readImageUpload, storeImage } from './pages-files.js';
 
 const DAY = 86_400_000;
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
@@ -340,23 +340,9 @@ const vendorPages: FastifyPluginAsync = async (app) => {
       const product = await suppliers.managedProduct(request.user!, productId(request.params));
       const fail = (status: number, imageError: string) =>
         renderProductForm(request, reply, { product, values: productValues(product), imageError, status });
-      let buf: Buffer | undefined;
-      let filename = 'image';
-      try {
-        const part = request.isMultipart() ? await request.file() : undefined;
-        if (part) {
-          filename = part.filename;
-          buf = await part.toBuffer();
-        }
-      } catch (err) {
-        const status = (err as { statusCode?: number }).statusCode ?? 500;
-        if (status === 413) return fail(413, '图片不能超过 2 MB，请压缩后再上传。');
-        if (status >= 400 && status < 500) return fail(400, '未能读取上传的文件，请重新选择图片。');
-        throw err;
-      }
-      if (!buf || buf.length === 0) return fail(400, '请选择要上传的图片。');
-      const type = sniffImage(buf);
-      if (!type) return fail(415, '只支持 JPEG、PNG 或 WebP 格式的图片（按文件内容判断，而非扩展名）。');
+      const upload = await readImageUpload(request);
+      if (!upload.ok) return fail(upload.status, upload.message);
+      const { buf, type, filename } = upload;
       const fileId = await storeImage(app, buf, type, { vendor: product.vendor, uploadedBy: request.user!.id, filename });
       let result;
       try {
@@ -375,23 +361,9 @@ const vendorPages: FastifyPluginAsync = async (app) => {
       if (!vendor) return reply.redirect('/vendor', 303);
       const fail = (status: number, message: string) =>
         renderProfile(request, reply, vendor, vendor as unknown as Record<string, unknown>, {}, status, message);
-      let buf: Buffer | undefined;
-      let filename = 'logo';
-      try {
-        const part = request.isMultipart() ? await request.file() : undefined;
-        if (part) {
-          filename = part.filename;
-          buf = await part.toBuffer();
-        }
-      } catch (err) {
-        const status = (err as { statusCode?: number }).statusCode ?? 500;
-        if (status === 413) return fail(413, '图片不能超过 2 MB，请压缩后再上传。');
-        if (status >= 400 && status < 500) return fail(400, '未能读取上传的文件，请重新选择图片。');
-        throw err;
-      }
-      if (!buf || buf.length === 0) return fail(400, '请选择要上传的图片。');
-      const type = sniffImage(buf);
-      if (!type) return fail(415, '只支持 JPEG、PNG 或 WebP 格式的图片（按文件内容判断，而非扩展名）。');
+      const upload = await readImageUpload(request);
+      if (!upload.ok) return fail(upload.status, upload.message);
+      const { buf, type, filename } = upload;
       const fileId = await storeImage(app, buf, type, { vendor: vendor._id, uploadedBy: request.user!.id, filename });
       await suppliers.setVendorLogo(request.user!, String(vendor._id), { fileId, contentType: type });
       request.flash('success', '企业标志已更新。');

@@ -3,6 +3,7 @@
  * like real events), a share of vendors bring several representatives, and participants miss a few slots.
  */
 import type { Instance, Wish } from './types.js';
+import { seededRandom } from '../../infra/seeded-random.js';
 
 export interface GenerateOptions {
   vendors: number;
@@ -19,20 +20,9 @@ export interface GenerateOptions {
   vetoRate?: number;
 }
 
-/** mulberry32: small, fast, seeded. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function generateInstance(o: GenerateOptions): Instance {
-  const rand = random(o.seed);
+  const rand = seededRandom(o.seed);
   const int = (n: number) => Math.floor(rand() * n);
   const maxCapacity = o.maxCapacity ?? 3;
   const unavailableRate = o.unavailableRate ?? 0.1;
