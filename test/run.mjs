@@ -68,9 +68,27 @@ const tap = spawn(process.execPath, [path.resolve('node_modules/tap/dist/esm/run
   },
 });
 let output = '';
+// Every failing assertion with the lines after it (tap's YAML diagnostics), so the end of a long CI log
+// says what failed even when only its tail is kept.
+const failures = [];
+let pending = '';
+let capture = 0;
 tap.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   output = (output + chunk.toString()).slice(-20000);
+  const lines = (pending + chunk.toString()).split('\n');
+  pending = lines.pop() ?? '';
+  for (const line of lines) {
+    // eslint-disable-next-line no-control-regex -- strips ANSI colour codes
+    const plainLine = line.replace(/\x1b\[[0-9;]*m/g, '');
+    if (/^\s*not ok /.test(plainLine)) {
+      failures.push([plainLine]);
+      capture = 25;
+    } else if (capture > 0) {
+      failures.at(-1).push(plainLine);
+      capture -= 1;
+    }
+  }
 });
 const code = await new Promise((resolve) => tap.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 await cleanup();
@@ -81,5 +99,8 @@ const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
 const summary = [...plain.matchAll(/# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/g)].pop();
 const passed = summary ? Number(summary[2] ?? 0) : 0;
 const failed = summary ? Number(summary[3] ?? 0) : code === 0 ? 0 : 1;
+if (failures.length > 0) {
+  process.stdout.write(`\n失败的断言（${failures.length}）：\n${failures.map((f) => f.join('\n')).join('\n---\n').slice(-15000)}\n\n`);
+}
 process.stdout.write(`tests: ${passed} passed, ${failed} failed\n`);
 process.exit(code === 0 && failed === 0 ? 0 : 1);
