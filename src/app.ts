@@ -27,6 +27,7 @@ import search from './search/index.js';
 import demandPages from './demands/pages.js';
 import followUps from './followups/index.js';
 import matching from './matching/index.js';
+import events from './events/index.js';
 
 export interface AppConfig extends Config {
   sessionSecret: string;
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(demands);
   await app.register(followUps);
   await app.register(matching);
+  await app.register(events);
   await app.register(imports);
   await app.register(search);
   await app.register(demandPages);

@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import { accountModels } from '../accounts/model.js';
 import { demandModels } from '../demands/model.js';
+import { eventModels } from '../events/model.js';
 import { backgroundModels } from './background.js';
 import { followUpModels } from '../followups/model.js';
 import { notificationModels } from '../notifications/model.js';
@@ -23,6 +24,7 @@ export function createModels(conn: Connection) {
     ...backgroundModels(conn),
     ...followUpModels(conn),
     ...notificationModels(conn),
+    ...eventModels(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

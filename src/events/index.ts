@@ -1,0 +1,21 @@
+/**
+ * Matchmaking events (供需对接会): `app.events` (events, registrations, wishes, suggestions),
+ * `app.eventMeetings` (the schedule, manual moves, publishing, check-in, outcomes), the JSON API and pages.
+ */
+import fp from 'fastify-plugin';
+import { createEventService, type EventService } from './service.js';
+import { createMeetingService, type MeetingService } from './meetings.js';
+import eventRoutes from './routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    events: EventService;
+    eventMeetings: MeetingService;
+  }
+}
+
+export default fp(async (app) => {
+  app.decorate('events', createEventService(app));
+  app.decorate('eventMeetings', createMeetingService(app));
+  await app.register(eventRoutes);
+}, { name: 'events', dependencies: ['followups'] });

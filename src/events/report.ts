@@ -1,0 +1,97 @@
+/** The event dashboard loaded from MongoDB, and its .xlsx export for the organizers' report upward. */
+import ExcelJS from 'exceljs';
+import type { FastifyInstance } from 'fastify';
+import { buyerLevelNames } from '../demands/schemas.js';
+import { fieldName } from '../taxonomy/index.js';
+import { dashboardFigures, UNKNOWN, type Dashboard, type DashboardRow } from './dashboard.js';
+import { outcomeNames } from './schemas.js';
+import type { EventLean, MeetingLean, ParticipantLean, PreferenceLean } from './service.js';
+
+export const fieldLabel = (key: string) => (key === UNKNOWN ? '未填写' : fieldName(key));
+export const levelLabel = (key: string) => (key === UNKNOWN ? '未填写' : buyerLevelNames[key] ?? key);
+
+export async function loadDashboard(app: FastifyInstance, event: EventLean) {
+  const { EventParticipant, EventPreference, EventMeeting, Vendor, BuyerOrg } = app.models;
+  const [participants, wishes, meetings] = await Promise.all([
+    EventParticipant.find({ event: event._id }).lean<ParticipantLean[]>(),
+    EventPreference.find({ event: event._id }).lean<PreferenceLean[]>(),
+    EventMeeting.find({ event: event._id }).sort({ slot: 1, table: 1 }).lean<MeetingLean[]>(),
+  ]);
+  const [vendors, orgs] = await Promise.all([
+    Vendor.find({ _id: { $in: participants.filter((p) => p.vendor).map((p) => p.vendor) } }, { fields: 1 }).lean(),
+    BuyerOrg.find({ _id: { $in: participants.filter((p) => p.buyerOrg).map((p) => p.buyerOrg) } }, { level: 1 }).lean(),
+  ]);
+  const fieldOf = new Map(vendors.map((v) => [String(v._id), v.fields?.[0]]));
+  const levelOf = new Map(orgs.map((o) => [String(o._id), o.level]));
+  const figures = dashboardFigures({
+    participants: participants.map((p) => ({
+      id: String(p._id),
+      kind: p.kind as 'buyer' | 'vendor',
+      status: p.status,
+      field: p.vendor ? fieldOf.get(String(p.vendor)) : undefined,
+      level: p.buyerOrg ? levelOf.get(String(p.buyerOrg)) : undefined,
+    })),
+    wishes: wishes.map((w) => ({ from: String(w.from), to: String(w.to), level: w.level })),
+    meetings: meetings.map((m) => ({ buyer: String(m.buyer), vendor: String(m.vendor), outcome: m.outcome, amountYuan: m.amountYuan })),
+  });
+  const arrived = participants.filter((p) => p.checkIn === 'arrived').length;
+  return { figures: { ...figures, participants: { ...figures.participants, arrived } }, participants, meetings, fieldOf, levelOf };
+}
+
+const columns = [
+  { header: '意向对数', key: 'wishes', width: 10 },
+  { header: '已安排洽谈', key: 'scheduled', width: 12 },
+  { header: '已洽谈', key: 'held', width: 10 },
+  { header: '达成意向', key: 'intents', width: 10 },
+  { header: '签约', key: 'signed', width: 8 },
+  { header: '签约金额（元）', key: 'amountYuan', width: 16 },
+];
+
+function sheetOf(workbook: ExcelJS.Workbook, name: string, first: string, rows: DashboardRow[], label: (k: string) => string, total: DashboardRow) {
+  const sheet = workbook.addWorksheet(name);
+  sheet.columns = [{ header: first, key: 'label', width: 16 }, ...columns];
+  for (const row of rows) sheet.addRow({ ...row, label: label(row.key) });
+  sheet.addRow({ ...total, label: '合计' }).font = { bold: true };
+  sheet.getRow(1).font = { bold: true };
+}
+
+export async function dashboardWorkbook(event: EventLean, data: Awaited<ReturnType<typeof loadDashboard>>): Promise<Buffer> {
+  const { figures } = data as { figures: Dashboard };
+  const workbook = new ExcelJS.Workbook();
+  workbook.creator = '供需对接平台';
+  sheetOf(workbook, '按领域', '领域', figures.byField, fieldLabel, figures.total);
+  sheetOf(workbook, '按采购方层级', '采购方层级', figures.byLevel, levelLabel, figures.total);
+  const detail = workbook.addWorksheet('洽谈明细');
+  detail.columns = [
+    { header: '时段', key: 'slot', width: 8 },
+    { header: '开始时间', key: 'start', width: 18 },
+    { header: '桌号', key: 'table', width: 6 },
+    { header: '采购方', key: 'buyer', width: 30 },
+    { header: '采购方层级', key: 'level', width: 10 },
+    { header: '供应商', key: 'vendor', width: 30 },
+    { header: '领域', key: 'field', width: 12 },
+    { header: '洽谈结果', key: 'outcome', width: 10 },
+    { header: '签约金额（元）', key: 'amountYuan', width: 14 },
+  ];
+  detail.getRow(1).font = { bold: true };
+  const byId = new Map(data.participants.map((p) => [String(p._id), p]));
+  const time = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+  for (const m of data.meetings) {
+    const buyer = byId.get(String(m.buyer));
+    const vendor = byId.get(String(m.vendor));
+    const field = vendor?.vendor ? data.fieldOf.get(String(vendor.vendor)) : undefined;
+    const level = buyer?.buyerOrg ? data.levelOf.get(String(buyer.buyerOrg)) : undefined;
+    detail.addRow({
+      slot: m.slot + 1,
+      start: event.slots[m.slot] ? time.format(event.slots[m.slot].start) : '',
+      table: m.table,
+      buyer: buyer?.name ?? '',
+      level: levelLabel(level ?? UNKNOWN),
+      vendor: vendor?.name ?? '',
+      field: fieldLabel(field ?? UNKNOWN),
+      outcome: m.outcome ? outcomeNames[m.outcome] : '',
+      amountYuan: m.amountYuan ?? null,
+    });
+  }
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}

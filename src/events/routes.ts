@@ -1,0 +1,334 @@
+/** JSON API of matchmaking events (CONTRACT.md: events, participants, preferences, schedule, agenda.ics). */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ObjectIdParam } from '../accounts/schemas.js';
+import { isStaff } from '../demands/service.js';
+import { attachment } from '../imports/export.js';
+import { agendaCalendar } from './ics.js';
+import { eventPhases } from './model.js';
+import { dashboardWorkbook, loadDashboard } from './report.js';
+import {
+  CheckInInput, EventInput, EventUpdate, MeetingAdd, MeetingMove, OutcomeInput, ParticipantInput, ParticipantUpdate,
+  PhaseInput, PreferenceInput, ReviewInput, ScheduleRunInput, kindNames,
+} from './schemas.js';
+import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
+
+const tags = ['供需对接会'];
+const staff = ['organizer', 'admin'] as const;
+const EventParams = z.object({ id: ObjectIdParam });
+const ParticipantParams = z.object({ id: ObjectIdParam, participantId: ObjectIdParam });
+const MeetingParams = z.object({ id: ObjectIdParam, meetingId: ObjectIdParam });
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
+
+const EventOut = z.object({
+  id: z.string(),
+  title: z.string(),
+  theme: z.string(),
+  field: z.string().optional(),
+  venue: z.string(),
+  description: z.string(),
+  tables: z.number(),
+  slots: z.array(z.object({ index: z.number(), start: z.string(), end: z.string() })),
+  registrationDeadline: z.string().optional(),
+  preferenceDeadline: z.string().optional(),
+  phase: z.enum(eventPhases),
+  publishedAt: z.string().optional(),
+});
+const eventJson = (e: EventLean): z.infer<typeof EventOut> => ({
+  id: String(e._id), title: e.title, theme: e.theme ?? '', field: e.field ?? undefined, venue: e.venue ?? '', description: e.description ?? '',
+  tables: e.tables, slots: e.slots.map((s, index) => ({ index, start: s.start.toISOString(), end: s.end.toISOString() })),
+  registrationDeadline: iso(e.registrationDeadline), preferenceDeadline: iso(e.preferenceDeadline), phase: e.phase as z.infer<typeof EventOut>['phase'],
+  publishedAt: iso(e.publishedAt),
+});
+
+const ParticipantOut = z.object({
+  id: z.string(), kind: z.enum(['vendor', 'buyer']), name: z.string(), status: z.string(),
+  vendorId: z.string().optional(), buyerOrgId: z.string().optional(), demands: z.array(z.string()),
+  representatives: z.number(), unavailableSlots: z.array(z.number()), checkIn: z.string().nullable(),
+  rejectReason: z.string().optional(), contactName: z.string().optional(), contactPhone: z.string().optional(),
+});
+const participantJson = (p: ParticipantLean, full: boolean): z.infer<typeof ParticipantOut> => ({
+  id: String(p._id), kind: p.kind as 'vendor' | 'buyer', name: p.name, status: p.status,
+  vendorId: p.vendor ? String(p.vendor) : undefined, buyerOrgId: p.buyerOrg ? String(p.buyerOrg) : undefined,
+  demands: (p.demands ?? []).map(String), representatives: p.representatives ?? 1, unavailableSlots: p.unavailableSlots ?? [],
+  checkIn: p.checkIn ?? null, rejectReason: full ? p.rejectReason ?? undefined : undefined,
+  // Contacts only to organizers and the participant itself.
+  contactName: full ? p.contactName ?? undefined : undefined, contactPhone: full ? p.contactPhone ?? undefined : undefined,
+});
+
+const MeetingOut = z.object({
+  id: z.string(), buyer: z.string(), vendor: z.string(), slot: z.number(), table: z.number(), start: z.string().optional(), end: z.string().optional(),
+  pinned: z.boolean(), published: z.boolean(), outcome: z.string().nullable(), demand: z.string().optional(), amountYuan: z.number().optional(),
+});
+const meetingJson = (e: EventLean, m: MeetingLean): z.infer<typeof MeetingOut> => ({
+  id: String(m._id), buyer: String(m.buyer), vendor: String(m.vendor), slot: m.slot, table: m.table,
+  start: iso(e.slots[m.slot]?.start), end: iso(e.slots[m.slot]?.end), pinned: Boolean(m.pinned), published: Boolean(m.published),
+  outcome: m.outcome ?? null, demand: m.demand ? String(m.demand) : undefined, amountYuan: m.amountYuan ?? undefined,
+});
+
+const Unscheduled = z.array(z.object({ buyer: z.string(), vendor: z.string(), reason: z.string(), weight: z.number() }));
+const Stats = z.record(z.string(), z.number());
+const MeetingPlain = z.object({ buyer: z.string(), vendor: z.string(), slot: z.number(), table: z.number() });
+const Changes = z.object({
+  kept: z.array(MeetingPlain),
+  moved: z.array(z.object({ from: MeetingPlain, to: MeetingPlain, reason: z.string().optional() })),
+  removed: z.array(z.object({ meeting: MeetingPlain, reason: z.string() })),
+  added: z.array(MeetingPlain),
+});
+
+const eventRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post('/api/v1/events', {
+    config: { access: staff },
+    schema: {
+      summary: '创建对接会', tags,
+      description: '时段 `slots` 按时间先后排列、互不重叠（ISO 时间，建议带 +08:00）；时段之间的空档即茶歇。洽谈桌编号 1..tables。新建的对接会处于“筹备中”（draft）阶段。',
+      body: EventInput,
+      response: { 201: z.object({ id: z.string() }) },
+    },
+  }, async (request, reply) => {
+    const event = await app.events.create(request.user!, request.body);
+    return reply.code(201).header('location', `/api/v1/events/${String(event._id)}`).send({ id: String(event._id) });
+  });
+
+  app.get('/api/v1/events', {
+    config: { access: 'user' },
+    schema: { summary: '对接会列表（筹备中的只有主办方可见）', tags, response: { 200: z.object({ events: z.array(EventOut.extend({ vendors: z.number(), buyers: z.number() })) }) } },
+  }, async (request) => ({
+    events: (await app.events.list(request.user)).map(({ event, vendors, buyers }) => ({ ...eventJson(event), vendors, buyers })),
+  }));
+
+  app.get('/api/v1/events/:id', {
+    config: { access: 'user' },
+    schema: { summary: '对接会详情', tags, params: EventParams, response: { 200: z.object({ event: EventOut }) } },
+  }, async (request) => ({ event: eventJson(await app.events.visible(request.user, request.params.id)) }));
+
+  app.put('/api/v1/events/:id', {
+    config: { access: staff },
+    schema: { summary: '修改对接会（已有洽谈安排后不能再改时段和洽谈桌）', tags, params: EventParams, body: EventUpdate, response: { 200: z.object({ event: EventOut }) } },
+  }, async (request) => ({ event: eventJson(await app.events.update(request.user!, request.params.id, request.body)) }));
+
+  app.post('/api/v1/events/:id/phase', {
+    config: { access: staff },
+    schema: {
+      summary: '切换阶段', tags, params: EventParams, body: PhaseInput,
+      description: '筹备中 → 报名中 → 意向征集 → 排期中 → 日程已发布 → 已结束。每次前进一步；发布前可退回上一步。发布后参会方可看到自己的日程。',
+      response: { 200: z.object({ event: EventOut }) },
+    },
+  }, async (request) => ({ event: eventJson(await app.events.transition(request.user!, request.params.id, request.body.to)) }));
+
+  app.post('/api/v1/events/:id/participants', {
+    config: { access: 'user' },
+    schema: {
+      summary: '报名参会', tags, params: EventParams, body: ParticipantInput,
+      description: '供应商须已入选推介清单，按统一社会信用代码 `vendorCreditCode` 报名（资料与产品取自清单）；采购方填写 `buyer` 单位信息与关联需求 `demands`。主办方代为报名即为已通过；供应商、采购方账号在报名阶段为本单位报名，待主办方审核。`unavailableSlots` 为不能参加的时段编号（从 0 开始）；`representatives` 为供应商同时洽谈的代表人数。',
+      response: { 201: z.object({ participantId: z.string(), status: z.string() }) },
+    },
+  }, async (request, reply) => {
+    const p = await app.events.register(request.user!, request.params.id, request.body);
+    return reply.code(201).send({ participantId: String(p._id), status: p.status });
+  });
+
+  app.get('/api/v1/events/:id/participants', {
+    config: { access: 'user' },
+    schema: { summary: '参会方列表（参会方只看到已通过的参会方和自己）', tags, params: EventParams, response: { 200: z.object({ participants: z.array(ParticipantOut) }) } },
+  }, async (request) => {
+    const user = request.user!;
+    const { participants, mine } = await app.events.participants(user, request.params.id);
+    return { participants: participants.map((p) => participantJson(p, isStaff(user) || String(p._id) === String(mine?._id))) };
+  });
+
+  app.put('/api/v1/events/:id/participants/:participantId', {
+    config: { access: 'user' },
+    schema: { summary: '修改报名信息（不可参加的时段、代表人数、关联需求、联系人）', tags, params: ParticipantParams, body: ParticipantUpdate, response: { 200: z.object({ participant: ParticipantOut }) } },
+  }, async (request) => ({ participant: participantJson(await app.events.updateParticipant(request.user!, request.params.id, request.params.participantId, request.body), true) }));
+
+  app.post('/api/v1/events/:id/participants/:participantId/review', {
+    config: { access: staff },
+    schema: { summary: '审核报名（通过或不通过，不通过须写原因）', tags, params: ParticipantParams, body: ReviewInput, response: { 200: z.object({ participant: ParticipantOut }) } },
+  }, async (request) => ({ participant: participantJson(await app.events.review(request.user!, request.params.id, request.params.participantId, request.body), true) }));
+
+  app.post('/api/v1/events/:id/participants/:participantId/withdraw', {
+    config: { access: 'user' },
+    schema: { summary: '退出对接会（已有洽谈安排时须先取消洽谈）', tags, params: ParticipantParams, body: z.object({}).strict().nullish(), response: { 200: z.object({ participant: ParticipantOut }) } },
+  }, async (request) => ({ participant: participantJson(await app.events.withdraw(request.user!, request.params.id, request.params.participantId), true) }));
+
+  app.post('/api/v1/events/:id/participants/:participantId/check-in', {
+    config: { access: staff },
+    schema: { summary: '现场签到（arrived 已到场 / no_show 未到场 / clear 撤销）', tags, params: ParticipantParams, body: CheckInInput, response: { 200: z.object({ participant: ParticipantOut }) } },
+  }, async (request) => ({ participant: participantJson(await app.eventMeetings.checkIn(request.user!, request.params.id, request.params.participantId, request.body.state), true) }));
+
+  app.get('/api/v1/events/:id/participants/:participantId/suggestions', {
+    config: { access: 'user' },
+    schema: {
+      summary: '推荐洽谈对象（由匹配引擎按采购方的需求与供应商的产品计算，附理由）', tags, params: ParticipantParams,
+      response: { 200: z.object({ suggestions: z.array(z.object({
+        to: z.string(), name: z.string(), score: z.number(), level: z.string().optional(),
+        demand: z.object({ id: z.string(), title: z.string() }),
+        reasons: z.array(z.object({ factor: z.string(), text: z.string() })),
+        products: z.array(z.object({ name: z.string(), model: z.string() })),
+      })) }) },
+    },
+  }, async (request) => ({ suggestions: await app.events.suggestions(request.user!, request.params.id, request.params.participantId) }));
+
+  app.post('/api/v1/events/:id/preferences', {
+    config: { access: 'user' },
+    schema: {
+      summary: '设置洽谈意向', tags, params: EventParams, body: PreferenceInput,
+      description: '`from` 为本方参会编号，`to` 为另一方参会编号；`level` 为 must（必须见）、want（希望见）或 no（不见，排期时绝不安排这一对）。同一对再次设置即覆盖。',
+      response: { 201: z.object({ from: z.string(), to: z.string(), level: z.string() }) },
+    },
+  }, async (request, reply) => {
+    const w = await app.events.setPreference(request.user!, request.params.id, request.body);
+    return reply.code(201).send({ from: String(w.from), to: String(w.to), level: w.level });
+  });
+
+  app.delete('/api/v1/events/:id/preferences', {
+    config: { access: 'user' },
+    schema: { summary: '撤销洽谈意向', tags, params: EventParams, querystring: z.object({ from: ObjectIdParam, to: ObjectIdParam }), response: { 204: z.null() } },
+  }, async (request, reply) => {
+    await app.events.clearPreference(request.user!, request.params.id, request.query.from, request.query.to);
+    return reply.code(204).send(null);
+  });
+
+  app.get('/api/v1/events/:id/preferences', {
+    config: { access: 'user' },
+    schema: { summary: '洽谈意向（主办方看到全部；参会方看到自己设置的和对方对自己的，“不见”只有设置方可见）', tags, params: EventParams, response: { 200: z.object({ preferences: z.array(z.object({ from: z.string(), to: z.string(), level: z.string(), source: z.string() })) }) } },
+  }, async (request) => {
+    const user = request.user!;
+    const event = await app.events.visible(user, request.params.id);
+    const mine = await app.events.own(user, event._id);
+    const list = await app.events.preferences(user, event, mine);
+    return { preferences: list.map((w) => ({ from: String(w.from), to: String(w.to), level: w.level, source: w.source ?? 'manual' })) };
+  });
+
+  app.post('/api/v1/events/:id/schedule', {
+    config: { access: staff },
+    schema: {
+      summary: '生成并保存日程', tags, params: EventParams, body: ScheduleRunInput.nullish(),
+      description: '按已通过的参会方与洽谈意向计算最优日程并保存。已发布或主办方手工安排的洽谈保持原位（`allowMoves: true` 时可换时段或桌号，但不会被取消）；返回本次的变动（保留、调整、取消、新增）与未能安排的意向及原因。计算期间若有人调整了日程，本次保存被拒绝（409），重新生成即可。',
+      response: { 200: z.object({ meetings: z.array(MeetingPlain), unscheduled: Unscheduled, changes: Changes, stats: Stats }) },
+    },
+  }, async (request) => {
+    const result = await app.eventMeetings.run(request.user!, request.params.id, request.body ?? {});
+    return { meetings: result.meetings, unscheduled: result.unscheduled, changes: result.changes, stats: { ...result.stats } };
+  });
+
+  app.get('/api/v1/events/:id/schedule', {
+    config: { access: staff },
+    schema: {
+      summary: '当前日程（全部洽谈、未能安排的意向及原因、统计）', tags, params: EventParams,
+      response: { 200: z.object({ meetings: z.array(MeetingOut), unscheduled: Unscheduled, stats: Stats }) },
+    },
+  }, async (request) => {
+    const { event, meetings } = await app.eventMeetings.current(request.user!, request.params.id);
+    const placed = new Set(meetings.map((m) => `${String(m.buyer)}|${String(m.vendor)}`));
+    // Pairs the last run could not place, less those placed by hand since.
+    const unscheduled = (event.lastRun?.unscheduled ?? [])
+      .filter((u) => !placed.has(`${String(u.buyer)}|${String(u.vendor)}`))
+      .map((u) => ({ buyer: String(u.buyer), vendor: String(u.vendor), reason: u.reason ?? 'capacity', weight: u.weight ?? 0 }));
+    const stats = { meetings: meetings.length, ...((event.lastRun?.stats as Record<string, number> | undefined) ?? {}) };
+    stats.meetings = meetings.length;
+    return { meetings: meetings.map((m) => meetingJson(event, m)), unscheduled, stats };
+  });
+
+  app.post('/api/v1/events/:id/meetings', {
+    config: { access: staff },
+    schema: { summary: '手工安排一场洽谈（排期时保持原位）', tags, params: EventParams, body: MeetingAdd, response: { 201: z.object({ meeting: MeetingOut }) } },
+  }, async (request, reply) => {
+    const event = await app.events.load(request.params.id);
+    return reply.code(201).send({ meeting: meetingJson(event, await app.eventMeetings.add(request.user!, request.params.id, request.body)) });
+  });
+
+  app.post('/api/v1/events/:id/meetings/:meetingId/move', {
+    config: { access: staff },
+    schema: { summary: '调整洽谈的时段与桌号', tags, params: MeetingParams, body: MeetingMove, response: { 200: z.object({ meeting: MeetingOut }) } },
+  }, async (request) => {
+    const meeting = await app.eventMeetings.move(request.user!, request.params.id, request.params.meetingId, request.body);
+    return { meeting: meetingJson(await app.events.load(request.params.id), meeting) };
+  });
+
+  app.delete('/api/v1/events/:id/meetings/:meetingId', {
+    config: { access: staff },
+    schema: { summary: '取消一场洽谈（已登记结果的不能取消）', tags, params: MeetingParams, response: { 204: z.null() } },
+  }, async (request, reply) => {
+    await app.eventMeetings.cancel(request.user!, request.params.id, request.params.meetingId);
+    return reply.code(204).send(null);
+  });
+
+  app.post('/api/v1/events/:id/meetings/:meetingId/outcome', {
+    config: { access: staff },
+    schema: {
+      summary: '登记洽谈结果', tags, params: MeetingParams, body: OutcomeInput,
+      description: 'held 已洽谈、no_show 未到场、intent 达成意向、signed 已签约（可填金额）。已洽谈、意向、签约同时写入该采购需求与供应商的跟进记录（只前进不后退，来源记为对接会）；采购方关联了多条需求时须用 `demand` 指明是哪一条。',
+      response: { 200: z.object({ meeting: MeetingOut }) },
+    },
+  }, async (request) => {
+    const meeting = await app.eventMeetings.outcome(request.user!, request.params.id, request.params.meetingId, request.body);
+    return { meeting: meetingJson(await app.events.load(request.params.id), meeting) };
+  });
+
+  app.get('/api/v1/events/:id/participants/:participantId/agenda', {
+    config: { access: 'user' },
+    schema: {
+      summary: '参会方的洽谈日程（参会方在发布后可见）', tags, params: ParticipantParams,
+      response: { 200: z.object({ published: z.boolean(), meetings: z.array(MeetingOut.extend({ counterpart: z.object({ id: z.string(), name: z.string(), kind: z.string() }).optional() })) }) },
+    },
+  }, async (request) => {
+    const agenda = await app.eventMeetings.agenda(request.user!, request.params.id, request.params.participantId);
+    return {
+      published: agenda.published,
+      meetings: agenda.meetings.map(({ meeting, counterpart }) => ({
+        ...meetingJson(agenda.event, meeting),
+        counterpart: counterpart ? { id: String(counterpart._id), name: counterpart.name, kind: counterpart.kind } : undefined,
+      })),
+    };
+  });
+
+  app.get('/api/v1/events/:id/participants/:participantId/agenda.ics', {
+    config: { access: 'user' },
+    schema: { summary: '下载参会方日程（iCalendar .ics）', tags, params: ParticipantParams },
+  }, async (request, reply) => {
+    const agenda = await app.eventMeetings.agenda(request.user!, request.params.id, request.params.participantId);
+    const host = request.hostname.split(':')[0] || 'gongxu.local';
+    const ics = agendaCalendar({
+      eventTitle: agenda.event.title,
+      venue: agenda.event.venue ?? '',
+      participant: agenda.participant.name,
+      link: `${request.protocol}://${request.host}/events/${request.params.id}/agenda/${request.params.participantId}`,
+      host,
+      entries: agenda.meetings.filter((m) => m.slot).map(({ meeting, slot, counterpart }) => ({
+        meetingId: String(meeting._id), start: slot!.start, end: slot!.end, table: meeting.table,
+        counterpart: counterpart?.name ?? '', counterpartKind: kindNames[counterpart?.kind ?? ''] ?? '', updatedAt: meeting.updatedAt,
+      })),
+    });
+    return reply
+      .type('text/calendar; charset=utf-8')
+      .header('content-disposition', attachment('agenda.ics', `${agenda.participant.name}-洽谈日程.ics`))
+      .send(ics);
+  });
+
+  app.get('/api/v1/events/:id/dashboard', {
+    config: { access: staff },
+    schema: {
+      summary: '对接会数据看板（意向、安排、洽谈、意向、签约，按领域和采购方层级）', tags, params: EventParams,
+      response: { 200: z.object({ dashboard: z.any() }) },
+    },
+  }, async (request) => {
+    const event = await app.events.staffEvent(request.user!, request.params.id);
+    return { dashboard: (await loadDashboard(app, event)).figures };
+  });
+
+  app.get('/api/v1/events/:id/report.xlsx', {
+    config: { access: staff },
+    schema: { summary: '导出对接会报表（.xlsx：按领域、按采购方层级、洽谈明细）', tags, params: EventParams },
+  }, async (request, reply) => {
+    const event = await app.events.staffEvent(request.user!, request.params.id);
+    const data = await loadDashboard(app, event);
+    return reply
+      .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('content-disposition', attachment('event-report.xlsx', `${event.title}-对接会报表.xlsx`))
+      .send(await dashboardWorkbook(event, data));
+  });
+};
+
+export default eventRoutes;

@@ -1,0 +1,402 @@
+/**
+ * Matchmaking events: the event and its phases, registrations, wishes and suggestions (`app.events`).
+ * The schedule, the meetings and the day itself live in meetings.ts; both share the lookups here.
+ */
+import { Types, type ClientSession } from 'mongoose';
+import type { FastifyInstance } from 'fastify';
+import type { CurrentUser } from '../accounts/access.js';
+import { actorOf, isStaff } from '../demands/service.js';
+import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
+import type { EventDoc, EventPhase, MeetingDoc, ParticipantDoc, PreferenceDoc } from './model.js';
+import { canTransition, selfPreferencesOpen, selfRegistrationOpen, staffMayEdit, visibleToParticipants } from './phases.js';
+import type { EventInput, EventUpdate, ParticipantInput, ParticipantUpdate, PreferenceInput, ReviewInput } from './schemas.js';
+import { phaseNames } from './schemas.js';
+
+type Id = Types.ObjectId;
+export type EventLean = EventDoc & { _id: Id; createdAt: Date; updatedAt: Date };
+export type ParticipantLean = ParticipantDoc & { _id: Id; createdAt: Date; updatedAt: Date };
+export type PreferenceLean = PreferenceDoc & { _id: Id };
+export type MeetingLean = MeetingDoc & { _id: Id; createdAt: Date; updatedAt: Date };
+
+const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
+
+/** Whether the user acts for this participant's company or organization. */
+export function ownsParticipant(user: CurrentUser, p: Pick<ParticipantDoc, 'kind' | 'vendor' | 'buyerOrg'>): boolean {
+  if (p.kind === 'vendor') return user.role === 'vendor' && Boolean(user.vendorId) && String(p.vendor) === user.vendorId;
+  return user.role === 'buyer' && Boolean(user.buyerOrgId) && String(p.buyerOrg) === user.buyerOrgId;
+}
+
+export interface Suggestion {
+  /** The participant suggested to meet. */
+  to: string;
+  name: string;
+  score: number;
+  /** The demand the suggestion comes from (a buyer's demand matched against the vendor's products). */
+  demand: { id: string; title: string };
+  reasons: Array<{ factor: string; text: string }>;
+  products: Array<{ name: string; model: string }>;
+  /** The wish already set for this pair by the participant, if any. */
+  level?: string;
+}
+
+export function createEventService(app: FastifyInstance) {
+  const { Event, EventParticipant, EventPreference, EventMeeting, Vendor, BuyerOrg, Demand } = app.models;
+  const clock = app.clock;
+
+  async function load(id: string): Promise<EventLean> {
+    if (!Types.ObjectId.isValid(id)) throw notFound('未找到该对接会。');
+    const event = await Event.findById(id).lean<EventLean>();
+    if (!event) throw notFound('未找到该对接会。');
+    return event;
+  }
+
+  /** The event as this user may see it: drafts only for organizers (others get a 404, not a hint). */
+  async function visible(user: CurrentUser | null | undefined, id: string): Promise<EventLean> {
+    const event = await load(id);
+    if (!isStaff(user) && !visibleToParticipants(event.phase as EventPhase)) throw notFound('未找到该对接会。');
+    return event;
+  }
+
+  async function staffEvent(user: CurrentUser, id: string): Promise<EventLean> {
+    if (!isStaff(user)) throw forbidden('只有主办方可以管理对接会。');
+    return load(id);
+  }
+
+  async function participant(event: EventLean, participantId: string): Promise<ParticipantLean> {
+    if (!Types.ObjectId.isValid(participantId)) throw notFound('未找到该参会方。');
+    const p = await EventParticipant.findOne({ _id: participantId, event: event._id }).lean<ParticipantLean>();
+    if (!p) throw notFound('未找到该参会方。');
+    return p;
+  }
+
+  /** The participant record of the user's own company in this event, if registered. */
+  async function own(user: CurrentUser, eventId: Id): Promise<ParticipantLean | null> {
+    if (user.role === 'vendor' && user.vendorId) return EventParticipant.findOne({ event: eventId, kind: 'vendor', vendor: user.vendorId }).lean<ParticipantLean>();
+    if (user.role === 'buyer' && user.buyerOrgId) return EventParticipant.findOne({ event: eventId, kind: 'buyer', buyerOrg: user.buyerOrgId }).lean<ParticipantLean>();
+    return null;
+  }
+
+  function checkSlots(event: Pick<EventDoc, 'slots'>, slots: number[] | undefined, path = 'unavailableSlots') {
+    const bad = (slots ?? []).find((s) => s >= event.slots.length);
+    if (bad !== undefined) throw badRequest(`时段编号 ${bad} 不存在：本场共 ${event.slots.length} 个时段（编号 0–${event.slots.length - 1}）。`, [{ path, message: '时段编号超出范围' }]);
+  }
+
+  /** A buyer's demands must be its own organization's and not closed. */
+  async function checkDemands(buyerOrg: Id, demands: string[] | undefined): Promise<Id[]> {
+    const ids = [...new Set(demands ?? [])].map((d) => new Types.ObjectId(d));
+    if (ids.length === 0) return [];
+    const found = await Demand.find({ _id: { $in: ids }, buyerOrg, status: { $ne: 'closed' } }, { _id: 1 }).lean();
+    if (found.length !== ids.length) {
+      throw badRequest('关联的需求须是本单位未关闭的需求。', [{ path: 'demands', message: '有需求不存在、不属于该单位或已关闭' }]);
+    }
+    return ids;
+  }
+
+  return {
+    load,
+    visible,
+    staffEvent,
+    participant,
+    own,
+
+    async list(user: CurrentUser | null | undefined, query: { phase?: string } = {}) {
+      const filter: Record<string, unknown> = {};
+      if (!isStaff(user)) filter.phase = { $ne: 'draft' };
+      if (query.phase) filter.phase = query.phase === 'draft' && !isStaff(user) ? '__none__' : query.phase;
+      const events = await Event.find(filter, { log: 0, lastRun: 0 }).sort({ 'slots.0.start': -1, _id: -1 }).limit(200).lean<EventLean[]>();
+      const counts = await EventParticipant.aggregate<{ _id: { event: Id; kind: string }; n: number }>([
+        { $match: { event: { $in: events.map((e) => e._id) }, status: 'approved' } },
+        { $group: { _id: { event: '$event', kind: '$kind' }, n: { $sum: 1 } } },
+      ]);
+      const count = (id: Id, kind: string) => counts.find((c) => String(c._id.event) === String(id) && c._id.kind === kind)?.n ?? 0;
+      return events.map((e) => ({ event: e, vendors: count(e._id, 'vendor'), buyers: count(e._id, 'buyer') }));
+    },
+
+    async create(user: CurrentUser, input: EventInput): Promise<EventLean> {
+      if (!isStaff(user)) throw forbidden('只有主办方可以创建对接会。');
+      const now = clock();
+      const doc = await Event.create({
+        ...input,
+        theme: input.theme ?? '',
+        venue: input.venue ?? '',
+        description: input.description ?? '',
+        phase: 'draft',
+        createdBy: actorOf(user),
+        log: [{ action: 'create', to: 'draft', by: actorOf(user), at: now }],
+      });
+      return doc.toObject() as EventLean;
+    },
+
+    async update(user: CurrentUser, id: string, input: EventUpdate): Promise<EventLean> {
+      const event = await staffEvent(user, id);
+      if (event.phase === 'finished') throw conflict('对接会已结束，不能再修改。');
+      const gridChanges = input.slots !== undefined || input.tables !== undefined;
+      if (gridChanges && (await EventMeeting.exists({ event: event._id }))) {
+        throw conflict('已有洽谈安排，不能再修改时段和洽谈桌；如确需调整，请先取消全部洽谈。');
+      }
+      if (input.slots) {
+        const limit = input.slots.length;
+        const beyond = await EventParticipant.exists({ event: event._id, unavailableSlots: { $gte: limit } });
+        if (beyond) throw conflict(`有参会方标记了第 ${limit + 1} 个及以后的时段为不可参加，不能把时段减少到 ${limit} 个。`);
+      }
+      const set = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+      const updated = await Event.findOneAndUpdate(
+        { _id: event._id, revision: event.revision },
+        { $set: set, $inc: { revision: 1 }, $push: { log: { action: 'edit', by: actorOf(user), at: clock(), text: Object.keys(set).join('、') } } },
+        { new: true },
+      ).lean<EventLean>();
+      if (!updated) throw conflict('对接会刚刚被他人修改，请刷新后再试。');
+      return updated;
+    },
+
+    async transition(user: CurrentUser, id: string, to: EventPhase): Promise<EventLean> {
+      const event = await staffEvent(user, id);
+      const from = event.phase as EventPhase;
+      if (!canTransition(from, to)) {
+        throw conflict(`对接会当前为“${phaseNames[from]}”，不能直接改为“${phaseNames[to]}”。`);
+      }
+      if (to === 'published') return app.eventMeetings.publish(user, event);
+      const updated = await Event.findOneAndUpdate(
+        { _id: event._id, phase: from },
+        { $set: { phase: to }, $push: { log: { action: 'phase', from, to, by: actorOf(user), at: clock() } } },
+        { new: true },
+      ).lean<EventLean>();
+      if (!updated) throw conflict('对接会阶段刚刚被他人改变，请刷新后再试。');
+      return updated;
+    },
+
+    /**
+     * Registers a vendor from the approved supplier list or a buyer organization. Organizers register
+     * anyone (approved at once); a vendor or buyer user registers its own company while registration is
+     * open, and waits for approval.
+     */
+    async register(user: CurrentUser, id: string, input: ParticipantInput): Promise<ParticipantLean> {
+      const event = isStaff(user) ? await load(id) : await visible(user, id);
+      const phase = event.phase as EventPhase;
+      if (isStaff(user)) {
+        if (!staffMayEdit(phase)) throw conflict('对接会已结束，不能再报名。');
+      } else if (!selfRegistrationOpen(phase, event, clock())) {
+        throw conflict(phase === 'registration' ? '报名已截止。' : `对接会当前为“${phaseNames[phase]}”，不在报名阶段。`);
+      }
+      checkSlots(event, input.unavailableSlots);
+      const base = {
+        event: event._id,
+        unavailableSlots: input.unavailableSlots ?? [],
+        contactName: input.contactName,
+        contactPhone: input.contactPhone,
+        status: isStaff(user) ? 'approved' : 'pending',
+        registeredBy: actorOf(user),
+      };
+      let doc: Record<string, unknown>;
+      if (input.kind === 'vendor') {
+        if (input.buyer || input.demands) throw badRequest('供应商报名不填写采购单位和需求。', [{ path: 'buyer', message: '供应商报名不填此项' }]);
+        let vendor;
+        if (user.role === 'vendor') {
+          vendor = user.vendorId ? await Vendor.findById(user.vendorId).lean() : null;
+          if (!vendor) throw forbidden('您的账号尚未关联企业，请联系主办方。');
+          if (input.vendorCreditCode && input.vendorCreditCode !== vendor.creditCode) throw forbidden('供应商账号只能为本企业报名。');
+        } else if (isStaff(user)) {
+          if (!input.vendorCreditCode) throw badRequest('请填写供应商的统一社会信用代码（vendorCreditCode）。', [{ path: 'vendorCreditCode', message: '请填写统一社会信用代码' }]);
+          vendor = await Vendor.findOne({ creditCode: input.vendorCreditCode.toUpperCase() }).lean();
+          if (!vendor) throw badRequest('推介清单中没有这个统一社会信用代码的企业。', [{ path: 'vendorCreditCode', message: '未找到该企业' }]);
+        } else {
+          throw forbidden('采购方账号不能以供应商身份报名。');
+        }
+        if (vendor.status !== 'approved') throw conflict(`“${vendor.name}”尚未通过审核入选推介清单，暂不能报名对接会。`);
+        doc = { ...base, kind: 'vendor', vendor: vendor._id, name: vendor.name, representatives: input.representatives ?? 1 };
+      } else {
+        if (input.vendorCreditCode) throw badRequest('采购方报名不填写统一社会信用代码。', [{ path: 'vendorCreditCode', message: '采购方报名不填此项' }]);
+        if (input.representatives !== undefined && input.representatives !== 1) {
+          throw badRequest('采购方每个时段参加一场洽谈，参会代表人数只对供应商有效。', [{ path: 'representatives', message: '采购方不填此项' }]);
+        }
+        if (user.role === 'vendor') throw forbidden('供应商账号不能以采购方身份报名。');
+        const org = await app.demands.orgFor(user, input.buyer);
+        doc = { ...base, kind: 'buyer', buyerOrg: org._id, name: org.name, representatives: 1, demands: await checkDemands(org._id, input.demands) };
+      }
+      try {
+        const [created] = await EventParticipant.create([doc]);
+        return created.toObject() as ParticipantLean;
+      } catch (err) {
+        if (isDuplicateKey(err)) throw conflict(`“${String(doc.name)}”已报名本场对接会。`);
+        throw err;
+      }
+    },
+
+    async updateParticipant(user: CurrentUser, id: string, participantId: string, input: ParticipantUpdate): Promise<ParticipantLean> {
+      const event = isStaff(user) ? await load(id) : await visible(user, id);
+      const p = await participant(event, participantId);
+      if (!isStaff(user)) {
+        if (!ownsParticipant(user, p)) throw notFound('未找到该参会方。');
+        if (!selfPreferencesOpen(event.phase as EventPhase, event, clock())) throw conflict('报名信息已锁定；如需变更请联系主办方。');
+      }
+      if (!staffMayEdit(event.phase as EventPhase)) throw conflict('对接会已结束，不能再修改。');
+      checkSlots(event, input.unavailableSlots);
+      const set: Record<string, unknown> = {};
+      if (input.unavailableSlots) set.unavailableSlots = input.unavailableSlots;
+      if (input.contactName !== undefined) set.contactName = input.contactName;
+      if (input.contactPhone !== undefined) set.contactPhone = input.contactPhone;
+      if (input.representatives !== undefined) {
+        if (p.kind !== 'vendor') throw badRequest('参会代表人数只对供应商有效。', [{ path: 'representatives', message: '采购方不填此项' }]);
+        set.representatives = input.representatives;
+      }
+      if (input.demands) {
+        if (p.kind !== 'buyer') throw badRequest('只有采购方关联需求。', [{ path: 'demands', message: '供应商不填此项' }]);
+        set.demands = await checkDemands(p.buyerOrg as Id, input.demands);
+      }
+      // Saved meetings must still fit: fewer representatives or a newly unavailable slot are refused while they clash.
+      if (set.unavailableSlots || set.representatives) {
+        const meetings = await EventMeeting.find({ event: event._id, [p.kind]: p._id }, { slot: 1, seat: 1 }).lean();
+        const unavailable = new Set((set.unavailableSlots as number[] | undefined) ?? []);
+        const clash = meetings.find((m) => unavailable.has(m.slot));
+        if (clash) throw conflict(`第 ${clash.slot + 1} 个时段已有洽谈安排，请先调整该洽谈再标记为不可参加。`);
+        const reps = set.representatives as number | undefined;
+        const over = reps !== undefined ? meetings.find((m) => m.seat >= reps) : undefined;
+        if (over) throw conflict(`第 ${over.slot + 1} 个时段已安排了多于 ${reps} 场同时进行的洽谈，请先调整日程。`);
+      }
+      const updated = await EventParticipant.findOneAndUpdate({ _id: p._id }, { $set: set }, { new: true }).lean<ParticipantLean>();
+      return updated!;
+    },
+
+    async review(user: CurrentUser, id: string, participantId: string, input: ReviewInput): Promise<ParticipantLean> {
+      const event = await staffEvent(user, id);
+      if (!staffMayEdit(event.phase as EventPhase)) throw conflict('对接会已结束。');
+      const p = await participant(event, participantId);
+      if (p.status === 'withdrawn') throw conflict('该参会方已退出。');
+      if (input.decision === 'reject' && (await EventMeeting.exists({ event: event._id, [p.kind]: p._id }))) {
+        throw conflict('该参会方已有洽谈安排，请先取消其洽谈。');
+      }
+      const set = input.decision === 'approve' ? { status: 'approved', rejectReason: null } : { status: 'rejected', rejectReason: input.reason };
+      const updated = await EventParticipant.findOneAndUpdate({ _id: p._id, status: p.status }, { $set: set }, { new: true }).lean<ParticipantLean>();
+      if (!updated) throw conflict('该参会方状态刚刚被他人改变，请刷新后再试。');
+      const recipients = p.kind === 'vendor' ? { vendorId: String(p.vendor) } : { buyerOrgId: String(p.buyerOrg) };
+      await app.notify({
+        kind: 'event-registration',
+        recipients,
+        title: input.decision === 'approve' ? `“${event.title}”报名已通过` : `“${event.title}”报名未通过`,
+        body: input.decision === 'approve' ? '请在截止前标记您希望洽谈的对象。' : `原因：${input.reason ?? ''}`,
+        link: `/events/${String(event._id)}`,
+      });
+      return updated;
+    },
+
+    async withdraw(user: CurrentUser, id: string, participantId: string): Promise<ParticipantLean> {
+      const event = isStaff(user) ? await load(id) : await visible(user, id);
+      const p = await participant(event, participantId);
+      if (!isStaff(user) && !ownsParticipant(user, p)) throw notFound('未找到该参会方。');
+      if (!staffMayEdit(event.phase as EventPhase)) throw conflict('对接会已结束。');
+      if (await EventMeeting.exists({ event: event._id, [p.kind]: p._id })) {
+        throw conflict(isStaff(user) ? '该参会方已有洽谈安排，请先取消其洽谈。' : '已有洽谈安排，退出请联系主办方。');
+      }
+      return (await EventParticipant.findOneAndUpdate({ _id: p._id }, { $set: { status: 'withdrawn' } }, { new: true }).lean<ParticipantLean>())!;
+    },
+
+    /** Participants of the event as this user may list them: organizers all; a participant the approved ones (to choose from) and itself. */
+    async participants(user: CurrentUser | null | undefined, id: string): Promise<{ event: EventLean; participants: ParticipantLean[]; mine: ParticipantLean | null }> {
+      const event = await visible(user, id);
+      const mine = user ? await own(user, event._id) : null;
+      const filter = isStaff(user) ? { event: event._id } : { event: event._id, $or: [{ status: 'approved' }, ...(mine ? [{ _id: mine._id }] : [])] };
+      const participants = await EventParticipant.find(filter).sort({ kind: 1, name: 1 }).lean<ParticipantLean[]>();
+      return { event, participants, mine };
+    },
+
+    /** Sets (or replaces) a wish; "no" is a veto. A participant sets its own; organizers any. */
+    async setPreference(user: CurrentUser, id: string, input: PreferenceInput): Promise<PreferenceLean> {
+      const event = isStaff(user) ? await load(id) : await visible(user, id);
+      const phase = event.phase as EventPhase;
+      const [from, to] = await Promise.all([participant(event, input.from), participant(event, input.to)]);
+      if (!isStaff(user)) {
+        if (!ownsParticipant(user, from)) throw forbidden('只能为本单位设置洽谈意向。');
+        if (!selfPreferencesOpen(phase, event, clock())) throw conflict('意向征集已截止；如需变更请联系主办方。');
+        if (to.status !== 'approved') throw notFound('未找到该参会方。');
+      } else if (!staffMayEdit(phase)) {
+        throw conflict('对接会已结束。');
+      }
+      if (from.kind === to.kind) throw badRequest('意向只能在供应商与采购方之间设置。', [{ path: 'to', message: '应为另一方的参会者' }]);
+      for (const p of [from, to]) {
+        if (p.status === 'rejected' || p.status === 'withdrawn') throw conflict(`“${p.name}”${p.status === 'rejected' ? '报名未通过' : '已退出'}。`);
+      }
+      return (await EventPreference.findOneAndUpdate(
+        { event: event._id, from: from._id, to: to._id },
+        { $set: { level: input.level, source: input.source ?? 'manual', setBy: actorOf(user) } },
+        { upsert: true, new: true },
+      ).lean<PreferenceLean>())!;
+    },
+
+    async clearPreference(user: CurrentUser, id: string, from: string, to: string): Promise<void> {
+      const event = isStaff(user) ? await load(id) : await visible(user, id);
+      const p = await participant(event, from);
+      if (!isStaff(user)) {
+        if (!ownsParticipant(user, p)) throw forbidden('只能为本单位设置洽谈意向。');
+        if (!selfPreferencesOpen(event.phase as EventPhase, event, clock())) throw conflict('意向征集已截止；如需变更请联系主办方。');
+      }
+      if (!Types.ObjectId.isValid(to)) throw notFound('未找到该参会方。');
+      await EventPreference.deleteOne({ event: event._id, from: p._id, to: new Types.ObjectId(to) });
+    },
+
+    /** Wishes of the event: organizers all; a participant the ones it set and those set about it that are not vetoes (a veto is private). */
+    async preferences(user: CurrentUser, event: EventLean, mine: ParticipantLean | null): Promise<PreferenceLean[]> {
+      if (isStaff(user)) return EventPreference.find({ event: event._id }).lean<PreferenceLean[]>();
+      if (!mine) return [];
+      return EventPreference.find({
+        event: event._id,
+        $or: [{ from: mine._id }, { to: mine._id, level: { $ne: 'no' } }],
+      }).lean<PreferenceLean[]>();
+    },
+
+    /**
+     * Pairs the matching engine suggests for a participant: a buyer's demands matched against the
+     * event's approved vendors (a vendor sees the buyers whose demands it fits), with the reasons.
+     */
+    async suggestions(user: CurrentUser, id: string, participantId: string, limit = 20): Promise<Suggestion[]> {
+      const event = isStaff(user) ? await load(id) : await visible(user, id);
+      const p = await participant(event, participantId);
+      if (!isStaff(user) && !ownsParticipant(user, p)) throw notFound('未找到该参会方。');
+      const others = await EventParticipant.find({ event: event._id, kind: p.kind === 'buyer' ? 'vendor' : 'buyer', status: 'approved' }).lean<ParticipantLean[]>();
+      if (others.length === 0) return [];
+      const wishes = await EventPreference.find({ event: event._id, from: p._id }).lean<PreferenceLean[]>();
+      const levelOf = new Map(wishes.map((w) => [String(w.to), w.level]));
+      const best = new Map<string, Suggestion>();
+      const consider = (s: Suggestion) => {
+        const prev = best.get(s.to);
+        if (!prev || s.score > prev.score) best.set(s.to, s);
+      };
+      const view = (reasons: Array<{ factor: string; text: string }>) => reasons.map((r) => ({ factor: r.factor, text: r.text }));
+      if (p.kind === 'buyer') {
+        const vendorParticipant = new Map(others.map((o) => [String(o.vendor), o]));
+        const demands = await Demand.find({ _id: { $in: p.demands ?? [] } }).lean();
+        for (const demand of demands) {
+          const matches = await app.matching.matchDemand(demand as never, { limit: 100 });
+          for (const m of matches) {
+            const o = vendorParticipant.get(m.vendor.id);
+            if (o) consider({ to: String(o._id), name: o.name, score: m.score, demand: { id: String(demand._id), title: demand.title }, reasons: view(m.reasons), products: m.products.map((x) => ({ name: x.name, model: x.model })), level: levelOf.get(String(o._id)) });
+          }
+        }
+      } else {
+        const buyerOfDemand = new Map<string, ParticipantLean>();
+        for (const o of others) for (const d of o.demands ?? []) buyerOfDemand.set(String(d), o);
+        if (buyerOfDemand.size > 0) {
+          const demands = await Demand.find({ _id: { $in: [...buyerOfDemand.keys()].map((d) => new Types.ObjectId(d)) }, status: { $ne: 'closed' } }).lean();
+          for (const demand of demands) {
+            const [m] = await app.matching.matchDemand(demand as never, { limit: 100 }).then((list) => list.filter((x) => x.vendor.id === String(p.vendor)));
+            const o = buyerOfDemand.get(String(demand._id))!;
+            if (m) consider({ to: String(o._id), name: o.name, score: m.score, demand: { id: String(demand._id), title: demand.title }, reasons: view(m.reasons), products: m.products.map((x) => ({ name: x.name, model: x.model })), level: levelOf.get(String(o._id)) });
+          }
+        }
+      }
+      return [...best.values()].sort((a, b) => b.score - a.score || a.name.localeCompare(b.name, 'zh-CN')).slice(0, limit);
+    },
+
+    /** Names of the participants by id, for meetings and wishes. */
+    async names(eventId: Id): Promise<Map<string, ParticipantLean>> {
+      const list = await EventParticipant.find({ event: eventId }).lean<ParticipantLean[]>();
+      return new Map(list.map((p) => [String(p._id), p]));
+    },
+
+    async buyerOrgs(ids: unknown[]) {
+      return BuyerOrg.find({ _id: { $in: ids } }).lean();
+    },
+  };
+}
+
+export type EventService = ReturnType<typeof createEventService>;
+export type { ClientSession, MeetingLean as Meeting };
