@@ -58,6 +58,31 @@ async function guarded<T>(app: FastifyInstance, clash: string, fn: (session: Cli
   }
 }
 
+/**
+ * What a run changes in the saved schedule (the scheduler itself only compares against the meetings it
+ * was told to keep): kept where it was, moved (same pair, other slot or table), removed, added. Removal
+ * reasons come from the scheduler for kept-by-rule meetings; any other saved meeting was simply
+ * rescheduled ('displaced').
+ */
+export function changesAgainstSaved(saved: Array<{ buyer: unknown; vendor: unknown; slot: number; table: number }>, next: Meeting[], fromScheduler: ScheduleChanges): ScheduleChanges {
+  const plain = (m: { buyer: unknown; vendor: unknown; slot: number; table: number }): Meeting => ({ buyer: String(m.buyer), vendor: String(m.vendor), slot: m.slot, table: m.table });
+  const pair = (m: Meeting) => `${m.buyer}|${m.vendor}`;
+  const nextByPair = new Map(next.map((m) => [pair(m), m]));
+  const savedPairs = new Set<string>();
+  const reasons = new Map(fromScheduler.removed.map((r) => [pair(r.meeting), r.reason]));
+  const moveReasons = new Map(fromScheduler.moved.map((x) => [pair(x.from), x.reason]));
+  const changes: ScheduleChanges = { kept: [], moved: [], removed: [], added: [] };
+  for (const s of saved.map(plain)) {
+    savedPairs.add(pair(s));
+    const n = nextByPair.get(pair(s));
+    if (!n) changes.removed.push({ meeting: s, reason: reasons.get(pair(s)) ?? 'displaced' });
+    else if (n.slot === s.slot && n.table === s.table) changes.kept.push(s);
+    else changes.moved.push({ from: s, to: n, ...(moveReasons.get(pair(s)) ? { reason: moveReasons.get(pair(s)) } : {}) });
+  }
+  for (const n of next) if (!savedPairs.has(pair(n))) changes.added.push(n);
+  return changes;
+}
+
 export function createMeetingService(app: FastifyInstance) {
   const { Event, EventParticipant, EventPreference, EventMeeting } = app.models;
   const clock = app.clock;
@@ -175,10 +200,11 @@ export function createMeetingService(app: FastifyInstance) {
           updatedAt: now,
         };
       });
-      const summary = `保留 ${result.changes.kept.length} 场，新增 ${result.changes.added.length} 场，调整 ${result.changes.moved.length} 场，取消 ${result.changes.removed.length} 场`;
+      const changes = changesAgainstSaved(existing, result.meetings, result.changes);
+      const summary = `保留 ${changes.kept.length} 场，新增 ${changes.added.length} 场，调整 ${changes.moved.length} 场，取消 ${changes.removed.length} 场`;
       await guarded(app, '日程在生成期间被他人修改，请重新生成。', async (session) => {
         const lastRun = {
-          at: now, by: actorOf(user), allowMoves: options.allowMoves ?? false, stats: result.stats, changes: result.changes,
+          at: now, by: actorOf(user), allowMoves: options.allowMoves ?? false, stats: result.stats, changes,
           unscheduled: result.unscheduled.map((u) => ({ buyer: new Types.ObjectId(u.buyer), vendor: new Types.ObjectId(u.vendor), reason: u.reason, weight: u.weight })),
         };
         const extra: Record<string, unknown> = { lastRun };
@@ -189,8 +215,8 @@ export function createMeetingService(app: FastifyInstance) {
         if (drop.length) await EventMeeting.deleteMany({ _id: { $in: drop.map((m) => m._id) } }, { session });
         if (fresh.length) await EventMeeting.insertMany(fresh, { session, ordered: true });
       });
-      if (published) await notifyChanges(event, result.changes);
-      return { meetings: result.meetings, unscheduled: result.unscheduled, changes: result.changes, stats: result.stats };
+      if (published) await notifyChanges(event, changes);
+      return { meetings: result.meetings, unscheduled: result.unscheduled, changes, stats: result.stats };
     },
 
     /** The saved schedule with the last run's unscheduled pairs (CONTRACT.md shape). */
