@@ -10,6 +10,7 @@ import type { Models } from '../infra/models.js';
 import { hashPassword } from '../accounts/service.js';
 import { fieldOfCategory, taxonomy } from '../taxonomy/index.js';
 import type { Role } from '../accounts/model.js';
+import { seedSampleEvent } from '../events/seed.js';
 
 interface SeedVendor {
   name: string; creditCode: string; province: string; city?: string; district?: string; address?: string;
@@ -134,6 +135,11 @@ export async function seed(models: Models, sample: boolean): Promise<{ logins: S
   if (!(await models.SeedRun.exists({ _id: 'sample' }))) {
     await seedSampleData(models);
     await models.SeedRun.updateOne({ _id: 'sample' }, { $set: { completedAt: new Date() } }, { upsert: true });
+  }
+  // Added after the first sample data shipped: its own marker, so existing installations get it once too.
+  if (!(await models.SeedRun.exists({ _id: 'sample-event' }))) {
+    await seedSampleEvent(models, new Date());
+    await models.SeedRun.updateOne({ _id: 'sample-event' }, { $set: { completedAt: new Date() } }, { upsert: true });
   }
   const existing = new Set((await models.User.find({ email: { $in: sampleLogins.map((l) => l.email) } }, { email: 1 }).lean()).map((u) => u.email));
   return { logins: sampleLogins.filter((l) => existing.has(l.email)) };

@@ -1,6 +1,6 @@
 /** The events API (CONTRACT.md): the organizer's flow, bad input, phases and each role's rights. */
 import t from 'tap';
-import { buildTestApp } from '../helper.js';
+import { buildTestApp, createUser, login } from '../helper.js';
 import { api, cjk, createEvent, doubleBookings, eventWorld, registerAll, savedSchedule, slotGrid, wish } from './support.js';
 
 t.test('the contract flow: create, register, wish, schedule, read it back; a veto is never scheduled', async (t) => {
@@ -269,4 +269,21 @@ t.test('manual adjustments: move, add, cancel respect every hard rule and surviv
   t.equal((await api(app, w.cookies.vendorUser, 'POST', `/api/v1/events/${id}/meetings`, { buyer: b1, vendor: v1, slot: 2, table: 1 })).statusCode, 403, 'vendors cannot place meetings');
   const log = (await app.models.Event.findById(id).lean())!.log.map((l) => l.action);
   t.same(log.filter((a) => ['add', 'move', 'cancel'].includes(a)), ['add', 'add', 'move', 'cancel'], 'every manual change is logged');
+});
+
+t.test('the sample 安防专场 of a first start schedules cleanly', async (t) => {
+  const app = await buildTestApp(t, {}, { background: false });
+  const { seed } = await import('../../src/seeding/index.js');
+  const { SAMPLE_EVENT_ID } = await import('../../src/events/seed.js');
+  await seed(app.models, true);
+  const organizer = await createUser(app, 'organizer');
+  const cookie = await login(app, organizer.email, organizer.password);
+  const id = String(SAMPLE_EVENT_ID);
+  const run = await api(app, cookie, 'POST', `/api/v1/events/${id}/schedule`, {});
+  t.equal(run.statusCode, 200, run.body);
+  const { meetings, unscheduled, stats } = run.json();
+  t.ok(meetings.length >= 15, `${meetings.length} meetings`);
+  t.equal(stats.wishedWithoutMeeting, 0, 'everyone with a wish gets a meeting');
+  t.ok(unscheduled.every((u: { reason: string }) => ['veto', 'no-common-slot', 'capacity'].includes(u.reason)));
+  t.same(await doubleBookings(app, id), []);
 });

@@ -22,6 +22,9 @@ const counts = async (m: ReturnType<typeof createModels>) => ({
   buyers: await m.BuyerOrg.countDocuments(),
   demands: await m.Demand.countDocuments(),
   users: await m.User.countDocuments(),
+  events: await m.Event.countDocuments(),
+  participants: await m.EventParticipant.countDocuments(),
+  wishes: await m.EventPreference.countDocuments(),
   taxonomy: await m.Taxonomy.countDocuments(),
 });
 
@@ -33,6 +36,13 @@ t.test('sample data loads once: a second start (even two at once) duplicates not
   t.ok(after1.vendors >= 60 && after1.products >= 400 && after1.demands >= 20, JSON.stringify(after1));
   t.equal(after1.users, sampleLogins.length);
   t.equal(after1.taxonomy, 3);
+  t.equal(after1.events, 1, 'one sample 安防专场');
+  t.ok(after1.participants >= 15 && after1.wishes >= 15, 'with registered vendors and buyers and their wishes');
+  const event = await models.Event.findOne().lean();
+  t.equal(event?.theme, '安防专场');
+  t.equal(event?.phase, 'preferences', 'collecting wishes, ready to schedule');
+  const buyers = await models.EventParticipant.find({ event: event?._id, kind: 'buyer' }).lean();
+  t.ok(buyers.length >= 4 && buyers.every((b) => b.demands.length > 0 && b.status === 'approved'), 'buyers bring their security demands');
 
   await Promise.all([seed(models, true), seed(models, true)]);
   t.same(await counts(models), after1, 'nothing duplicated');
@@ -53,7 +63,7 @@ t.test('SEED_SAMPLE_DATA=false loads the taxonomy only', async (t) => {
   const models = await freshModels(t, 'b');
   const result = await seed(models, false);
   t.same(result.logins, []);
-  t.same(await counts(models), { vendors: 0, products: 0, buyers: 0, demands: 0, users: 0, taxonomy: 3 });
+  t.same(await counts(models), { vendors: 0, products: 0, buyers: 0, demands: 0, users: 0, events: 0, participants: 0, wishes: 0, taxonomy: 3 });
   const fields = await models.Taxonomy.findById('fields').lean();
   t.equal((fields?.value as unknown[]).length, 8, 'all eight fields');
 });
