@@ -234,7 +234,7 @@ export function createMeetingService(app: FastifyInstance) {
       if (!Types.ObjectId.isValid(meetingId)) throw notFound('未找到该洽谈。');
       return guarded(app, '该时段或洽谈桌刚刚被他人占用，请刷新后再试。', async (session) => {
         const m = await EventMeeting.findOne({ _id: meetingId, event: event._id }).session(session).lean<MeetingLean>();
-        if (!m) throw notFound('未找到该洽谈。');
+        if (!m) throw notFound('未找到该洽谈：它可能刚刚被重新排期或取消，请刷新后再试。');
         if (m.outcome) throw conflict('该洽谈已登记结果，不能再调整。');
         const [buyer, vendor] = await Promise.all([events().participant(event, String(m.buyer)), events().participant(event, String(m.vendor))]);
         const seat = await checkPlacement(event, buyer, vendor, to.slot, to.table, session, m._id);

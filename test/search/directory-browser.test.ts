@@ -27,7 +27,7 @@ t.test('the directory in a browser', async (t) => {
 
   // As-you-type: pinyin initials suggest the vendor (the script fills the datalist).
   await page.getByLabel('搜索产品、型号或企业').fill('hkws');
-  await page.waitForFunction(() => document.querySelectorAll('#dir-suggestions option').length > 0, undefined, { timeout: 5000 });
+  await page.waitForFunction(() => document.querySelectorAll('#dir-suggestions option').length > 0, undefined, { timeout: 20_000 });
   const options = await page.locator('#dir-suggestions option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
   t.ok(options.includes('杭州海康威视数字技术股份有限公司'), `suggestions: ${options.join(',')}`);
 

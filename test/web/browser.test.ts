@@ -197,7 +197,7 @@ t.test('the platform in a browser', async (t) => {
     t.teardown(() => context.close());
     const page = await context.newPage();
     await page.goto(`http://${INTRANET_HOST}:${port}/docs`);
-    const shown = await page.locator('.swagger-ui .info .title').waitFor({ timeout: 5_000 }).then(() => true, () => false);
+    const shown = await page.locator('.swagger-ui .info .title').waitFor({ timeout: 20_000 }).then(() => true, () => false);
     t.ok(shown, 'Swagger UI shows the API title');
   });
 
