@@ -76,6 +76,18 @@ const Changes = z.object({
   added: z.array(MeetingPlain),
 });
 
+const DashboardRowOut = z.object({
+  key: z.string().describe('领域代码、采购方层级（province/city/district）或 unknown'),
+  wishes: z.number().describe('有“必须见/希望见”且无人“不见”的供需对数'),
+  scheduled: z.number(), held: z.number(), intents: z.number(), signed: z.number(), amountYuan: z.number(),
+});
+const DashboardOut = z.object({
+  total: DashboardRowOut,
+  byField: z.array(DashboardRowOut).describe('按供应商的第一个主营领域'),
+  byLevel: z.array(DashboardRowOut),
+  participants: z.object({ vendors: z.number(), buyers: z.number(), pending: z.number(), arrived: z.number().optional() }),
+});
+
 const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/api/v1/events', {
     config: { access: staff },
@@ -311,7 +323,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: staff },
     schema: {
       summary: '对接会数据看板（意向、安排、洽谈、意向、签约，按领域和采购方层级）', tags, params: EventParams,
-      response: { 200: z.object({ dashboard: z.any() }) },
+      response: { 200: z.object({ dashboard: DashboardOut }) },
     },
   }, async (request) => {
     const event = await app.events.staffEvent(request.user!, request.params.id);
