@@ -11,7 +11,7 @@
   var dataEl = document.getElementById('rp-chart-data');
   if (!dataEl || !window.Chart) return;
   var charts;
-  try { charts = JSON.parse(dataEl.textContent || '{}'); } catch (e) { return; }
+  try { charts = JSON.parse(dataEl.textContent || '{}'); } catch { return; }
   var palette = ['#1f5fa8', '#c0392b', '#2e8b57', '#d4a017', '#7b4fa0', '#16a2b8', '#8a6d3b', '#555f6b'];
   window.Chart.defaults.font.family = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
   window.Chart.defaults.animation = false;
