@@ -22,6 +22,7 @@ import { hashPassword } from '../accounts/service.js';
 import { generateCatalog } from './catalog.js';
 import { benchMatching } from './matching.js';
 import { benchScheduler } from './scheduler.js';
+import { benchReports } from './reports.js';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 20_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -171,6 +172,7 @@ async function main() {
     row('单次修改到可搜索的延迟 p95', ms(percentile(lags, 95)));
     await benchMatching({ mongoUri: servers.mongoUri!, meiliHost: servers.meiliHost!, meiliKey: servers.meiliKey!, row });
     await benchScheduler({ row });
+    await benchReports({ mongoUri: servers.mongoUri!, meiliHost: servers.meiliHost!, meiliKey: servers.meiliKey!, row });
     await conn.close();
   } finally {
     await cleanup();

@@ -14,7 +14,7 @@ import { attachment } from '../imports/export.js';
 import { badRequest, zodDetails } from '../web/errors.js';
 import { ReportQuery, regionValues, OUTSIDE } from './schemas.js';
 import { scriptJson, type Report } from './figures.js';
-import { overview } from './service.js';
+import { createSnapshots } from './snapshots.js';
 import { reportXlsx } from './xlsx.js';
 
 export const reportReaders = ['organizer', 'admin', 'leader'] as const;
@@ -81,6 +81,7 @@ function pageData(report: Report, query: ReportQuery, print: boolean) {
 const CellOut = z.union([z.string(), z.number()]);
 const ReportOut = z.object({
   generatedAt: z.date(),
+  computedAt: z.date().optional(),
   periodText: z.string(),
   filters: z.array(z.object({ label: z.string(), value: z.string() })),
   sections: z.array(z.object({
@@ -100,6 +101,8 @@ const ReportOut = z.object({
 
 const reportPages: FastifyPluginAsyncZod = async (app) => {
   const access = reportReaders;
+  const snapshots = await createSnapshots(app);
+  const overview = (_app: unknown, query: ReportQuery) => snapshots.get(query);
 
   app.get('/reports', { config: { access } }, async (request, reply) => {
     const query = parseQuery(request);

@@ -188,3 +188,19 @@ t.test('an empty platform reports zeros, not errors', async (t) => {
   const noCollection = await app.inject({ url: '/reports', headers: { cookie: organizer } });
   t.equal(noCollection.statusCode, 200, 'events collections that do not exist yet');
 });
+
+t.test('snapshots: a report is kept for a minute and shared; without one it is computed afresh', async (t) => {
+  const url = '/reports/report.xlsx?region=宁波市';
+  await app.inject({ url: encodeURI(url), headers: { cookie: organizer } });
+  const Snapshots = app.conn.collection('report_snapshots');
+  t.equal(await Snapshots.countDocuments({ _id: JSON.stringify(['', '', '', '宁波市']) as never }), 1, 'kept');
+  await app.models.BuyerOrg.collection.insertOne({ name: '宁波市新单位', type: 'school', level: 'city', province: '浙江省', city: '宁波市' });
+  const org = await app.models.BuyerOrg.findOne({ name: '宁波市新单位' }).lean();
+  await app.models.Demand.collection.insertOne({ buyerOrg: org!._id, title: '新需求', status: 'open', createdAt: NOW, updatedAt: NOW });
+  const api = (async () => (await app.inject({ url: encodeURI('/api/v1/reports/overview?region=宁波市'), headers: { cookie: organizer } })).json());
+  const total = (body: { sections: Array<{ id: string; tables: Array<{ id: string; rows: unknown[][] }> }> }) =>
+    body.sections.find((s) => s.id === 'demands')!.tables[0].rows.at(-1)![1];
+  t.equal(total(await api()), 0, 'within the minute: the snapshot (the page says when it was computed)');
+  await Snapshots.deleteMany({});
+  t.equal(total(await api()), 1, 'recomputed');
+});
