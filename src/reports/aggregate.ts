@@ -201,8 +201,6 @@ export async function demandRows(models: Models, scope: ReportScope): Promise<De
 
 export interface FunnelRows { byLevel: Doc[]; stepsPerMonth: Doc[] }
 
-const STAGE = { contacted: 1, intent: 2, signed: 3 } as const;
-
 /**
  * Follow-ups (one per demand × vendor) first recorded in the period, with the furthest stage each reached
  * by the end of the period, grouped by the level of the demand's buyer. Field and region filter through
@@ -218,25 +216,21 @@ export async function funnelRows(models: Models, scope: ReportScope): Promise<Fu
   const cohort: Doc = { ...filter };
   const range = period(scope);
   if (range) cohort.createdAt = range;
-  const steps = scope.toEnd
-    ? { $filter: { input: '$steps', as: 's', cond: { $lt: ['$$s.at', scope.toEnd] } } }
-    : '$steps';
-  const stageOf = (s: string) => ({
-    $switch: {
-      branches: (Object.entries(STAGE) as Array<[string, number]>).map(([status, n]) => ({ case: { $eq: [`${s}.status`, status] }, then: n })),
-      default: 0,
-    },
-  });
+  // The statuses of the steps taken by the end of the period (all steps when the period has no end).
+  const statuses = scope.toEnd
+    ? { $map: { input: { $filter: { input: '$steps', as: 's', cond: { $lt: ['$$s.at', scope.toEnd] } } }, as: 's', in: '$$s.status' } }
+    : '$steps.status';
+  const reached = (status: string) => ({ $in: [status, '$st'] });
   const [byLevel, stepsPerMonth] = await Promise.all([
     FollowUp.aggregate<Doc>([
       { $match: cohort },
-      { $project: { demand: 1, buyerOrg: 1, amountYuan: 1, steps } },
+      { $project: { _id: 0, demand: 1, buyerOrg: 1, amountYuan: 1, st: statuses } },
       {
         $project: {
-          demand: 1, buyerOrg: 1,
-          stage: { $ifNull: [{ $max: { $map: { input: '$steps', as: 's', in: stageOf('$$s') } } }, 0] },
-          last: { $arrayElemAt: ['$steps.status', -1] },
-          amountYuan: 1,
+          demand: 1, buyerOrg: 1, amountYuan: 1,
+          // The furthest stage reached (skipping one counts as reaching it: a vendor may say 有意向 at once).
+          stage: { $cond: [reached('signed'), 3, { $cond: [reached('intent'), 2, { $cond: [reached('contacted'), 1, 0] }] }] },
+          last: { $arrayElemAt: ['$st', -1] },
         },
       },
       {
