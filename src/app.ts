@@ -28,6 +28,7 @@ import demandPages from './demands/pages.js';
 import followUps from './followups/index.js';
 import matching from './matching/index.js';
 import events from './events/index.js';
+import reports from './reports/index.js';
 
 export interface AppConfig extends Config {
   sessionSecret: string;
@@ -103,5 +104,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(imports);
   await app.register(search);
   await app.register(demandPages);
+  await app.register(reports);
   return app;
 }

@@ -14,7 +14,7 @@ import { AppError } from './web/errors.js';
 import { checkIndexCommand, reindexCommand } from './search/cli.js';
 
 const usage = `用法：
-  npm run cli -- create-user --email E --password P --role admin|organizer|vendor|buyer [--org ID] [--name 姓名]
+  npm run cli -- create-user --email E --password P --role admin|organizer|vendor|buyer|leader [--org ID] [--name 姓名]
       创建账号并打印其编号。--org：供应商填企业编号或统一社会信用代码，采购方填单位编号或名称。
   npm run cli -- reindex
       从 MongoDB 重建搜索索引（先建新索引再切换，搜索不中断）。

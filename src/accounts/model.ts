@@ -1,12 +1,14 @@
 import { Schema, type Connection, type InferSchemaType, type HydratedDocument } from 'mongoose';
 
-export const roles = ['admin', 'organizer', 'vendor', 'buyer'] as const;
+export const roles = ['admin', 'organizer', 'vendor', 'buyer', 'leader'] as const;
 export type Role = (typeof roles)[number];
 export const roleNames: Record<Role, string> = {
   admin: '系统管理员',
   organizer: '主办方',
   vendor: '供应商',
   buyer: '采购方',
+  /** District leaders (区领导): read-only, the reports and the public pages. */
+  leader: '区领导',
 };
 
 const UserSchema = new Schema(

@@ -29,7 +29,7 @@ export const CreateUserBody = z.object({
   email: Email,
   name: z.string().trim().min(1, '请输入姓名').max(60),
   password: Password,
-  role: z.enum(roles, '角色必须是 admin、organizer、vendor 或 buyer'),
+  role: z.enum(roles, '角色必须是 admin、organizer、vendor、buyer 或 leader'),
   /** Vendor: the company's id or 统一社会信用代码; buyer: the organization's id or exact name. */
   org: z.string().trim().max(120).optional(),
 });

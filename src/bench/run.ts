@@ -23,6 +23,7 @@ import { generateCatalog } from './catalog.js';
 import { benchMatching } from './matching.js';
 import { benchScheduler } from './scheduler.js';
 import { benchEventRun } from './events.js';
+import { benchReports } from './reports.js';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 20_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -173,6 +174,7 @@ async function main() {
     await benchMatching({ mongoUri: servers.mongoUri!, meiliHost: servers.meiliHost!, meiliKey: servers.meiliKey!, row });
     await benchScheduler({ row });
     await benchEventRun({ base, auth, models, row });
+    await benchReports({ mongoUri: servers.mongoUri!, meiliHost: servers.meiliHost!, meiliKey: servers.meiliKey!, row });
     await conn.close();
   } finally {
     await cleanup();

@@ -157,6 +157,8 @@ export function createDemandService(options: DemandServiceOptions) {
     const filter: Record<string, unknown> = {};
     if (user.role === 'buyer') filter.buyerOrg = user.buyerOrgId && Types.ObjectId.isValid(user.buyerOrgId) ? new Types.ObjectId(user.buyerOrgId) : null;
     else if (user.role === 'vendor') filter.status = 'open';
+    // Anyone else who is not staff (a district leader, read-only) lists no demands: the reports are theirs.
+    else if (!isStaff(user)) filter.buyerOrg = null;
     if (query.status && filter.status === undefined) filter.status = query.status;
     else if (query.status && query.status !== filter.status) filter.status = '__none__';
     if (query.field) filter.field = query.field;

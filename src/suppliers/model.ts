@@ -78,6 +78,8 @@ const ProductSchema = new Schema(
 );
 // (vendorCreditCode, model) is the product's natural key.
 ProductSchema.index({ vendorCreditCode: 1, model: 1 }, { unique: true });
+// 统计报表 (src/reports/aggregate.ts) counts products per vendor and category from this index alone.
+ProductSchema.index({ status: 1, field: 1, vendor: 1, category: 1 });
 
 export type Vendor = InferSchemaType<typeof VendorSchema>;
 export type Product = InferSchemaType<typeof ProductSchema>;

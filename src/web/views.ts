@@ -23,6 +23,7 @@ const navByRole: Record<Role | 'guest', NavItem[]> = {
     { href: '/organizer/demands', label: '采购需求' },
     { href: '/admin/users', label: '用户管理' },
     { href: '/admin/imports', label: '批量导入' },
+    { href: '/reports', label: '统计报表' },
   ],
   organizer: [
     { href: '/', label: '首页' },
@@ -31,6 +32,7 @@ const navByRole: Record<Role | 'guest', NavItem[]> = {
     { href: '/organizer/stale', label: '信息待更新企业' },
     { href: '/organizer/demands', label: '采购需求' },
     { href: '/admin/imports', label: '批量导入' },
+    { href: '/reports', label: '统计报表' },
   ],
   vendor: [
     { href: '/', label: '首页' },
@@ -41,6 +43,10 @@ const navByRole: Record<Role | 'guest', NavItem[]> = {
     { href: '/', label: '首页' },
     { href: '/buyer', label: '我的采购' },
     { href: '/demands/new', label: '发布需求' },
+  ],
+  leader: [
+    { href: '/', label: '首页' },
+    { href: '/reports', label: '统计报表' },
   ],
 };
 

@@ -1,0 +1,310 @@
+/**
+ * Every figure of the report, as MongoDB aggregations that run on a MongoDB 4.0 server: no $dateTrunc,
+ * $setWindowFields, $unionWith, $merge, $getField, nor $lookup with both localField and pipeline.
+ * Months are $dateToString in China time (timezone is 3.6+). Joins go through the smaller side first
+ * (group, then $lookup the few vendors or buyer organizations), so 100,000 products cost 2,000 lookups,
+ * not 100,000.
+ *
+ * The functions return raw rows; figures.ts shapes them (names, totals, tables, charts) without I/O.
+ */
+import { Types, type Connection } from 'mongoose';
+import type { Models } from '../infra/models.js';
+import { searchableSince, type FreshnessPolicy } from '../suppliers/freshness.js';
+import { taxonomy } from '../taxonomy/index.js';
+import { OUTSIDE } from './schemas.js';
+
+export interface ReportScope {
+  now: Date;
+  policy: FreshnessPolicy;
+  /** Period: [from, toEnd), either end open. */
+  from?: Date;
+  toEnd?: Date;
+  /** The window of the trend charts (the period, or the last 12 months). */
+  trendFrom: Date;
+  trendToEnd: Date;
+  field?: string;
+  region?: string;
+}
+
+type Doc = Record<string, unknown>;
+const { home, hangzhouDistricts } = taxonomy.regions;
+const TZ = 'Asia/Shanghai';
+
+/** The filter on province/city/district fields (of a vendor or a buyer organization) for a region. */
+export function regionMatch(region: string | undefined, prefix = ''): Doc {
+  if (!region) return {};
+  const p = (k: string) => `${prefix}${k}`;
+  if (region === OUTSIDE) return { [p('province')]: { $ne: home.province } };
+  if (region === home.province) return { [p('province')]: home.province };
+  if (hangzhouDistricts.includes(region)) return { [p('city')]: home.city, [p('district')]: region };
+  return { [p('province')]: home.province, [p('city')]: region };
+}
+
+/** Locality tier of a place (expression over `$<prefix>province/city/district`), as in matching. */
+function tierExpr(prefix: string) {
+  return {
+    $switch: {
+      branches: [
+        { case: { $and: [{ $eq: [`$${prefix}city`, home.city] }, { $eq: [`$${prefix}district`, home.district] }] }, then: 'district' },
+        { case: { $eq: [`$${prefix}city`, home.city] }, then: 'city' },
+        { case: { $eq: [`$${prefix}province`, home.province] }, then: 'province' },
+      ],
+      default: 'outside',
+    },
+  };
+}
+
+/**
+ * freshnessOf() (src/suppliers/freshness.ts) as an expression: the two cut-offs are searchableSince()
+ * with and without the grace period, so "current / stale / hidden" means exactly what it means in search.
+ */
+function freshnessExpr(confirmedAtPath: string, scope: ReportScope) {
+  const currentSince = searchableSince(scope.now, { days: scope.policy.days, graceDays: 0 });
+  const visibleSince = searchableSince(scope.now, scope.policy);
+  const c = { $ifNull: [confirmedAtPath, null] };
+  return {
+    $switch: {
+      branches: [
+        { case: { $eq: [c, null] }, then: 'hidden' },
+        { case: { $gte: [c, currentSince] }, then: 'current' },
+        { case: { $gte: [c, visibleSince] }, then: 'stale' },
+      ],
+      default: 'hidden',
+    },
+  };
+}
+
+/** effectiveCertifications() as an expression: a code whose only certificates have expired stops counting. */
+function effectiveCertsExpr(now: Date) {
+  const hasExpiry = { $gt: [{ $ifNull: ['$$q.expiresAt', null] }, null] };
+  const quals = { $ifNull: ['$qualifications', []] };
+  return {
+    $let: {
+      vars: {
+        expired: { $map: { input: { $filter: { input: quals, as: 'q', cond: { $and: [hasExpiry, { $lt: ['$$q.expiresAt', now] }] } } }, as: 'q', in: '$$q.certification' } },
+        valid: { $map: { input: { $filter: { input: quals, as: 'q', cond: { $or: [{ $not: [hasExpiry] }, { $gte: ['$$q.expiresAt', now] }] } } }, as: 'q', in: '$$q.certification' } },
+      },
+      in: {
+        $filter: {
+          input: { $ifNull: ['$certifications', []] }, as: 'c',
+          cond: { $or: [{ $not: [{ $in: ['$$c', '$$expired'] }] }, { $in: ['$$c', '$$valid'] }] },
+        },
+      },
+    },
+  };
+}
+
+const period = (scope: Pick<ReportScope, 'from' | 'toEnd'>): Doc | undefined => {
+  if (!scope.from && !scope.toEnd) return undefined;
+  return { ...(scope.from ? { $gte: scope.from } : {}), ...(scope.toEnd ? { $lt: scope.toEnd } : {}) };
+};
+const month = (path: string) => ({ $dateToString: { format: '%Y-%m', date: path, timezone: TZ } });
+
+// ---------------------------------------------------------------- supplier list (current state)
+
+export interface SupplierRows {
+  vendors: { byFreshness: Doc[]; byTier: Doc[]; byField: Doc[]; byCert: Doc[] };
+  products: { byFreshness: Doc[]; byField: Doc[]; byCategory: Doc[]; byTier: Doc[] };
+}
+
+/** Approved vendors and published products of approved vendors, now. The period does not apply. */
+export async function supplierRows(models: Models, scope: ReportScope): Promise<SupplierRows> {
+  const vendorMatch: Doc = { status: 'approved', ...regionMatch(scope.region) };
+  if (scope.field) vendorMatch.fields = scope.field;
+  const [vendors] = await models.Vendor.aggregate<SupplierRows['vendors']>([
+    { $match: vendorMatch },
+    { $project: { _id: 0, fields: 1, freshness: freshnessExpr('$confirmedAt', scope), tier: tierExpr(''), certs: effectiveCertsExpr(scope.now) } },
+    {
+      $facet: {
+        byFreshness: [{ $group: { _id: '$freshness', n: { $sum: 1 } } }],
+        byTier: [{ $group: { _id: { tier: '$tier', freshness: '$freshness' }, n: { $sum: 1 } } }],
+        byField: [{ $unwind: '$fields' }, ...(scope.field ? [{ $match: { fields: scope.field } }] : []), { $group: { _id: { field: '$fields', freshness: '$freshness' }, n: { $sum: 1 } } }],
+        byCert: [{ $unwind: '$certs' }, { $group: { _id: { cert: '$certs', freshness: '$freshness' }, n: { $sum: 1 } } }],
+      },
+    },
+  ]);
+
+  const productMatch: Doc = { status: 'published' };
+  if (scope.field) productMatch.field = scope.field;
+  const [products] = await models.Product.aggregate<SupplierRows['products']>([
+    { $match: productMatch },
+    // Covered by { status, field, vendor, category }: counts per vendor and category first …
+    { $group: { _id: { v: '$vendor', f: '$field', c: '$category' }, n: { $sum: 1 } } },
+    { $group: { _id: '$_id.v', cats: { $push: { f: '$_id.f', c: '$_id.c', n: '$n' } } } },
+    // … then one lookup per vendor, for its status, place and freshness.
+    { $lookup: { from: models.Vendor.collection.collectionName, localField: '_id', foreignField: '_id', as: 'v' } },
+    { $unwind: '$v' },
+    { $match: { 'v.status': 'approved', ...regionMatch(scope.region, 'v.') } },
+    { $project: { cats: 1, freshness: freshnessExpr('$v.confirmedAt', scope), tier: tierExpr('v.') } },
+    { $unwind: '$cats' },
+    {
+      $facet: {
+        byFreshness: [{ $group: { _id: '$freshness', n: { $sum: '$cats.n' } } }],
+        byField: [{ $group: { _id: { field: '$cats.f', freshness: '$freshness' }, n: { $sum: '$cats.n' } } }],
+        byCategory: [{ $group: { _id: { field: '$cats.f', category: '$cats.c' }, n: { $sum: '$cats.n' }, vendors: { $sum: 1 } } }],
+        byTier: [{ $group: { _id: { tier: '$tier', freshness: '$freshness' }, n: { $sum: '$cats.n' } } }],
+      },
+    },
+  ]);
+  return { vendors, products };
+}
+
+// ---------------------------------------------------------------- demands
+
+/** Buyer organizations in the region filter (null: no region filter). */
+async function orgIdsIn(models: Models, region: string | undefined): Promise<Types.ObjectId[] | null> {
+  if (!region) return null;
+  return (await models.BuyerOrg.find(regionMatch(region), { _id: 1 }).lean()).map((o) => o._id as Types.ObjectId);
+}
+
+function demandMatch(scope: ReportScope, orgIds: Types.ObjectId[] | null, dateRange: Doc | undefined): Doc {
+  // Drafts are not posted demands: they count nowhere.
+  const match: Doc = { status: { $ne: 'draft' } };
+  if (dateRange) match.createdAt = dateRange;
+  if (scope.field) match.field = scope.field;
+  if (orgIds) match.buyerOrg = { $in: orgIds };
+  return match;
+}
+
+export interface DemandRows { byLevel: Doc[]; byField: Doc[]; byStatus: Doc[]; byLevelStatus: Doc[]; perMonth: Doc[] }
+
+/** Demands posted in the period (createdAt), by the level of the buyer, field and status. */
+export async function demandRows(models: Models, scope: ReportScope): Promise<DemandRows> {
+  const orgIds = await orgIdsIn(models, scope.region);
+  const status = { $cond: [{ $eq: ['$status', 'closed'] }, { $concat: ['closed:', { $ifNull: ['$closedAs', 'fulfilled'] }] }, '$status'] };
+  const [[facets], perMonth] = await Promise.all([
+    models.Demand.aggregate<Omit<DemandRows, 'perMonth'>>([
+      { $match: demandMatch(scope, orgIds, period(scope)) },
+      { $group: { _id: { o: '$buyerOrg', f: { $ifNull: ['$field', ''] }, s: status }, n: { $sum: 1 }, budget: { $sum: { $ifNull: ['$budgetYuan', 0] } } } },
+      { $group: { _id: '$_id.o', rows: { $push: { f: '$_id.f', s: '$_id.s', n: '$n', budget: '$budget' } } } },
+      { $lookup: { from: models.BuyerOrg.collection.collectionName, localField: '_id', foreignField: '_id', as: 'org' } },
+      { $project: { rows: 1, level: { $ifNull: [{ $arrayElemAt: ['$org.level', 0] }, 'unknown'] } } },
+      { $unwind: '$rows' },
+      {
+        $facet: {
+          byLevel: [{ $group: { _id: '$level', n: { $sum: '$rows.n' }, budget: { $sum: '$rows.budget' } } }],
+          byField: [{ $group: { _id: '$rows.f', n: { $sum: '$rows.n' }, budget: { $sum: '$rows.budget' } } }],
+          byStatus: [{ $group: { _id: '$rows.s', n: { $sum: '$rows.n' } } }],
+          byLevelStatus: [{ $group: { _id: { level: '$level', status: '$rows.s' }, n: { $sum: '$rows.n' } } }],
+        },
+      },
+    ]),
+    models.Demand.aggregate<Doc>([
+      { $match: demandMatch(scope, orgIds, { $gte: scope.trendFrom, $lt: scope.trendToEnd }) },
+      { $group: { _id: month('$createdAt'), n: { $sum: 1 } } },
+    ]),
+  ]);
+  return { ...facets, perMonth };
+}
+
+// ---------------------------------------------------------------- matches and follow-ups
+
+export interface FunnelRows { byLevel: Doc[]; stepsPerMonth: Doc[] }
+
+/**
+ * Follow-ups (one per demand × vendor) first recorded in the period, with the furthest stage each reached
+ * by the end of the period, grouped by the level of the demand's buyer. Field and region filter through
+ * the demand (its field; its buyer's place).
+ */
+export async function funnelRows(models: Models, scope: ReportScope): Promise<FunnelRows> {
+  const FollowUp = models.FollowUp;
+  const filter: Doc = {};
+  if (scope.field || scope.region) {
+    const orgIds = await orgIdsIn(models, scope.region);
+    filter.demand = { $in: await models.Demand.distinct('_id', demandMatch(scope, orgIds, undefined)) };
+  }
+  const cohort: Doc = { ...filter };
+  const range = period(scope);
+  if (range) cohort.createdAt = range;
+  // The statuses of the steps taken by the end of the period (all steps when the period has no end).
+  const statuses = scope.toEnd
+    ? { $map: { input: { $filter: { input: '$steps', as: 's', cond: { $lt: ['$$s.at', scope.toEnd] } } }, as: 's', in: '$$s.status' } }
+    : '$steps.status';
+  const reached = (status: string) => ({ $in: [status, '$st'] });
+  const [byLevel, stepsPerMonth] = await Promise.all([
+    FollowUp.aggregate<Doc>([
+      { $match: cohort },
+      { $project: { _id: 0, demand: 1, buyerOrg: 1, amountYuan: 1, st: statuses } },
+      {
+        $project: {
+          demand: 1, buyerOrg: 1, amountYuan: 1,
+          // The furthest stage reached (skipping one counts as reaching it: a vendor may say 有意向 at once).
+          stage: { $cond: [reached('signed'), 3, { $cond: [reached('intent'), 2, { $cond: [reached('contacted'), 1, 0] }] }] },
+          last: { $arrayElemAt: ['$st', -1] },
+        },
+      },
+      {
+        $group: {
+          _id: { o: '$buyerOrg', d: '$demand' },
+          pairs: { $sum: 1 },
+          contacted: { $sum: { $cond: [{ $gte: ['$stage', 1] }, 1, 0] } },
+          intent: { $sum: { $cond: [{ $gte: ['$stage', 2] }, 1, 0] } },
+          signed: { $sum: { $cond: [{ $gte: ['$stage', 3] }, 1, 0] } },
+          declined: { $sum: { $cond: [{ $eq: ['$last', 'declined'] }, 1, 0] } },
+          amount: { $sum: { $cond: [{ $gte: ['$stage', 3] }, { $ifNull: ['$amountYuan', 0] }, 0] } },
+          amountKnown: { $sum: { $cond: [{ $and: [{ $gte: ['$stage', 3] }, { $gt: [{ $ifNull: ['$amountYuan', null] }, null] }] }, 1, 0] } },
+        },
+      },
+      {
+        $group: {
+          _id: '$_id.o',
+          demands: { $sum: 1 },
+          demandsSigned: { $sum: { $cond: [{ $gte: ['$signed', 1] }, 1, 0] } },
+          pairs: { $sum: '$pairs' }, contacted: { $sum: '$contacted' }, intent: { $sum: '$intent' }, signed: { $sum: '$signed' },
+          declined: { $sum: '$declined' }, amount: { $sum: '$amount' }, amountKnown: { $sum: '$amountKnown' },
+        },
+      },
+      { $lookup: { from: models.BuyerOrg.collection.collectionName, localField: '_id', foreignField: '_id', as: 'org' } },
+      {
+        $group: {
+          _id: { $ifNull: [{ $arrayElemAt: ['$org.level', 0] }, 'unknown'] },
+          demands: { $sum: '$demands' }, demandsSigned: { $sum: '$demandsSigned' },
+          pairs: { $sum: '$pairs' }, contacted: { $sum: '$contacted' }, intent: { $sum: '$intent' }, signed: { $sum: '$signed' },
+          declined: { $sum: '$declined' }, amount: { $sum: '$amount' }, amountKnown: { $sum: '$amountKnown' },
+        },
+      },
+    ]),
+    // Steps taken per month (reopening is not a step forward), in the trend window.
+    FollowUp.aggregate<Doc>([
+      { $match: { ...filter, updatedAt: { $gte: scope.trendFrom }, createdAt: { $lt: scope.trendToEnd } } },
+      { $project: { _id: 0, steps: 1 } },
+      { $unwind: '$steps' },
+      { $match: { 'steps.at': { $gte: scope.trendFrom, $lt: scope.trendToEnd }, 'steps.action': { $ne: 'reopen' } } },
+      { $group: { _id: { m: month('$steps.at'), s: '$steps.status' }, n: { $sum: 1 }, amount: { $sum: { $ifNull: ['$steps.amountYuan', 0] } } } },
+    ]),
+  ]);
+  return { byLevel, stepsPerMonth };
+}
+
+// ---------------------------------------------------------------- matchmaking events
+// Written against the events issue's planned collections (events, event_participants, event_meetings)
+// through the raw driver, so this file does not depend on models that do not exist yet. Empty or missing
+// collections give zeros. Kept in one place to adjust once the events work is merged.
+
+export interface EventRows { events: Doc[]; participants: Doc[]; meetings: Doc[] }
+
+export async function eventRows(conn: Connection, scope: ReportScope): Promise<EventRows> {
+  const match: Doc = {};
+  if (scope.field) match.field = scope.field;
+  const range = period(scope);
+  // An event belongs to the period when one of its time slots starts in it.
+  if (range) match.slots = { $elemMatch: { start: range } };
+  const events = await conn.collection('events').aggregate<Doc>([
+    { $match: match },
+    { $project: { title: 1, theme: 1, phase: 1, tables: 1, start: { $min: '$slots.start' } } },
+    { $sort: { start: 1, _id: 1 } },
+  ]).toArray();
+  if (!events.length) return { events, participants: [], meetings: [] };
+  const ids = events.map((e) => e._id);
+  const [participants, meetings] = await Promise.all([
+    conn.collection('event_participants').aggregate<Doc>([
+      { $match: { event: { $in: ids } } },
+      { $group: { _id: { event: '$event', kind: '$kind', status: '$status', checkIn: { $ifNull: ['$checkIn', 'none'] } }, n: { $sum: 1 } } },
+    ]).toArray(),
+    conn.collection('event_meetings').aggregate<Doc>([
+      { $match: { event: { $in: ids } } },
+      { $group: { _id: { event: '$event', outcome: { $ifNull: ['$outcome', 'none'] } }, n: { $sum: 1 }, amount: { $sum: { $ifNull: ['$amountYuan', 0] } } } },
+    ]).toArray(),
+  ]);
+  return { events, participants, meetings };
+}
