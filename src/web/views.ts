@@ -21,6 +21,7 @@ const navByRole: Record<Role | 'guest', NavItem[]> = {
     { href: '/organizer/review', label: '审核队列' },
     { href: '/organizer/stale', label: '信息待更新企业' },
     { href: '/organizer/demands', label: '采购需求' },
+    { href: '/organizer/events', label: '对接会' },
     { href: '/admin/users', label: '用户管理' },
     { href: '/admin/imports', label: '批量导入' },
   ],
@@ -30,17 +31,20 @@ const navByRole: Record<Role | 'guest', NavItem[]> = {
     { href: '/organizer/review', label: '审核队列' },
     { href: '/organizer/stale', label: '信息待更新企业' },
     { href: '/organizer/demands', label: '采购需求' },
+    { href: '/organizer/events', label: '对接会' },
     { href: '/admin/imports', label: '批量导入' },
   ],
   vendor: [
     { href: '/', label: '首页' },
     { href: '/vendor', label: '我的企业' },
     { href: '/vendor/opportunities', label: '商机' },
+    { href: '/events', label: '对接会' },
   ],
   buyer: [
     { href: '/', label: '首页' },
     { href: '/buyer', label: '我的采购' },
     { href: '/demands/new', label: '发布需求' },
+    { href: '/events', label: '对接会' },
   ],
 };
 
