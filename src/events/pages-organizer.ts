@@ -186,7 +186,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
       const demands = await Demand.find({ buyerOrg: { $in: orgs.map((o) => o._id) }, status: { $in: ['open', 'in_progress'] } }, { title: 1, buyerOrg: 1 })
         .sort({ createdAt: -1 }).limit(200).lean();
       buyerResults = orgs.map((o) => ({
-        id: String(o._id), name: o.name, levelName: buyerLevelNames[o.level] ?? o.level, typeName: buyerTypeNames[o.type] ?? o.type,
+        id: String(o._id), name: o.name, type: o.type, level: o.level, province: o.province, city: o.city ?? '', district: o.district ?? '', levelName: buyerLevelNames[o.level] ?? o.level, typeName: buyerTypeNames[o.type] ?? o.type,
         region: [o.province, o.city, o.district].filter(Boolean).join(''), registered: registered.has(String(o._id)),
         demands: demands.filter((d) => String(d.buyerOrg) === String(o._id)).map((d) => ({ id: String(d._id), title: d.title })),
       }));

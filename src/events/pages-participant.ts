@@ -176,6 +176,7 @@ const participantPages: FastifyPluginAsync = async (app) => {
     if (!me) {
       return reply.page('events/wishes.hbs', {
         ...base,
+        formError: state.error?.message ?? '',
         notRegistered: !staff,
         choose: staff
           ? participants.filter((p) => p.status === 'approved').map((p) => ({ id: String(p._id), name: p.name, kindName: kindNames[p.kind] }))
