@@ -99,6 +99,7 @@ t.test('an organizer runs a 安防专场 from the pages; a buyer reads its agend
   await submit(page, /#schedule$/, () => page.getByRole('button', { name: '生成日程' }).click());
   t.match(await page.locator('.flash-success').textContent(), /日程已生成：共 3 场洽谈/);
   t.match(await page.locator('#schedule').textContent(), /未能安排的意向（0）/);
+  await page.screenshot({ path: '/tmp/screens/event-control.png', fullPage: true }).catch(() => {});
 
   // The grid: move one meeting to a free slot and table.
   await submit(page, /\/grid$/, () => page.locator('.ev-links').getByRole('link', { name: /洽谈安排/ }).click());
