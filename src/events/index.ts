@@ -6,6 +6,7 @@ import fp from 'fastify-plugin';
 import { createEventService, type EventService } from './service.js';
 import { createMeetingService, type MeetingService } from './meetings.js';
 import eventRoutes from './routes.js';
+import eventPages from './pages.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,4 +19,5 @@ export default fp(async (app) => {
   app.decorate('events', createEventService(app));
   app.decorate('eventMeetings', createMeetingService(app));
   await app.register(eventRoutes);
+  await app.register(eventPages);
 }, { name: 'events', dependencies: ['followups'] });
