@@ -42,7 +42,7 @@ t.test('two organizers moving two meetings onto the same table and slot: exactly
 
 t.test('concurrent adds of one buyer into one slot, and of one pair twice: one wins each time', async (t) => {
   const app = await buildTestApp(t, {}, { background: false });
-  const w = await eventWorld(app, { vendors: 3, buyers: 3 });
+  const w = await eventWorld(app, { vendors: 3, buyers: 5 });
   const [a, b] = [w.cookies.organizer, w.cookies.organizer2];
   const id = await createEvent(app, a, {}, 6, 4);
   const { vendorIds, buyerIds } = await registerAll(app, a, id, w, [1, 1, 3]);
@@ -59,10 +59,10 @@ t.test('concurrent adds of one buyer into one slot, and of one pair twice: one w
     api(app, b, 'POST', `/api/v1/events/${id}/meetings`, { buyer: buyerIds[0], vendor: vendorIds[2], slot: 5, table: 1 }),
   ]);
   t.same([p1.statusCode, p2.statusCode].sort(), [201, 409], 'a pair meets once');
-  // A vendor with one representative asked into one slot twice.
+  // A vendor with one representative asked into one slot twice (buyers it has not met yet).
   const [s1, s2] = await Promise.all([
-    api(app, a, 'POST', `/api/v1/events/${id}/meetings`, { buyer: buyerIds[1], vendor: vendorIds[0], slot: 5, table: 2 }),
-    api(app, b, 'POST', `/api/v1/events/${id}/meetings`, { buyer: buyerIds[2], vendor: vendorIds[0], slot: 5, table: 3 }),
+    api(app, a, 'POST', `/api/v1/events/${id}/meetings`, { buyer: buyerIds[3], vendor: vendorIds[0], slot: 5, table: 2 }),
+    api(app, b, 'POST', `/api/v1/events/${id}/meetings`, { buyer: buyerIds[4], vendor: vendorIds[0], slot: 5, table: 3 }),
   ]);
   t.same([s1.statusCode, s2.statusCode].sort(), [201, 409], 'one representative, one meeting per slot');
   t.same(await doubleBookings(app, id), []);
