@@ -3,7 +3,7 @@
  * and by buyer level. A pair belongs to the vendor's main field (the first it lists) and the buyer's
  * level, so every row adds up to the totals.
  *
- * - wishes: buyer–vendor pairs with a must or want from either side and no veto;
+ * - wishes: buyer–vendor pairs of approved participants with a must or want from either side and no veto;
  * - scheduled: saved meetings; held: outcome held, intent or signed; intents: intent or signed;
  *   signed: signed, with the amounts entered.
  */
@@ -52,7 +52,8 @@ export function dashboardFigures(input: DashboardInput): Dashboard {
   for (const w of input.wishes) {
     const from = byId.get(w.from);
     const to = byId.get(w.to);
-    if (!from || !to || from.kind === to.kind) continue;
+    // Only pairs the scheduler considers: both sides approved.
+    if (!from || !to || from.kind === to.kind || from.status !== 'approved' || to.status !== 'approved') continue;
     const key = from.kind === 'buyer' ? `${w.from}|${w.to}` : `${w.to}|${w.from}`;
     if (w.level === 'no') vetoed.add(key);
     else if (w.level === 'must' || w.level === 'want') wished.add(key);

@@ -144,6 +144,12 @@ export function createMeetingService(app: FastifyInstance) {
         EventMeeting.find({ event: event._id }).lean<MeetingLean[]>(),
       ]);
       const approved = new Set(participants.map((p) => String(p._id)));
+      // A meeting with an outcome has happened: it is history, never moved or removed by a run.
+      const happened = existing.filter((m) => m.outcome);
+      if (options.allowMoves && happened.length > 0) {
+        throw conflict(`已有 ${happened.length} 场洽谈登记了结果，不能再允许调整已发布的洽谈；请不勾选“允许调整”重新生成。`);
+      }
+      const happenedPairs = new Set(happened.map((m) => `${String(m.buyer)}|${String(m.vendor)}`));
       const held = existing.filter((m) => m.published || m.pinned);
       const result = schedule({
         slots: event.slots.length,
@@ -156,6 +162,8 @@ export function createMeetingService(app: FastifyInstance) {
         })),
         wishes: wishes
           .filter((w) => approved.has(String(w.from)) && approved.has(String(w.to)))
+          // A "no" set after a pair already met does not undo the meeting that happened.
+          .filter((w) => !(w.level === 'no' && (happenedPairs.has(`${String(w.from)}|${String(w.to)}`) || happenedPairs.has(`${String(w.to)}|${String(w.from)}`))))
           .map((w) => ({ from: String(w.from), to: String(w.to), level: w.level as 'must' | 'want' | 'no' })),
         published: held.map(meetingOut),
         allowMoves: options.allowMoves ?? false,
@@ -165,7 +173,7 @@ export function createMeetingService(app: FastifyInstance) {
       const wanted = new Set(result.meetings.map(key));
       const keep = existing.filter((m) => wanted.has(key(m)));
       const keptKeys = new Set(keep.map(key));
-      const heldPairs = new Map(held.map((m) => [`${String(m.buyer)}|${String(m.vendor)}`, m]));
+      const savedPairs = new Map(existing.map((m) => [`${String(m.buyer)}|${String(m.vendor)}`, m]));
       const drop = existing.filter((m) => !wanted.has(key(m)));
       const published = event.phase === 'published';
       // Seats: kept meetings keep theirs; new ones take the lowest free seat of the vendor in the slot.
@@ -183,8 +191,10 @@ export function createMeetingService(app: FastifyInstance) {
         let seat = 0;
         while (used.has(seat)) seat++;
         used.add(seat);
-        const before = heldPairs.get(`${m.buyer}|${m.vendor}`);
+        const before = savedPairs.get(`${m.buyer}|${m.vendor}`);
         return {
+          // A moved meeting keeps its id (and so its calendar UID): it is the same meeting at another time or table.
+          ...(before ? { _id: before._id, createdAt: before.createdAt } : { createdAt: now }),
           event: event._id,
           buyer: new Types.ObjectId(m.buyer),
           vendor: new Types.ObjectId(m.vendor),
@@ -196,7 +206,6 @@ export function createMeetingService(app: FastifyInstance) {
           // A moved meeting stays what it was (hand-placed, published); a new one is published if the schedule is.
           pinned: before?.pinned ?? false,
           published: published || (before?.published ?? false),
-          createdAt: now,
           updatedAt: now,
         };
       });
@@ -353,10 +362,8 @@ export function createMeetingService(app: FastifyInstance) {
         const target = input.outcome === 'held' ? 'contacted' : input.outcome;
         const current = (await app.followUps.get(demand, [String(m.vendorId)])).get(String(m.vendorId));
         const rank: Record<string, number> = { contacted: 1, intent: 2, signed: 3 };
-        if (current?.status === 'declined') {
-          throw conflict('该需求与供应商的跟进已标记为“不合适”，请先在跟进记录中重新打开。');
-        }
-        if (!current || rank[target] > rank[current.status]) {
+        // Forward only: an outcome behind the follow-up (or one already declined) changes only the meeting.
+        if (!current || (current.status !== 'declined' && rank[target] > rank[current.status])) {
           await recordOutcome(app, {
             organizer: user, demandId: demand, vendorId: String(m.vendorId), outcome: target as 'contacted' | 'intent' | 'signed',
             note: input.note ?? `对接会“${event.title}”洽谈`, amountYuan: input.outcome === 'signed' ? input.amountYuan : undefined, source: 'event',
@@ -365,8 +372,12 @@ export function createMeetingService(app: FastifyInstance) {
       }
       const set: Record<string, unknown> = { outcome: input.outcome as MeetingOutcome, outcomeBy: actorOf(user), outcomeAt: clock(), outcomeNote: input.note ?? null };
       if (demand) set.demand = new Types.ObjectId(demand);
-      if (input.amountYuan !== undefined) set.amountYuan = input.amountYuan;
-      return (await EventMeeting.findOneAndUpdate({ _id: m._id }, { $set: set }, { new: true }).lean<MeetingLean>())!;
+      // An amount belongs to a signing only: correcting 签约 to another outcome drops it.
+      const amount = input.outcome === 'signed' ? input.amountYuan ?? m.amountYuan ?? undefined : undefined;
+      const update = amount !== undefined ? { $set: { ...set, amountYuan: amount } } : { $set: set, $unset: { amountYuan: 1 } };
+      const updated = await EventMeeting.findOneAndUpdate({ _id: m._id, event: event._id }, update, { new: true }).lean<MeetingLean>();
+      if (!updated) throw conflict('该洽谈刚刚被重新排期或取消，请刷新后再试。');
+      return updated;
     },
 
     /** A participant's meetings: its own once published; organizers any time. */

@@ -16,7 +16,8 @@ import { bodyOf, eventView, list, messageOf, participantView, slotsView, str, ty
 
 type IdParams = { Params: { id: string } };
 type ParticipantParams = { Params: { id: string; participantId: string } };
-const access = { access: 'user' as const };
+/** Participants' companies and staff; read-only district leaders see events only as report figures. */
+const access = { access: ['vendor', 'buyer', 'organizer', 'admin'] as const };
 
 const participantPages: FastifyPluginAsync = async (app) => {
   const { Demand } = app.models;

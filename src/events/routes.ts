@@ -15,6 +15,8 @@ import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
 
 const tags = ['供需对接会'];
 const staff = ['organizer', 'admin'] as const;
+/** Participants' companies and staff; read-only district leaders see events only as report figures. */
+const people = ['vendor', 'buyer', 'organizer', 'admin'] as const;
 const EventParams = z.object({ id: ObjectIdParam });
 const ParticipantParams = z.object({ id: ObjectIdParam, participantId: ObjectIdParam });
 const MeetingParams = z.object({ id: ObjectIdParam, meetingId: ObjectIdParam });
@@ -103,14 +105,14 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/api/v1/events', {
-    config: { access: 'user' },
+    config: { access: people },
     schema: { summary: '对接会列表（筹备中的只有主办方可见）', tags, response: { 200: z.object({ events: z.array(EventOut.extend({ vendors: z.number(), buyers: z.number() })) }) } },
   }, async (request) => ({
     events: (await app.events.list(request.user)).map(({ event, vendors, buyers }) => ({ ...eventJson(event), vendors, buyers })),
   }));
 
   app.get('/api/v1/events/:id', {
-    config: { access: 'user' },
+    config: { access: people },
     schema: { summary: '对接会详情', tags, params: EventParams, response: { 200: z.object({ event: EventOut }) } },
   }, async (request) => ({ event: eventJson(await app.events.visible(request.user, request.params.id)) }));
 
@@ -129,7 +131,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => ({ event: eventJson(await app.events.transition(request.user!, request.params.id, request.body.to)) }));
 
   app.post('/api/v1/events/:id/participants', {
-    config: { access: 'user' },
+    config: { access: people },
     schema: {
       summary: '报名参会', tags, params: EventParams, body: ParticipantInput,
       description: '供应商须已入选推介清单，按统一社会信用代码 `vendorCreditCode` 报名（资料与产品取自清单）；采购方填写 `buyer` 单位信息与关联需求 `demands`。主办方代为报名即为已通过；供应商、采购方账号在报名阶段为本单位报名，待主办方审核。`unavailableSlots` 为不能参加的时段编号（从 0 开始）；`representatives` 为供应商同时洽谈的代表人数。',
@@ -141,7 +143,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/api/v1/events/:id/participants', {
-    config: { access: 'user' },
+    config: { access: people },
     schema: { summary: '参会方列表（参会方只看到已通过的参会方和自己）', tags, params: EventParams, response: { 200: z.object({ participants: z.array(ParticipantOut) }) } },
   }, async (request) => {
     const user = request.user!;
@@ -150,7 +152,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.put('/api/v1/events/:id/participants/:participantId', {
-    config: { access: 'user' },
+    config: { access: people },
     schema: { summary: '修改报名信息（不可参加的时段、代表人数、关联需求、联系人）', tags, params: ParticipantParams, body: ParticipantUpdate, response: { 200: z.object({ participant: ParticipantOut }) } },
   }, async (request) => ({ participant: participantJson(await app.events.updateParticipant(request.user!, request.params.id, request.params.participantId, request.body), true) }));
 
@@ -160,7 +162,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => ({ participant: participantJson(await app.events.review(request.user!, request.params.id, request.params.participantId, request.body), true) }));
 
   app.post('/api/v1/events/:id/participants/:participantId/withdraw', {
-    config: { access: 'user' },
+    config: { access: people },
     schema: { summary: '退出对接会（已有洽谈安排时须先取消洽谈）', tags, params: ParticipantParams, body: z.object({}).strict().nullish(), response: { 200: z.object({ participant: ParticipantOut }) } },
   }, async (request) => ({ participant: participantJson(await app.events.withdraw(request.user!, request.params.id, request.params.participantId), true) }));
 
@@ -170,7 +172,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => ({ participant: participantJson(await app.eventMeetings.checkIn(request.user!, request.params.id, request.params.participantId, request.body.state), true) }));
 
   app.get('/api/v1/events/:id/participants/:participantId/suggestions', {
-    config: { access: 'user' },
+    config: { access: people },
     schema: {
       summary: '推荐洽谈对象（由匹配引擎按采购方的需求与供应商的产品计算，附理由）', tags, params: ParticipantParams,
       response: { 200: z.object({ suggestions: z.array(z.object({
@@ -183,7 +185,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => ({ suggestions: await app.events.suggestions(request.user!, request.params.id, request.params.participantId) }));
 
   app.post('/api/v1/events/:id/preferences', {
-    config: { access: 'user' },
+    config: { access: people },
     schema: {
       summary: '设置洽谈意向', tags, params: EventParams, body: PreferenceInput,
       description: '`from` 为本方参会编号，`to` 为另一方参会编号；`level` 为 must（必须见）、want（希望见）或 no（不见，排期时绝不安排这一对）。同一对再次设置即覆盖。',
@@ -195,7 +197,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.delete('/api/v1/events/:id/preferences', {
-    config: { access: 'user' },
+    config: { access: people },
     schema: { summary: '撤销洽谈意向', tags, params: EventParams, querystring: z.object({ from: ObjectIdParam, to: ObjectIdParam }), response: { 204: z.null() } },
   }, async (request, reply) => {
     await app.events.clearPreference(request.user!, request.params.id, request.query.from, request.query.to);
@@ -203,7 +205,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/api/v1/events/:id/preferences', {
-    config: { access: 'user' },
+    config: { access: people },
     schema: { summary: '洽谈意向（主办方看到全部；参会方看到自己设置的和对方对自己的，“不见”只有设置方可见）', tags, params: EventParams, response: { 200: z.object({ preferences: z.array(z.object({ from: z.string(), to: z.string(), level: z.string(), source: z.string() })) }) } },
   }, async (request) => {
     const user = request.user!;
@@ -280,7 +282,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/api/v1/events/:id/participants/:participantId/agenda', {
-    config: { access: 'user' },
+    config: { access: people },
     schema: {
       summary: '参会方的洽谈日程（参会方在发布后可见）', tags, params: ParticipantParams,
       response: { 200: z.object({ published: z.boolean(), meetings: z.array(MeetingOut.extend({ counterpart: z.object({ id: z.string(), name: z.string(), kind: z.string() }).optional() })) }) },
@@ -297,7 +299,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/api/v1/events/:id/participants/:participantId/agenda.ics', {
-    config: { access: 'user' },
+    config: { access: people },
     schema: { summary: '下载参会方日程（iCalendar .ics）', tags, params: ParticipantParams },
   }, async (request, reply) => {
     const agenda = await app.eventMeetings.agenda(request.user!, request.params.id, request.params.participantId);

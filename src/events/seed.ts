@@ -31,7 +31,10 @@ async function ignoreDuplicates(write: Promise<unknown>) {
   }
 }
 
-export async function seedSampleEvent(models: Models, now: Date): Promise<void> {
+/** Only the sample companies take part (never real vendors or buyers of an installation that also has sample data). */
+export interface SampleCompanies { vendorCreditCodes: string[]; buyerNames: string[] }
+
+export async function seedSampleEvent(models: Models, now: Date, sample: SampleCompanies): Promise<void> {
   const { Event, EventParticipant, EventPreference, Vendor, BuyerOrg, Demand } = models;
   if (await Event.exists({ _id: SAMPLE_EVENT_ID })) return;
   const day = new Date(now.getTime() + 21 * 24 * 60 * MINUTE);
@@ -53,8 +56,9 @@ export async function seedSampleEvent(models: Models, now: Date): Promise<void> 
     log: [{ action: 'create', to: 'preferences', by: actor, at: now, text: '示例数据' }],
   }));
 
-  const vendors = await Vendor.find({ status: 'approved', fields: 'security' }).sort({ creditCode: 1 }).limit(14).lean();
-  const demands = await Demand.find({ field: 'security', status: 'open' }).sort({ title: 1 }).lean();
+  const vendors = await Vendor.find({ status: 'approved', fields: 'security', creditCode: { $in: sample.vendorCreditCodes } }).sort({ creditCode: 1 }).limit(14).lean();
+  const sampleOrgs = await BuyerOrg.find({ name: { $in: sample.buyerNames } }, { _id: 1 }).lean();
+  const demands = await Demand.find({ field: 'security', status: 'open', buyerOrg: { $in: sampleOrgs.map((o) => o._id) } }).sort({ title: 1 }).lean();
   const orgs = await BuyerOrg.find({ _id: { $in: demands.map((d) => d.buyerOrg) } }).sort({ name: 1 }).lean();
   await ignoreDuplicates(EventParticipant.insertMany([
     ...vendors.map((v, i) => ({

@@ -82,14 +82,28 @@ export function createEventService(app: FastifyInstance) {
   }
 
   /** A buyer's demands must be its own organization's and not closed. */
-  async function checkDemands(buyerOrg: Id, demands: string[] | undefined): Promise<Id[]> {
+  async function checkDemands(buyerOrg: Id, demands: string[] | undefined, session?: ClientSession): Promise<Id[]> {
     const ids = [...new Set(demands ?? [])].map((d) => new Types.ObjectId(d));
     if (ids.length === 0) return [];
-    const found = await Demand.find({ _id: { $in: ids }, buyerOrg, status: { $ne: 'closed' } }, { _id: 1 }).lean();
+    // Only demands vendors may see (open or in progress): a draft never reaches vendors through suggestions.
+    const found = await Demand.find({ _id: { $in: ids }, buyerOrg, status: { $in: ['open', 'in_progress'] } }, { _id: 1 }).session(session ?? null).lean();
     if (found.length !== ids.length) {
-      throw badRequest('关联的需求须是本单位未关闭的需求。', [{ path: 'demands', message: '有需求不存在、不属于该单位或已关闭' }]);
+      throw badRequest('关联的需求须是本单位征集中或对接中的需求。', [{ path: 'demands', message: '有需求不存在、不属于该单位、尚是草稿或已关闭' }]);
     }
     return ids;
+  }
+
+  /**
+   * Writes that change what a schedule run reads (wishes, who takes part, availability, representatives)
+   * run in one transaction with a bump of the event's revision, so a run computed before them is refused
+   * when it saves instead of saving a stale schedule (meetings.ts).
+   */
+  function changingInputs<T>(event: EventLean, fn: (session: ClientSession) => Promise<T>): Promise<T> {
+    return app.conn.transaction(async (session) => {
+      const result = await fn(session);
+      await Event.updateOne({ _id: event._id }, { $inc: { revision: 1 } }, { session });
+      return result;
+    });
   }
 
   return {
@@ -210,12 +224,18 @@ export function createEventService(app: FastifyInstance) {
           throw badRequest('采购方每个时段参加一场洽谈，参会代表人数只对供应商有效。', [{ path: 'representatives', message: '采购方不填此项' }]);
         }
         if (user.role === 'vendor') throw forbidden('供应商账号不能以采购方身份报名。');
-        const org = await app.demands.orgFor(user, input.buyer);
-        doc = { ...base, kind: 'buyer', buyerOrg: org._id, name: org.name, representatives: 1, demands: await checkDemands(org._id, input.demands) };
+        doc = { ...base, kind: 'buyer', representatives: 1 };
       }
       try {
-        const [created] = await EventParticipant.create([doc]);
-        return created.toObject() as ParticipantLean;
+        // One transaction: a buyer organization created here is not left behind when the registration is refused.
+        return await changingInputs(event, async (session) => {
+          if (doc.kind === 'buyer') {
+            const org = await app.demands.orgFor(user, input.buyer, session);
+            Object.assign(doc, { buyerOrg: org._id, name: org.name, demands: await checkDemands(org._id, input.demands, session) });
+          }
+          const [created] = await EventParticipant.create([doc], { session });
+          return created.toObject() as ParticipantLean;
+        });
       } catch (err) {
         if (isDuplicateKey(err)) throw conflict(`“${String(doc.name)}”已报名本场对接会。`);
         throw err;
@@ -243,30 +263,34 @@ export function createEventService(app: FastifyInstance) {
         if (p.kind !== 'buyer') throw badRequest('只有采购方关联需求。', [{ path: 'demands', message: '供应商不填此项' }]);
         set.demands = await checkDemands(p.buyerOrg as Id, input.demands);
       }
-      // Saved meetings must still fit: fewer representatives or a newly unavailable slot are refused while they clash.
-      if (set.unavailableSlots || set.representatives) {
-        const meetings = await EventMeeting.find({ event: event._id, [p.kind]: p._id }, { slot: 1, seat: 1 }).lean();
-        const unavailable = new Set((set.unavailableSlots as number[] | undefined) ?? []);
-        const clash = meetings.find((m) => unavailable.has(m.slot));
-        if (clash) throw conflict(`第 ${clash.slot + 1} 个时段已有洽谈安排，请先调整该洽谈再标记为不可参加。`);
-        const reps = set.representatives as number | undefined;
-        const over = reps !== undefined ? meetings.find((m) => m.seat >= reps) : undefined;
-        if (over) throw conflict(`第 ${over.slot + 1} 个时段已安排了多于 ${reps} 场同时进行的洽谈，请先调整日程。`);
-      }
-      const updated = await EventParticipant.findOneAndUpdate({ _id: p._id }, { $set: set }, { new: true }).lean<ParticipantLean>();
-      return updated!;
-    },
+      return changingInputs(event, async (session) => {
+        // Saved meetings must still fit: fewer representatives or a newly unavailable slot are refused while they clash.
+        if (set.unavailableSlots || set.representatives) {
+          const meetings = await EventMeeting.find({ event: event._id, [p.kind]: p._id }, { slot: 1, seat: 1 }).session(session).lean();
+          const unavailable = new Set((set.unavailableSlots as number[] | undefined) ?? []);
+          const clash = meetings.find((m) => unavailable.has(m.slot));
+          if (clash) throw conflict(`第 ${clash.slot + 1} 个时段已有洽谈安排，请先调整该洽谈再标记为不可参加。`);
+          const reps = set.representatives as number | undefined;
+          const over = reps !== undefined ? meetings.find((m) => m.seat >= reps) : undefined;
+          if (over) throw conflict(`第 ${over.slot + 1} 个时段已安排了多于 ${reps} 场同时进行的洽谈，请先调整日程。`);
+        }
+        const updated = await EventParticipant.findOneAndUpdate({ _id: p._id }, { $set: set }, { new: true, session }).lean<ParticipantLean>();
+        return updated!;
+      });
+      },
 
     async review(user: CurrentUser, id: string, participantId: string, input: ReviewInput): Promise<ParticipantLean> {
       const event = await staffEvent(user, id);
       if (!staffMayEdit(event.phase as EventPhase)) throw conflict('对接会已结束。');
       const p = await participant(event, participantId);
       if (p.status === 'withdrawn') throw conflict('该参会方已退出。');
-      if (input.decision === 'reject' && (await EventMeeting.exists({ event: event._id, [p.kind]: p._id }))) {
-        throw conflict('该参会方已有洽谈安排，请先取消其洽谈。');
-      }
       const set = input.decision === 'approve' ? { status: 'approved', rejectReason: null } : { status: 'rejected', rejectReason: input.reason };
-      const updated = await EventParticipant.findOneAndUpdate({ _id: p._id, status: p.status }, { $set: set }, { new: true }).lean<ParticipantLean>();
+      const updated = await changingInputs(event, async (session) => {
+        if (input.decision === 'reject' && (await EventMeeting.exists({ event: event._id, [p.kind]: p._id }).session(session))) {
+          throw conflict('该参会方已有洽谈安排，请先取消其洽谈。');
+        }
+        return EventParticipant.findOneAndUpdate({ _id: p._id, status: p.status }, { $set: set }, { new: true, session }).lean<ParticipantLean>();
+      });
       if (!updated) throw conflict('该参会方状态刚刚被他人改变，请刷新后再试。');
       const recipients = p.kind === 'vendor' ? { vendorId: String(p.vendor) } : { buyerOrgId: String(p.buyerOrg) };
       await app.notify({
@@ -284,10 +308,12 @@ export function createEventService(app: FastifyInstance) {
       const p = await participant(event, participantId);
       if (!isStaff(user) && !ownsParticipant(user, p)) throw notFound('未找到该参会方。');
       if (!staffMayEdit(event.phase as EventPhase)) throw conflict('对接会已结束。');
-      if (await EventMeeting.exists({ event: event._id, [p.kind]: p._id })) {
-        throw conflict(isStaff(user) ? '该参会方已有洽谈安排，请先取消其洽谈。' : '已有洽谈安排，退出请联系主办方。');
-      }
-      return (await EventParticipant.findOneAndUpdate({ _id: p._id }, { $set: { status: 'withdrawn' } }, { new: true }).lean<ParticipantLean>())!;
+      return changingInputs(event, async (session) => {
+        if (await EventMeeting.exists({ event: event._id, [p.kind]: p._id }).session(session)) {
+          throw conflict(isStaff(user) ? '该参会方已有洽谈安排，请先取消其洽谈。' : '已有洽谈安排，退出请联系主办方。');
+        }
+        return (await EventParticipant.findOneAndUpdate({ _id: p._id }, { $set: { status: 'withdrawn' } }, { new: true, session }).lean<ParticipantLean>())!;
+      });
     },
 
     /** Participants of the event as this user may list them: organizers all; a participant the approved ones (to choose from) and itself. */
@@ -315,11 +341,11 @@ export function createEventService(app: FastifyInstance) {
       for (const p of [from, to]) {
         if (p.status === 'rejected' || p.status === 'withdrawn') throw conflict(`“${p.name}”${p.status === 'rejected' ? '报名未通过' : '已退出'}。`);
       }
-      return (await EventPreference.findOneAndUpdate(
+      return changingInputs(event, async (session) => (await EventPreference.findOneAndUpdate(
         { event: event._id, from: from._id, to: to._id },
         { $set: { level: input.level, source: input.source ?? 'manual', setBy: actorOf(user) } },
-        { upsert: true, new: true },
-      ).lean<PreferenceLean>())!;
+        { upsert: true, new: true, session },
+      ).lean<PreferenceLean>())!);
     },
 
     async clearPreference(user: CurrentUser, id: string, from: string, to: string): Promise<void> {
@@ -330,7 +356,7 @@ export function createEventService(app: FastifyInstance) {
         if (!selfPreferencesOpen(event.phase as EventPhase, event, clock())) throw conflict('意向征集已截止；如需变更请联系主办方。');
       }
       if (!Types.ObjectId.isValid(to)) throw notFound('未找到该参会方。');
-      await EventPreference.deleteOne({ event: event._id, from: p._id, to: new Types.ObjectId(to) });
+      await changingInputs(event, (session) => EventPreference.deleteOne({ event: event._id, from: p._id, to: new Types.ObjectId(to) }, { session }));
     },
 
     /** Wishes of the event: organizers all; a participant the ones it set and those set about it that are not vetoes (a veto is private). */
@@ -363,7 +389,7 @@ export function createEventService(app: FastifyInstance) {
       const view = (reasons: Array<{ factor: string; text: string }>) => reasons.map((r) => ({ factor: r.factor, text: r.text }));
       if (p.kind === 'buyer') {
         const vendorParticipant = new Map(others.map((o) => [String(o.vendor), o]));
-        const demands = await Demand.find({ _id: { $in: p.demands ?? [] } }).lean();
+        const demands = await Demand.find({ _id: { $in: p.demands ?? [] }, status: { $in: ['open', 'in_progress'] } }).lean();
         for (const demand of demands) {
           const matches = await app.matching.matchDemand(demand as never, { limit: 100 });
           for (const m of matches) {
@@ -375,7 +401,7 @@ export function createEventService(app: FastifyInstance) {
         const buyerOfDemand = new Map<string, ParticipantLean>();
         for (const o of others) for (const d of o.demands ?? []) buyerOfDemand.set(String(d), o);
         if (buyerOfDemand.size > 0) {
-          const demands = await Demand.find({ _id: { $in: [...buyerOfDemand.keys()].map((d) => new Types.ObjectId(d)) }, status: { $ne: 'closed' } }).lean();
+          const demands = await Demand.find({ _id: { $in: [...buyerOfDemand.keys()].map((d) => new Types.ObjectId(d)) }, status: { $in: ['open', 'in_progress'] } }).lean();
           for (const demand of demands) {
             const [m] = await app.matching.matchDemand(demand as never, { limit: 100 }).then((list) => list.filter((x) => x.vendor.id === String(p.vendor)));
             const o = buyerOfDemand.get(String(demand._id))!;

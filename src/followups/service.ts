@@ -320,6 +320,9 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
         if (demand.status === 'draft') throw notFound('未找到该需求。');
         if (!user.vendorId) return [];
         filter.vendor = new Types.ObjectId(user.vendorId);
+      } else if (user.role !== 'organizer' && user.role !== 'admin') {
+        // Any other role (a read-only district leader) sees follow-ups only as report figures.
+        throw notFound('未找到该需求。');
       }
       const list = (await FollowUp.find(filter).sort({ updatedAt: -1 }).lean()) as FollowUpLean[];
       return withNames(list);

@@ -284,7 +284,8 @@ export async function funnelRows(models: Models, scope: ReportScope): Promise<Fu
 export interface EventRows { events: Doc[]; participants: Doc[]; meetings: Doc[] }
 
 export async function eventRows(conn: Connection, scope: ReportScope): Promise<EventRows> {
-  const match: Doc = {};
+  // Drafts (筹备中) are the organizers' own until registration opens: never in a report.
+  const match: Doc = { phase: { $ne: 'draft' } };
   if (scope.field) match.field = scope.field;
   const range = period(scope);
   // An event belongs to the period when one of its time slots starts in it.

@@ -138,7 +138,10 @@ export async function seed(models: Models, sample: boolean): Promise<{ logins: S
   }
   // Added after the first sample data shipped: its own marker, so existing installations get it once too.
   if (!(await models.SeedRun.exists({ _id: 'sample-event' }))) {
-    await seedSampleEvent(models, new Date());
+    await seedSampleEvent(models, new Date(), {
+      vendorCreditCodes: readSeed<SeedVendor[]>('vendors.json').map((v) => v.creditCode),
+      buyerNames: readSeed<SeedDemand[]>('demands.json').map((d) => d.buyer.name),
+    });
     await models.SeedRun.updateOne({ _id: 'sample-event' }, { $set: { completedAt: new Date() } }, { upsert: true });
   }
   const existing = new Set((await models.User.find({ email: { $in: sampleLogins.map((l) => l.email) } }, { email: 1 }).lean()).map((u) => u.email));
