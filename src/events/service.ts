@@ -402,10 +402,10 @@ export function createEventService(app: FastifyInstance) {
         for (const o of others) for (const d of o.demands ?? []) buyerOfDemand.set(String(d), o);
         if (buyerOfDemand.size > 0) {
           const demands = await Demand.find({ _id: { $in: [...buyerOfDemand.keys()].map((d) => new Types.ObjectId(d)) }, status: { $in: ['open', 'in_progress'] } }).lean();
-          for (const demand of demands) {
-            const [m] = await app.matching.matchDemand(demand as never, { limit: 100 }).then((list) => list.filter((x) => x.vendor.id === String(p.vendor)));
-            const o = buyerOfDemand.get(String(demand._id))!;
-            if (m) consider({ to: String(o._id), name: o.name, score: m.score, demand: { id: String(demand._id), title: demand.title }, reasons: view(m.reasons), products: m.products.map((x) => ({ name: x.name, model: x.model })), level: levelOf.get(String(o._id)) });
+          // The vendor's fit with each demand brought to the event, as in its opportunity feed.
+          for (const { demand: d, match: m } of await app.matching.fitOfVendor(String(p.vendor), demands)) {
+            const o = buyerOfDemand.get(String(d._id))!;
+            consider({ to: String(o._id), name: o.name, score: m.score, demand: { id: String(d._id), title: d.title }, reasons: view(m.reasons), products: m.products.map((x) => ({ name: x.name, model: x.model })), level: levelOf.get(String(o._id)) });
           }
         }
       }

@@ -47,6 +47,8 @@ export interface MatchingService {
   matchDemandById(id: string, options?: MatchOptions): Promise<MatchResult[]>;
   /** Open demands (not past their deadline) that fit a vendor's products, best first (default 20). */
   opportunitiesFor(vendorId: string, options?: MatchOptions): Promise<Opportunity[]>;
+  /** How well one vendor fits each of the given demands (as in its opportunity feed); demands it does not fit are left out. */
+  fitOfVendor<D extends DemandLike>(vendorId: string, demands: D[]): Promise<Array<{ demand: D; match: MatchResult }>>;
 }
 
 export interface MatchingDeps {
@@ -101,6 +103,20 @@ export function createMatchingService(deps: MatchingDeps): MatchingService {
       const demand = await models.Demand.findById(id).lean();
       if (!demand) throw notFound('未找到该需求。');
       return matchAt(demand, clock(), clampLimit(options.limit, 10));
+    },
+
+    async fitOfVendor<D extends DemandLike>(vendorId: string, demands: D[]) {
+      const now = clock();
+      const fits: Array<{ demand: D; match: MatchResult }> = [];
+      // One retrieval per demand, restricted to this vendor's products, a few at a time.
+      for (let i = 0; i < demands.length; i += CONCURRENCY) {
+        const batch = demands.slice(i, i + CONCURRENCY);
+        const results = await Promise.all(batch.map((d) => matchAt(d, now, 1, vendorId)));
+        results.forEach(([match], j) => {
+          if (match) fits.push({ demand: batch[j], match });
+        });
+      }
+      return fits;
     },
 
     async opportunitiesFor(vendorId, options = {}) {
