@@ -35,6 +35,7 @@ export const sampleLogins: SampleLogin[] = [
   { role: 'organizer', email: 'organizer@example.com', password: 'organizer2026', name: '区经信局 王主任' },
   { role: 'vendor', email: 'vendor@example.com', password: 'vendor2026', name: '供应商 李经理' },
   { role: 'buyer', email: 'buyer@example.com', password: 'buyer2026', name: '采购方 陈老师' },
+  { role: 'leader', email: 'leader@example.com', password: 'leader2026', name: '区领导 赵局长' },
 ];
 
 function readSeed<T>(name: string): T {

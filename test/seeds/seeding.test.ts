@@ -31,7 +31,7 @@ const counts = async (m: ReturnType<typeof createModels>) => ({
 t.test('sample data loads once: a second start (even two at once) duplicates nothing', async (t) => {
   const models = await freshModels(t, 'a');
   const first = await seed(models, true);
-  t.equal(first.logins.length, 4, 'one sample login per role');
+  t.equal(first.logins.length, 5, 'one sample login per role');
   const after1 = await counts(models);
   t.ok(after1.vendors >= 60 && after1.products >= 400 && after1.demands >= 20, JSON.stringify(after1));
   t.equal(after1.users, sampleLogins.length);
