@@ -1,6 +1,6 @@
 /**
  * The sample 安防专场 of a first start: the sample security vendors and the buyers with security demands,
- * registered and approved, with a few wishes, collecting preferences three weeks ahead. Keyed by a fixed
+ * registered and approved, with a few wishes, open for registration and wishes three weeks ahead. Keyed by a fixed
  * id and the participants' unique indexes, so it is inserted once however many instances start together.
  */
 import { Types } from 'mongoose';
@@ -51,9 +51,9 @@ export async function seedSampleEvent(models: Models, now: Date, sample: SampleC
     slots,
     registrationDeadline: new Date(now.getTime() + 7 * 24 * 60 * MINUTE),
     preferenceDeadline: new Date(now.getTime() + 14 * 24 * 60 * MINUTE),
-    phase: 'preferences',
+    phase: 'registration',
     createdBy: actor,
-    log: [{ action: 'create', to: 'preferences', by: actor, at: now, text: '示例数据' }],
+    log: [{ action: 'create', to: 'registration', by: actor, at: now, text: '示例数据' }],
   }));
 
   const vendors = await Vendor.find({ status: 'approved', fields: 'security', creditCode: { $in: sample.vendorCreditCodes } }).sort({ creditCode: 1 }).limit(14).lean();

@@ -40,7 +40,7 @@ t.test('sample data loads once: a second start (even two at once) duplicates not
   t.ok(after1.participants >= 15 && after1.wishes >= 15, 'with registered vendors and buyers and their wishes');
   const event = await models.Event.findOne().lean();
   t.equal(event?.theme, '安防专场');
-  t.equal(event?.phase, 'preferences', 'collecting wishes, ready to schedule');
+  t.equal(event?.phase, 'registration', 'open for registration and wishes, ready to schedule');
   const buyers = await models.EventParticipant.find({ event: event?._id, kind: 'buyer' }).lean();
   t.ok(buyers.length >= 4 && buyers.every((b) => b.demands.length > 0 && b.status === 'approved'), 'buyers bring their security demands');
 
