@@ -134,10 +134,12 @@ export async function benchReports(opts: { mongoUri: string; meiliHost: string; 
     }));
     await conn.collection('events').insertMany(events);
     await conn.collection('event_participants').insertMany(events.flatMap((e) => Array.from({ length: 60 }, (_, j) => ({
-      event: e._id, kind: j % 2 ? 'vendor' : 'buyer', status: pick(['approved', 'approved', 'pending', 'rejected']), checkIn: pick([undefined, 'arrived', 'no_show']),
+      event: e._id, ...(j % 2 ? { kind: 'vendor', vendor: new Types.ObjectId() } : { kind: 'buyer', buyerOrg: new Types.ObjectId() }),
+      status: pick(['approved', 'approved', 'pending', 'rejected']), checkIn: pick([undefined, 'arrived', 'no_show']),
     }))));
     await conn.collection('event_meetings').insertMany(events.flatMap((e) => Array.from({ length: 150 }, (_, j) => ({
-      event: e._id, buyer: new Types.ObjectId(), vendor: new Types.ObjectId(), slot: j % 8, table: j % 20,
+      // Distinct (slot, table) per event, as the unique indexes of event_meetings require.
+      event: e._id, buyer: new Types.ObjectId(), vendor: new Types.ObjectId(), slot: Math.floor(j / 20), table: (j % 20) + 1, seat: 0,
       outcome: pick([undefined, 'held', 'no_show', 'intent', 'signed']), amountYuan: rand() < 0.2 ? Math.round(rand() * 1_000_000) : undefined,
     }))));
     row(`报表基准数据（${productCount} 产品 / ${demandCount} 需求 / ${followUpCount} 跟进）`, `${((performance.now() - loadStarted) / 1000).toFixed(1)} 秒写入`);
