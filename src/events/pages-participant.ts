@@ -23,10 +23,10 @@ const participantPages: FastifyPluginAsync = async (app) => {
   const { Demand } = app.models;
   const events = () => app.events;
 
-  /** The user's organization's demands that may be brought to an event (not drafts, not closed). */
-  async function ownDemands(user: CurrentUser) {
-    if (user.role !== 'buyer' || !user.buyerOrgId) return [];
-    return Demand.find({ buyerOrg: user.buyerOrgId, status: { $in: ['open', 'in_progress'] } }, { title: 1 }).sort({ createdAt: -1 }).limit(100).lean();
+  /** An organization's demands that may be brought to an event (not drafts, not closed). */
+  async function demandsOf(buyerOrgId: unknown) {
+    if (!buyerOrgId) return [];
+    return Demand.find({ buyerOrg: buyerOrgId, status: { $in: ['open', 'in_progress'] } }, { title: 1 }).sort({ createdAt: -1 }).limit(100).lean();
   }
 
   // ---- the events open to me ----
@@ -45,34 +45,39 @@ const participantPages: FastifyPluginAsync = async (app) => {
   });
 
   // ---- an event: details, registration ----
-  interface ShowState { errors?: FieldErrors; values?: Obj; status?: number }
+  /** pid: an organizer editing a participant's registration on its behalf (/events/:id?p=…). */
+  interface ShowState { errors?: FieldErrors; values?: Obj; status?: number; pid?: string }
 
   async function renderShow(request: FastifyRequest, reply: FastifyReply, id: string, state: ShowState = {}) {
     const user = request.user!;
     const event = await events().visible(user, id);
-    const mine = await events().own(user, event._id);
+    const onBehalf = isStaff(user) && Boolean(state.pid);
+    const mine = onBehalf ? await events().participant(event, state.pid!) : await events().own(user, event._id);
     const phase = event.phase as EventPhase;
     const now = app.clock();
     const canRegister = !mine && selfRegistrationOpen(phase, event, now) && ((user.role === 'vendor' && Boolean(user.vendorId)) || (user.role === 'buyer' && Boolean(user.buyerOrgId)));
-    const canUpdate = Boolean(mine) && mine!.status !== 'rejected' && mine!.status !== 'withdrawn' && selfPreferencesOpen(phase, event, now);
+    const editable = Boolean(mine) && mine!.status !== 'rejected' && mine!.status !== 'withdrawn';
+    const canUpdate = editable && (onBehalf ? staffMayEdit(phase) : selfPreferencesOpen(phase, event, now));
     const values = state.values ?? {};
     const unavailable = new Set((values.unavailableSlots as string[] | undefined)?.map(Number) ?? mine?.unavailableSlots ?? []);
     const chosenDemands = new Set((values.demands as string[] | undefined) ?? (mine?.demands ?? []).map(String));
-    const demands = await ownDemands(user);
+    const demands = await demandsOf(onBehalf ? mine?.buyerOrg : user.role === 'buyer' ? user.buyerOrgId : undefined);
     reply.code(state.status ?? 200);
     return reply.page('events/show.hbs', {
       title: event.title,
       event: eventView(event),
       slots: slotsView(event).map((s) => ({ ...s, unavailable: unavailable.has(s.index) })),
       staff: isStaff(user),
-      isVendor: user.role === 'vendor',
-      isBuyer: user.role === 'buyer',
+      onBehalf,
+      pq: onBehalf ? `?p=${String(mine!._id)}` : '',
+      isVendor: onBehalf ? mine!.kind === 'vendor' : user.role === 'vendor',
+      isBuyer: onBehalf ? mine!.kind === 'buyer' : user.role === 'buyer',
       noOrg: (user.role === 'vendor' && !user.vendorId) || (user.role === 'buyer' && !user.buyerOrgId),
       mine: mine ? participantView(mine) : null,
       canRegister,
       regForm: canRegister
         ? { heading: '报名参会', action: `/events/${String(event._id)}/register`, button: '提交报名' }
-        : canUpdate ? { heading: '修改报名信息', action: `/events/${String(event._id)}/participants/${String(mine!._id)}/update`, button: '保存' } : null,
+        : canUpdate ? { heading: onBehalf ? `修改报名信息（代 ${mine!.name}）` : '修改报名信息', action: `/events/${String(event._id)}/participants/${String(mine!._id)}/update`, button: '保存' } : null,
       canWithdraw: Boolean(mine) && (mine!.status === 'pending' || mine!.status === 'approved') && staffMayEdit(phase),
       registrationOpen: selfRegistrationOpen(phase, event, now),
       preferencesOpen: selfPreferencesOpen(phase, event, now),
@@ -87,7 +92,8 @@ const participantPages: FastifyPluginAsync = async (app) => {
     });
   }
 
-  app.get<IdParams>('/events/:id', { config: access }, async (request, reply) => renderShow(request, reply, request.params.id));
+  app.get<IdParams>('/events/:id', { config: access }, async (request, reply) =>
+    renderShow(request, reply, request.params.id, { pid: str(((request.query ?? {}) as Obj).p) }));
 
   function registrationValues(body: Obj) {
     return {
@@ -135,14 +141,15 @@ const participantPages: FastifyPluginAsync = async (app) => {
       contactName: values.contactName, contactPhone: values.contactPhone, unavailableSlots: values.unavailableSlots,
       ...(p.kind === 'vendor' ? { representatives: values.representatives || undefined } : { demands: values.demands }),
     });
-    if (!parsed.ok) return renderShow(request, reply, id, { errors: { _form: '请按提示修改后再提交。', ...parsed.errors }, values, status: 400 });
+    const pid = isStaff(user) ? participantId : undefined;
+    if (!parsed.ok) return renderShow(request, reply, id, { errors: { _form: '请按提示修改后再提交。', ...parsed.errors }, values, status: 400, pid });
     try {
       await events().updateParticipant(user, id, participantId, parsed.data);
       request.flash('success', '报名信息已保存。');
-      return reply.redirect(`/events/${id}`, 303);
+      return reply.redirect(pid ? `/events/${id}?p=${pid}` : `/events/${id}`, 303);
     } catch (err) {
       const e = messageOf(err);
-      return renderShow(request, reply, id, { errors: { _form: e.message, ...e.details }, values, status: e.status });
+      return renderShow(request, reply, id, { errors: { _form: e.message, ...e.details }, values, status: e.status, pid });
     }
   });
 
