@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CurrentUser } from '../accounts/access.js';
 import { actorOf, isStaff } from '../demands/service.js';
 import { recordOutcome } from '../followups/service.js';
-import { AppError, badRequest, conflict, forbidden, notFound } from '../web/errors.js';
+import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import type { EventPhase, MeetingOutcome } from './model.js';
 import { canCheckIn, canRecordOutcome, canSchedule } from './phases.js';
 import { schedule, type Meeting, type ScheduleChanges, type ScheduleStats, type UnscheduledReason } from './scheduler/index.js';
@@ -423,4 +423,3 @@ export function createMeetingService(app: FastifyInstance) {
 }
 
 export type MeetingService = ReturnType<typeof createMeetingService>;
-export { AppError };

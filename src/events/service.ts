@@ -113,10 +113,9 @@ export function createEventService(app: FastifyInstance) {
     participant,
     own,
 
-    async list(user: CurrentUser | null | undefined, query: { phase?: string } = {}) {
-      const filter: Record<string, unknown> = {};
-      if (!isStaff(user)) filter.phase = { $ne: 'draft' };
-      if (query.phase) filter.phase = query.phase === 'draft' && !isStaff(user) ? '__none__' : query.phase;
+    /** The latest 200 events, newest first; drafts for organizers only. */
+    async list(user: CurrentUser | null | undefined) {
+      const filter: Record<string, unknown> = isStaff(user) ? {} : { phase: { $ne: 'draft' } };
       const events = await Event.find(filter, { log: 0, lastRun: 0 }).sort({ 'slots.0.start': -1, _id: -1 }).limit(200).lean<EventLean[]>();
       const counts = await EventParticipant.aggregate<{ _id: { event: Id; kind: string }; n: number }>([
         { $match: { event: { $in: events.map((e) => e._id) }, status: 'approved' } },
@@ -425,4 +424,3 @@ export function createEventService(app: FastifyInstance) {
 }
 
 export type EventService = ReturnType<typeof createEventService>;
-export type { ClientSession, MeetingLean as Meeting };
