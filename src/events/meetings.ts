@@ -127,6 +127,14 @@ export function createMeetingService(app: FastifyInstance) {
     if (!isStaff(user)) throw forbidden('只有主办方可以安排洽谈。');
   }
 
+  /** The event whose schedule an organizer changes (generate, move, add, cancel): not after it has finished. */
+  async function schedulable(user: CurrentUser, id: string): Promise<EventLean> {
+    staffOnly(user);
+    const event = await events().load(id);
+    if (!canSchedule(event.phase as EventPhase)) throw conflict('对接会已结束，日程不能再改动。');
+    return event;
+  }
+
   const meetingOut = (m: MeetingLean) => ({ buyer: String(m.buyer), vendor: String(m.vendor), slot: m.slot, table: m.table });
 
   return {
@@ -135,9 +143,7 @@ export function createMeetingService(app: FastifyInstance) {
      * hand-placed meetings stay where they are unless allowMoves; an event before scheduling moves to it.
      */
     async run(user: CurrentUser, id: string, options: { allowMoves?: boolean } = {}): Promise<RunResult> {
-      staffOnly(user);
-      const event = await events().load(id);
-      if (!canSchedule(event.phase as EventPhase)) throw conflict('对接会已结束，不能再排期。');
+      const event = await schedulable(user, id);
       const [participants, wishes, existing] = await Promise.all([
         EventParticipant.find({ event: event._id, status: 'approved' }).lean<ParticipantLean[]>(),
         EventPreference.find({ event: event._id }).lean<PreferenceLean[]>(),
@@ -237,9 +243,7 @@ export function createMeetingService(app: FastifyInstance) {
     },
 
     async move(user: CurrentUser, id: string, meetingId: string, to: MeetingMove): Promise<MeetingLean> {
-      staffOnly(user);
-      const event = await events().load(id);
-      if (!canSchedule(event.phase as EventPhase)) throw conflict('对接会已结束，不能再调整。');
+      const event = await schedulable(user, id);
       if (!Types.ObjectId.isValid(meetingId)) throw notFound('未找到该洽谈。');
       return guarded(app, '该时段或洽谈桌刚刚被他人占用，请刷新后再试。', async (session) => {
         const m = await EventMeeting.findOne({ _id: meetingId, event: event._id }).session(session).lean<MeetingLean>();
@@ -259,9 +263,7 @@ export function createMeetingService(app: FastifyInstance) {
     },
 
     async add(user: CurrentUser, id: string, input: MeetingAdd): Promise<MeetingLean> {
-      staffOnly(user);
-      const event = await events().load(id);
-      if (!canSchedule(event.phase as EventPhase)) throw conflict('对接会已结束，不能再安排。');
+      const event = await schedulable(user, id);
       const [buyer, vendor] = await Promise.all([events().participant(event, input.buyer), events().participant(event, input.vendor)]);
       if (buyer.kind !== 'buyer' || vendor.kind !== 'vendor') throw badRequest('洽谈应在一家采购方与一家供应商之间。', [{ path: 'buyer', message: 'buyer 应为采购方，vendor 应为供应商' }]);
       return guarded(app, '该时段、洽谈桌或这对参会方刚刚被他人安排，请刷新后再试。', async (session) => {
@@ -280,9 +282,7 @@ export function createMeetingService(app: FastifyInstance) {
     },
 
     async cancel(user: CurrentUser, id: string, meetingId: string): Promise<void> {
-      staffOnly(user);
-      const event = await events().load(id);
-      if (!canSchedule(event.phase as EventPhase)) throw conflict('对接会已结束，不能再调整。');
+      const event = await schedulable(user, id);
       if (!Types.ObjectId.isValid(meetingId)) throw notFound('未找到该洽谈。');
       await guarded(app, '操作冲突，请刷新后再试。', async (session) => {
         const m = await EventMeeting.findOne({ _id: meetingId, event: event._id }).session(session).lean<MeetingLean>();
@@ -382,7 +382,7 @@ export function createMeetingService(app: FastifyInstance) {
 
     /** A participant's meetings: its own once published; organizers any time. */
     async agenda(user: CurrentUser, id: string, participantId: string) {
-      const event = isStaff(user) ? await events().load(id) : await events().visible(user, id);
+      const event = await events().visible(user, id);
       const p = await events().participant(event, participantId);
       if (!isStaff(user) && !ownsParticipant(user, p)) throw notFound('未找到该参会方。');
       const filter: Record<string, unknown> = { event: event._id, [p.kind]: p._id };

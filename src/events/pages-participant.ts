@@ -33,14 +33,15 @@ const participantPages: FastifyPluginAsync = async (app) => {
   app.get('/events', { config: access }, async (request, reply) => {
     const user = request.user!;
     const rows = await events().list(user);
-    const items = await Promise.all(rows.map(async ({ event, vendors, buyers }) => {
-      const mine = await events().own(user, event._id);
+    const mineByEvent = await events().ownIn(user, rows.map((r) => r.event._id));
+    const items = rows.map(({ event, vendors, buyers }) => {
+      const mine = mineByEvent.get(String(event._id));
       return {
         ...eventView(event), vendors, buyers,
         mine: mine ? { id: String(mine._id), statusName: participantStatusNames[mine.status] ?? mine.status, status: mine.status } : null,
         registrationOpen: selfRegistrationOpen(event.phase as EventPhase, event, app.clock()),
       };
-    }));
+    });
     return reply.page('events/list.hbs', { title: '对接会', items, staff: isStaff(user) });
   });
 

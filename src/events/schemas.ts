@@ -97,6 +97,16 @@ const representatives = z.coerce
   .min(1, '至少 1 名参会代表')
   .max(MAX_REPRESENTATIVES, `最多 ${MAX_REPRESENTATIVES} 名参会代表`);
 
+/** What a participant may change about its registration (and what registering also takes). */
+const registrationFields = {
+  /** The buyer's demands to talk about (ids of its own open demands). */
+  demands: z.array(objectId).max(50, '最多关联 50 条需求').optional(),
+  representatives: representatives.optional(),
+  contactName: optionalText(50),
+  contactPhone: optionalText(30),
+  unavailableSlots: slotIndexes.optional(),
+};
+
 export const ParticipantInput = z
   .object({
     kind: z.enum(['vendor', 'buyer'], { error: '参会类型应为 vendor（供应商）或 buyer（采购方）' }),
@@ -104,25 +114,12 @@ export const ParticipantInput = z
     vendorCreditCode: optionalText(18),
     /** A buyer organization: found by exact name or created (organizers); a buyer user registers its own. */
     buyer: BuyerInput.optional(),
-    /** The buyer's demands to talk about (ids of its own demands). */
-    demands: z.array(objectId).max(50, '最多关联 50 条需求').optional(),
-    representatives: representatives.optional(),
-    contactName: optionalText(50),
-    contactPhone: optionalText(30),
-    unavailableSlots: slotIndexes.optional(),
+    ...registrationFields,
   })
   .strict();
 export type ParticipantInput = z.output<typeof ParticipantInput>;
 
-export const ParticipantUpdate = z
-  .object({
-    demands: z.array(objectId).max(50, '最多关联 50 条需求').optional(),
-    representatives: representatives.optional(),
-    contactName: optionalText(50),
-    contactPhone: optionalText(30),
-    unavailableSlots: slotIndexes.optional(),
-  })
-  .strict();
+export const ParticipantUpdate = z.object(registrationFields).strict();
 export type ParticipantUpdate = z.output<typeof ParticipantUpdate>;
 
 export const ReviewInput = z

@@ -50,7 +50,7 @@ export function createEventService(app: FastifyInstance) {
     return event;
   }
 
-  /** The event as this user may see it: drafts only for organizers (others get a 404, not a hint). */
+  /** The event as this user may see it: organizers any, others not drafts (a 404, not a hint). */
   async function visible(user: CurrentUser | null | undefined, id: string): Promise<EventLean> {
     const event = await load(id);
     if (!isStaff(user) && !visibleToParticipants(event.phase as EventPhase)) throw notFound('未找到该对接会。');
@@ -69,11 +69,18 @@ export function createEventService(app: FastifyInstance) {
     return p;
   }
 
+  /** The user's own company's participant records in these events, by event id (one query). */
+  async function ownIn(user: CurrentUser, eventIds: Id[]): Promise<Map<string, ParticipantLean>> {
+    const company = user.role === 'vendor' && user.vendorId ? { kind: 'vendor', vendor: user.vendorId }
+      : user.role === 'buyer' && user.buyerOrgId ? { kind: 'buyer', buyerOrg: user.buyerOrgId } : null;
+    if (!company || eventIds.length === 0) return new Map();
+    const list = await EventParticipant.find({ event: { $in: eventIds }, ...company }).lean<ParticipantLean[]>();
+    return new Map(list.map((p) => [String(p.event), p]));
+  }
+
   /** The participant record of the user's own company in this event, if registered. */
   async function own(user: CurrentUser, eventId: Id): Promise<ParticipantLean | null> {
-    if (user.role === 'vendor' && user.vendorId) return EventParticipant.findOne({ event: eventId, kind: 'vendor', vendor: user.vendorId }).lean<ParticipantLean>();
-    if (user.role === 'buyer' && user.buyerOrgId) return EventParticipant.findOne({ event: eventId, kind: 'buyer', buyerOrg: user.buyerOrgId }).lean<ParticipantLean>();
-    return null;
+    return (await ownIn(user, [eventId])).get(String(eventId)) ?? null;
   }
 
   function checkSlots(event: Pick<EventDoc, 'slots'>, slots: number[] | undefined, path = 'unavailableSlots') {
@@ -112,6 +119,7 @@ export function createEventService(app: FastifyInstance) {
     staffEvent,
     participant,
     own,
+    ownIn,
 
     /** The latest 200 events, newest first; drafts for organizers only. */
     async list(user: CurrentUser | null | undefined) {
@@ -184,7 +192,7 @@ export function createEventService(app: FastifyInstance) {
      * open, and waits for approval.
      */
     async register(user: CurrentUser, id: string, input: ParticipantInput): Promise<ParticipantLean> {
-      const event = isStaff(user) ? await load(id) : await visible(user, id);
+      const event = await visible(user, id);
       const phase = event.phase as EventPhase;
       if (isStaff(user)) {
         if (!staffMayEdit(phase)) throw conflict('对接会已结束，不能再报名。');
@@ -242,7 +250,7 @@ export function createEventService(app: FastifyInstance) {
     },
 
     async updateParticipant(user: CurrentUser, id: string, participantId: string, input: ParticipantUpdate): Promise<ParticipantLean> {
-      const event = isStaff(user) ? await load(id) : await visible(user, id);
+      const event = await visible(user, id);
       const p = await participant(event, participantId);
       if (!isStaff(user)) {
         if (!ownsParticipant(user, p)) throw notFound('未找到该参会方。');
@@ -303,7 +311,7 @@ export function createEventService(app: FastifyInstance) {
     },
 
     async withdraw(user: CurrentUser, id: string, participantId: string): Promise<ParticipantLean> {
-      const event = isStaff(user) ? await load(id) : await visible(user, id);
+      const event = await visible(user, id);
       const p = await participant(event, participantId);
       if (!isStaff(user) && !ownsParticipant(user, p)) throw notFound('未找到该参会方。');
       if (!staffMayEdit(event.phase as EventPhase)) throw conflict('对接会已结束。');
@@ -326,7 +334,7 @@ export function createEventService(app: FastifyInstance) {
 
     /** Sets (or replaces) a wish; "no" is a veto. A participant sets its own; organizers any. */
     async setPreference(user: CurrentUser, id: string, input: PreferenceInput): Promise<PreferenceLean> {
-      const event = isStaff(user) ? await load(id) : await visible(user, id);
+      const event = await visible(user, id);
       const phase = event.phase as EventPhase;
       const [from, to] = await Promise.all([participant(event, input.from), participant(event, input.to)]);
       if (!isStaff(user)) {
@@ -348,7 +356,7 @@ export function createEventService(app: FastifyInstance) {
     },
 
     async clearPreference(user: CurrentUser, id: string, from: string, to: string): Promise<void> {
-      const event = isStaff(user) ? await load(id) : await visible(user, id);
+      const event = await visible(user, id);
       const p = await participant(event, from);
       if (!isStaff(user)) {
         if (!ownsParticipant(user, p)) throw forbidden('只能为本单位设置洽谈意向。');
@@ -373,7 +381,7 @@ export function createEventService(app: FastifyInstance) {
      * event's approved vendors (a vendor sees the buyers whose demands it fits), with the reasons.
      */
     async suggestions(user: CurrentUser, id: string, participantId: string, limit = 20): Promise<Suggestion[]> {
-      const event = isStaff(user) ? await load(id) : await visible(user, id);
+      const event = await visible(user, id);
       const p = await participant(event, participantId);
       if (!isStaff(user) && !ownsParticipant(user, p)) throw notFound('未找到该参会方。');
       const others = await EventParticipant.find({ event: event._id, kind: p.kind === 'buyer' ? 'vendor' : 'buyer', status: 'approved' }).lean<ParticipantLean[]>();
