@@ -30,7 +30,7 @@ async function profile(app: Awaited<ReturnType<typeof buildApp>>) {
   const { supplierRows, demandRows, funnelRows, eventRows } = await import('../reports/aggregate.js');
   const { scopeOf } = await import('../reports/figures.js');
   const scope = scopeOf({}, app.clock(), { days: 90, graceDays: 30 });
-  for (const [label, fn] of [['suppliers', () => supplierRows(app.models, scope)], ['demands', () => demandRows(app.models, scope)], ['funnel', () => funnelRows(app.models, scope)], ['events', () => eventRows(app.conn, scope)]] as const) {
+  for (const [label, fn] of [['suppliers', () => supplierRows(app.models, scope)], ['demands', () => demandRows(app.models, scope)], ['funnel', () => funnelRows(app.models, scope)], ['events', () => eventRows(app.models, scope)]] as const) {
     const times: number[] = [];
     for (let i = 0; i < 6; i++) { const t0 = performance.now(); await fn(); times.push(performance.now() - t0); }
     process.stderr.write(`  ${label}: ${times.map((t) => t.toFixed(0)).join(' ')} ms\n`);

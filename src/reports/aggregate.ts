@@ -7,7 +7,7 @@
  *
  * The functions return raw rows; figures.ts shapes them (names, totals, tables, charts) without I/O.
  */
-import { Types, type Connection } from 'mongoose';
+import { Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
 import { searchableSince, type FreshnessPolicy } from '../suppliers/freshness.js';
 import { taxonomy } from '../taxonomy/index.js';
@@ -277,35 +277,33 @@ export async function funnelRows(models: Models, scope: ReportScope): Promise<Fu
 }
 
 // ---------------------------------------------------------------- matchmaking events
-// Written against the events issue's planned collections (events, event_participants, event_meetings)
-// through the raw driver, so this file does not depend on models that do not exist yet. Empty or missing
-// collections give zeros. Kept in one place to adjust once the events work is merged.
 
 export interface EventRows { events: Doc[]; participants: Doc[]; meetings: Doc[] }
 
-export async function eventRows(conn: Connection, scope: ReportScope): Promise<EventRows> {
+/** Events with a slot in the period (drafts excluded), their participants and meetings grouped for figures.ts. */
+export async function eventRows(models: Models, scope: ReportScope): Promise<EventRows> {
   // Drafts (筹备中) are the organizers' own until registration opens: never in a report.
   const match: Doc = { phase: { $ne: 'draft' } };
   if (scope.field) match.field = scope.field;
   const range = period(scope);
   // An event belongs to the period when one of its time slots starts in it.
   if (range) match.slots = { $elemMatch: { start: range } };
-  const events = await conn.collection('events').aggregate<Doc>([
+  const events = await models.Event.aggregate<Doc>([
     { $match: match },
     { $project: { title: 1, theme: 1, phase: 1, tables: 1, start: { $min: '$slots.start' } } },
     { $sort: { start: 1, _id: 1 } },
-  ]).toArray();
+  ]);
   if (!events.length) return { events, participants: [], meetings: [] };
   const ids = events.map((e) => e._id);
   const [participants, meetings] = await Promise.all([
-    conn.collection('event_participants').aggregate<Doc>([
+    models.EventParticipant.aggregate<Doc>([
       { $match: { event: { $in: ids } } },
       { $group: { _id: { event: '$event', kind: '$kind', status: '$status', checkIn: { $ifNull: ['$checkIn', 'none'] } }, n: { $sum: 1 } } },
-    ]).toArray(),
-    conn.collection('event_meetings').aggregate<Doc>([
+    ]),
+    models.EventMeeting.aggregate<Doc>([
       { $match: { event: { $in: ids } } },
       { $group: { _id: { event: '$event', outcome: { $ifNull: ['$outcome', 'none'] } }, n: { $sum: 1 }, amount: { $sum: { $ifNull: ['$amountYuan', 0] } } } },
-    ]).toArray(),
+    ]),
   ]);
   return { events, participants, meetings };
 }

@@ -11,7 +11,7 @@ export async function overview(app: FastifyInstance, query: ReportQuery): Promis
     supplierRows(app.models, scope),
     demandRows(app.models, scope),
     funnelRows(app.models, scope),
-    eventRows(app.conn, scope),
+    eventRows(app.models, scope),
   ]);
   return buildReport({ suppliers, demands, funnel, events }, scope, query, now);
 }
