@@ -141,7 +141,7 @@ const MeetingSchema = new Schema(
     outcome: { type: String, enum: [...meetingOutcomes, null], default: null },
     /** The buyer's demand the outcome is about (flows into the follow-up of that demand and vendor). */
     demand: { type: Schema.Types.ObjectId, ref: 'Demand' },
-    amountYuan: Number,
+    // No amount here: a signing's amount is kept once, on the follow-up (see followUps.signingAmounts).
     outcomeNote: String,
     outcomeBy: ActorSchema,
     outcomeAt: Date,

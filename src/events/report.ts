@@ -15,7 +15,7 @@ export async function loadDashboard(app: FastifyInstance, event: EventLean) {
   const [participants, wishes, meetings] = await Promise.all([
     EventParticipant.find({ event: event._id }).lean<ParticipantLean[]>(),
     EventPreference.find({ event: event._id }).lean<PreferenceLean[]>(),
-    EventMeeting.find({ event: event._id }).sort({ slot: 1, table: 1 }).lean<MeetingLean[]>(),
+    EventMeeting.find({ event: event._id }).sort({ slot: 1, table: 1 }).lean<MeetingLean[]>().then(app.eventMeetings.withSigningAmounts),
   ]);
   const [vendors, orgs] = await Promise.all([
     Vendor.find({ _id: { $in: participants.filter((p) => p.vendor).map((p) => p.vendor) } }, { fields: 1 }).lean(),

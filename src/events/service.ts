@@ -16,7 +16,8 @@ type Id = Types.ObjectId;
 export type EventLean = EventDoc & { _id: Id; createdAt: Date; updatedAt: Date };
 export type ParticipantLean = ParticipantDoc & { _id: Id; createdAt: Date; updatedAt: Date };
 export type PreferenceLean = PreferenceDoc & { _id: Id };
-export type MeetingLean = MeetingDoc & { _id: Id; createdAt: Date; updatedAt: Date };
+/** A saved meeting; `amountYuan` is filled from the follow-up when the meeting is read for display. */
+export type MeetingLean = MeetingDoc & { _id: Id; createdAt: Date; updatedAt: Date; amountYuan?: number };
 
 const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
 

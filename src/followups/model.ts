@@ -22,6 +22,9 @@ const StepSchema = new Schema(
     amountYuan: Number,
     /** Where the step came from: a page or API call, or a matchmaking event's outcome. */
     source: { type: String, default: 'platform' },
+    /** For a signing made at a matchmaking event: the event and the meeting, so the event counts it. */
+    event: { type: Schema.Types.ObjectId, default: undefined },
+    meeting: { type: Schema.Types.ObjectId, default: undefined },
   },
   { _id: false },
 );
@@ -48,6 +51,9 @@ const FollowUpSchema = new Schema(
 );
 FollowUpSchema.index({ demand: 1, vendor: 1 }, { unique: true });
 FollowUpSchema.index({ status: 1, updatedAt: -1 });
+// The signings made at event meetings, for the events' figures.
+FollowUpSchema.index({ 'steps.meeting': 1 }, { sparse: true });
+FollowUpSchema.index({ 'steps.event': 1 }, { sparse: true });
 
 export type FollowUp = InferSchemaType<typeof FollowUpSchema>;
 

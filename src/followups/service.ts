@@ -8,7 +8,6 @@
  * apply to the same state: the loser gets a 409.
  */
 import { Types, type ClientSession, type Connection, type Model } from 'mongoose';
-import type { FastifyInstance } from 'fastify';
 import type { Models } from '../infra/models.js';
 import type { CurrentUser } from '../accounts/access.js';
 import type { MatchingService } from '../matching/index.js';
@@ -158,12 +157,12 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
   const { conn, models, FollowUp, clock } = options;
   const { Demand, Vendor } = models;
 
-  async function load(demandId: string, vendorId: string) {
+  async function load(demandId: string, vendorId: string, session?: ClientSession) {
     if (!isObjectId(demandId)) throw notFound('未找到该需求。');
     if (!isObjectId(vendorId)) throw notFound('未找到该企业。');
     const [demand, vendor] = await Promise.all([
-      Demand.findById(demandId, { title: 1, buyerOrg: 1, status: 1 }).lean(),
-      Vendor.findById(vendorId, { name: 1 }).lean(),
+      Demand.findById(demandId, { title: 1, buyerOrg: 1, status: 1 }).session(session ?? null).lean(),
+      Vendor.findById(vendorId, { name: 1 }).session(session ?? null).lean(),
     ]);
     if (!demand) throw notFound('未找到该需求。');
     if (!vendor) throw notFound('未找到该企业。');
@@ -184,8 +183,16 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
     }
   }
 
-  async function advance(user: CurrentUser, demandId: string, vendorId: string, input: MoveInput, opts: { source?: string } = {}): Promise<FollowUpView> {
-    const { demand, vendor } = await load(demandId, vendorId);
+  /**
+   * Moves (demand, vendor) one step. `opts.session` runs the move inside the caller's transaction (an
+   * event outcome and its follow-up commit together); `opts.meeting` ties a signing to the event meeting
+   * where it was made, so the event's figures count it and no other place does.
+   */
+  async function advance(
+    user: CurrentUser, demandId: string, vendorId: string, input: MoveInput,
+    opts: { source?: string; session?: ClientSession; meeting?: { event: string; meeting: string } } = {},
+  ): Promise<FollowUpView> {
+    const { demand, vendor } = await load(demandId, vendorId, opts.session);
     const party = partyOf(user, String(demand.buyerOrg), vendorId);
     // Someone else's demand or company does not exist for them.
     if (!party) throw user.role === 'vendor' ? notFound('未找到该企业。') : notFound('未找到该需求。');
@@ -194,6 +201,10 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
       throw conflict('需求尚未发布，不能跟进。');
     }
     if (party === 'vendor' && demand.status === 'closed') throw conflict('该需求已关闭，不能再跟进。');
+    const existing = await FollowUp.exists({ demand: demand._id, vendor: vendor._id }).session(opts.session ?? null);
+    // A vendor acts only on what it can read: an open demand, or one it already follows up. Anything else
+    // does not exist for it (and must not notify the buyer).
+    if (party === 'vendor' && demand.status !== 'open' && !existing) throw notFound('未找到该需求。');
     if (!roleMayMove(party, input.to)) throw forbidden(`您的角色不能将对接标记为“${actionLabels[input.to]}”。`);
     if ((input.to === 'declined' || input.to === 'reopen') && !input.reason?.trim()) {
       throw badRequest('请填写原因。', [{ path: 'reason', message: input.to === 'declined' ? '请填写不合适的原因' : '请填写重新打开的原因' }]);
@@ -202,12 +213,11 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
       throw badRequest('只有签约时才能填写金额。', [{ path: 'amountYuan', message: '只有签约时才能填写金额' }]);
     }
 
-    const existing = await FollowUp.exists({ demand: demand._id, vendor: vendor._id });
     const snap = existing ? null : await snapshot(demandId, vendorId);
     const status = targetStatus(input.to);
     const actor: Actor = { id: user.id, name: user.name, role: user.role };
 
-    const saved = await conn.transaction(async (session) => {
+    const move = async (session: ClientSession) => {
       const at = clock();
       const current = (await FollowUp.findOne({ demand: demand._id, vendor: vendor._id }).session(session).lean()) as FollowUpLean | null;
       const from = (current?.status as FollowUpStatus | undefined) ?? null;
@@ -225,6 +235,7 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
         ...(input.reason ? { reason: input.reason } : {}),
         ...(input.amountYuan !== undefined ? { amountYuan: input.amountYuan } : {}),
         source: opts.source ?? 'platform',
+        ...(opts.meeting && status === 'signed' ? { event: opts.meeting.event, meeting: opts.meeting.meeting } : {}),
       };
       const set: Record<string, unknown> = { status, updatedAt: at };
       const unset: Record<string, 1> = {};
@@ -251,6 +262,14 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
         );
         if (res.matchedCount !== 1) throw conflict('对接状态刚刚已被他人更新，请刷新后重试。');
       }
+      // A signing puts an open demand into 对接中 until the buyer or an organizer closes it as fulfilled.
+      if (status === 'signed') {
+        await Demand.updateOne(
+          { _id: demand._id, status: 'open' },
+          { $set: { status: 'in_progress' }, $push: { history: { action: 'start', from: 'open', to: 'in_progress', by: actor, at, reason: `与${vendor.name}签约` } } },
+          { session },
+        );
+      }
 
       const link = `/demands/${String(demand._id)}`;
       if (party === 'vendor') {
@@ -274,7 +293,8 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
         }, { session });
       }
       return (await FollowUp.findOne({ demand: demand._id, vendor: vendor._id }).session(session).lean()) as FollowUpLean;
-    });
+    };
+    const saved = opts.session ? await move(opts.session) : await conn.transaction(move);
     return followUpView(saved);
   }
 
@@ -290,6 +310,14 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
 
   return {
     advance,
+
+    /** The amount of each signing made at these event meetings (meeting id → amount; absent when none entered). */
+    async signingAmounts(meetingIds: Types.ObjectId[]): Promise<Map<string, number | undefined>> {
+      const list = await FollowUp.find({ 'steps.meeting': { $in: meetingIds }, status: 'signed' }, { amountYuan: 1, 'steps.meeting': 1 }).lean();
+      const amounts = new Map<string, number | undefined>();
+      for (const f of list) for (const st of f.steps ?? []) if (st.meeting) amounts.set(String(st.meeting), f.amountYuan ?? undefined);
+      return amounts;
+    },
 
     /** Follow-ups of one demand for the given vendors (no access check: the caller shows only what it may). */
     async get(demandId: string, vendorIds: string[]): Promise<Map<string, FollowUpView>> {
@@ -354,28 +382,3 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
 }
 
 export type FollowUpService = ReturnType<typeof createFollowUpService>;
-
-export type Outcome = 'contacted' | 'intent' | 'signed' | 'declined';
-
-/**
- * For the matchmaking events: writes a meeting's outcome into the (demand, vendor) follow-up through the
- * same path as every other move, with the organizer as the actor and source 'event'. Recording the
- * status it already has is a no-op (an outcome entered twice stays one step); a move the state machine
- * refuses (e.g. signed already) is a 409.
- */
-export async function recordOutcome(
-  app: FastifyInstance,
-  input: { organizer: CurrentUser; demandId: string; vendorId: string; outcome: Outcome; note?: string; reason?: string; amountYuan?: number; source?: string },
-): Promise<FollowUpView> {
-  if (input.organizer.role !== 'organizer' && input.organizer.role !== 'admin') throw forbidden('只有主办方可以登记对接会结果。');
-  const current = (await app.followUps.get(input.demandId, [input.vendorId])).get(input.vendorId);
-  if (current?.status === input.outcome) return current;
-  return app.followUps.advance(
-    input.organizer,
-    input.demandId,
-    input.vendorId,
-    { to: input.outcome, note: input.note, reason: input.reason, amountYuan: input.amountYuan },
-    { source: input.source ?? 'event' },
-  );
-}
-

@@ -124,7 +124,7 @@ export function createMatchingService(deps: MatchingDeps): MatchingService {
       const now = clock();
       const limit = clampLimit(options.limit, 20);
       const demands = await models.Demand.find({
-        status: { $in: ['open', 'in_progress'] },
+        status: 'open',
         $or: [{ deadline: null }, { deadline: { $gte: now } }],
       }).sort({ _id: -1 }).limit(MAX_OPEN_DEMANDS).lean();
       const buyers = new Map((await models.BuyerOrg.find({ _id: { $in: demands.map((d) => d.buyerOrg) } }).lean()).map((b) => [String(b._id), b]));

@@ -74,20 +74,26 @@ function freshnessExpr(confirmedAtPath: string, scope: ReportScope) {
   };
 }
 
-/** effectiveCertifications() as an expression: a code whose only certificates have expired stops counting. */
+/** effectiveCertifications() as an expression: a code whose only certificates are out of force stops counting. */
 function effectiveCertsExpr(now: Date) {
-  const hasExpiry = { $gt: [{ $ifNull: ['$$q.expiresAt', null] }, null] };
+  const has = (f: string) => ({ $gt: [{ $ifNull: [`$$q.${f}`, null] }, null] });
+  const inForce = {
+    $and: [
+      { $or: [{ $not: [has('expiresAt')] }, { $gte: ['$$q.expiresAt', now] }] },
+      { $or: [{ $not: [has('validFrom')] }, { $lte: ['$$q.validFrom', now] }] },
+    ],
+  };
   const quals = { $ifNull: ['$qualifications', []] };
   return {
     $let: {
       vars: {
-        expired: { $map: { input: { $filter: { input: quals, as: 'q', cond: { $and: [hasExpiry, { $lt: ['$$q.expiresAt', now] }] } } }, as: 'q', in: '$$q.certification' } },
-        valid: { $map: { input: { $filter: { input: quals, as: 'q', cond: { $or: [{ $not: [hasExpiry] }, { $gte: ['$$q.expiresAt', now] }] } } }, as: 'q', in: '$$q.certification' } },
+        lapsed: { $map: { input: { $filter: { input: quals, as: 'q', cond: { $not: [inForce] } } }, as: 'q', in: '$$q.certification' } },
+        valid: { $map: { input: { $filter: { input: quals, as: 'q', cond: inForce } }, as: 'q', in: '$$q.certification' } },
       },
       in: {
         $filter: {
           input: { $ifNull: ['$certifications', []] }, as: 'c',
-          cond: { $or: [{ $not: [{ $in: ['$$c', '$$expired'] }] }, { $in: ['$$c', '$$valid'] }] },
+          cond: { $or: [{ $not: [{ $in: ['$$c', '$$lapsed'] }] }, { $in: ['$$c', '$$valid'] }] },
         },
       },
     },
@@ -302,8 +308,20 @@ export async function eventRows(models: Models, scope: ReportScope): Promise<Eve
     ]),
     models.EventMeeting.aggregate<Doc>([
       { $match: { event: { $in: ids } } },
-      { $group: { _id: { event: '$event', outcome: { $ifNull: ['$outcome', 'none'] } }, n: { $sum: 1 }, amount: { $sum: { $ifNull: ['$amountYuan', 0] } } } },
+      { $group: { _id: { event: '$event', outcome: { $ifNull: ['$outcome', 'none'] } }, n: { $sum: 1 } } },
     ]),
   ]);
+  // A signing's amount is kept once, on its follow-up; the step that signed names the event it was made at.
+  const signings = await models.FollowUp.aggregate<Doc>([
+    { $match: { status: 'signed', 'steps.event': { $in: ids } } },
+    { $unwind: '$steps' },
+    { $match: { 'steps.status': 'signed', 'steps.event': { $in: ids } } },
+    { $group: { _id: '$steps.event', amount: { $sum: { $ifNull: ['$amountYuan', 0] } } } },
+  ]);
+  const amountOf = new Map(signings.map((x) => [String(x._id), x.amount as number]));
+  for (const row of meetings) {
+    const key = row._id as Doc;
+    row.amount = key.outcome === 'signed' ? amountOf.get(String(key.event)) ?? 0 : 0;
+  }
   return { events, participants, meetings };
 }

@@ -42,7 +42,7 @@ export interface VendorLike {
   city?: string | null;
   district?: string | null;
   certifications?: string[] | null;
-  qualifications?: ReadonlyArray<{ certification: string; expiresAt?: Date | null }> | null;
+  qualifications?: ReadonlyArray<{ certification: string; validFrom?: Date | null; expiresAt?: Date | null }> | null;
   status: string;
   confirmedAt?: Date | null;
   freshness?: Freshness | null;

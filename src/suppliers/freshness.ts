@@ -33,18 +33,20 @@ export function searchableSince(now: Date, policy: FreshnessPolicy): Date {
   return new Date(now.getTime() - (policy.days + policy.graceDays) * DAY);
 }
 
-/** A certification counts only while its certificate (if one is recorded) has not expired. */
+/**
+ * A certification counts only while its certificate (if one is recorded) is in force: not before its
+ * validFrom, not after its expiresAt. (Unreviewed claims never reach an approved vendor's record: an
+ * approved vendor's edits wait as a pending revision.)
+ */
 export function effectiveCertifications(
   certifications: readonly string[],
-  qualifications: ReadonlyArray<{ certification: string; expiresAt?: Date | null }>,
+  qualifications: ReadonlyArray<{ certification: string; validFrom?: Date | null; expiresAt?: Date | null }>,
   now: Date,
 ): string[] {
-  const expired = new Set(
-    qualifications.filter((q) => q.expiresAt && q.expiresAt.getTime() < now.getTime()).map((q) => q.certification),
-  );
-  const valid = new Set(
-    qualifications.filter((q) => !q.expiresAt || q.expiresAt.getTime() >= now.getTime()).map((q) => q.certification),
-  );
-  // A code with one valid certificate counts even if an older one expired.
-  return certifications.filter((c) => !expired.has(c) || valid.has(c));
+  const inForce = (q: { validFrom?: Date | null; expiresAt?: Date | null }) =>
+    (!q.expiresAt || q.expiresAt.getTime() >= now.getTime()) && (!q.validFrom || q.validFrom.getTime() <= now.getTime());
+  const lapsed = new Set(qualifications.filter((q) => !inForce(q)).map((q) => q.certification));
+  const valid = new Set(qualifications.filter(inForce).map((q) => q.certification));
+  // A code with one certificate in force counts even if an older one expired.
+  return certifications.filter((c) => !lapsed.has(c) || valid.has(c));
 }

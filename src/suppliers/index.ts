@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { createSupplierService, type SupplierService } from './service.js';
 import supplierPages from './pages.js';
 import supplierRoutes from './routes.js';
+import evidenceRoutes from './evidence.js';
 import { startFreshnessSweep } from './freshness-sweep.js';
 import type { Loop } from '../infra/background.js';
 
@@ -16,6 +17,7 @@ export default fp(async (app) => {
   app.decorate('suppliers', createSupplierService(app.conn, app.models, app.clock));
   await app.register(supplierRoutes);
   await app.register(supplierPages);
+  await app.register(evidenceRoutes);
   if (app.runsBackground) {
     let loop: Loop | undefined;
     app.addHook('onReady', async () => {

@@ -5,9 +5,33 @@ export const productStatuses = ['draft', 'submitted', 'published', 'archived'] a
 
 const ContactSchema = new Schema({ name: String, phone: String, email: String }, { _id: false });
 
-/** A certificate backing one of the vendor's certification codes; past expiresAt it stops counting. */
+const ActorSchema = new Schema({ id: String, name: String }, { _id: false });
+
+/** A scan kept in GridFS (bucket "uploads"); only the owning vendor and staff may read it. */
+const ScanSchema = new Schema({ fileId: { type: Schema.Types.ObjectId, required: true }, contentType: String, filename: String }, { _id: false });
+
+/**
+ * A certificate backing one of the vendor's certification codes, with its evidence. It counts only
+ * between validFrom and expiresAt. verifiedAt/verifiedBy record the organizer's review that let it into
+ * the public list (an approval of the company or of its revision, or an organizer's own entry).
+ */
 const QualificationSchema = new Schema(
-  { certification: { type: String, required: true }, number: String, expiresAt: Date },
+  {
+    certification: { type: String, required: true },
+    number: String,
+    issuer: String,
+    validFrom: Date,
+    expiresAt: Date,
+    scan: { type: ScanSchema, default: undefined },
+    verifiedAt: Date,
+    verifiedBy: { type: ActorSchema, default: undefined },
+  },
+  { _id: false },
+);
+
+/** Reviewed profile changes of an approved (or suspended) vendor wait here until an organizer decides. */
+const RevisionSchema = new Schema(
+  { changes: { type: Schema.Types.Mixed, required: true }, submittedBy: String, submittedAt: Date },
   { _id: false },
 );
 
@@ -31,8 +55,10 @@ const VendorSchema = new Schema(
     logo: ImageSchema,
     qualifications: { type: [QualificationSchema], default: [] },
     status: { type: String, enum: vendorStatuses, default: 'draft', index: true },
-    /** Why an organizer rejected or suspended the vendor; shown to the vendor. */
+    /** Why an organizer rejected or suspended the vendor (or its revision); shown to the vendor. */
     reviewNote: String,
+    /** The public profile stays as approved until an organizer accepts this (name, region, fields, certificates…). */
+    pendingRevision: { type: RevisionSchema, default: undefined },
     /** Last time the vendor confirmed its listings are current: drives freshness (stale, hidden). */
     confirmedAt: { type: Date, index: true },
     /** freshnessOf(confirmedAt) as of the last sweep (src/suppliers/freshness-sweep.ts); copied into search. */

@@ -63,8 +63,8 @@ export function vendorFormInput(body: unknown, creditCode?: string): Obj {
     fields: list(data.fields),
     certifications: list(data.certifications),
     contact: { name: contact.name, phone: contact.phone, email: contact.email },
-    qualifications: filledRows(data.qualifications, ['certification', 'number', 'expiresAt']).map((q) => ({
-      certification: q.certification, number: q.number, expiresAt: q.expiresAt,
+    qualifications: filledRows(data.qualifications, ['certification', 'number', 'issuer', 'validFrom', 'expiresAt', 'scanFileId']).map((q) => ({
+      certification: q.certification, number: q.number, issuer: q.issuer, validFrom: q.validFrom, expiresAt: q.expiresAt, scanFileId: q.scanFileId,
     })),
   };
 }
@@ -108,8 +108,13 @@ export function isoDay(value: unknown): string {
 
 const errorOf = (errors: FieldErrors, key: string) => errors[key];
 
-/** View model of the company form, from a record or from what was posted. */
-export function vendorFormView(values: Obj, errors: FieldErrors = {}) {
+export interface EvidenceFile { id: string; filename: string; uploadedAt?: Date }
+
+/** The scan a certificate row names: a posted id, or the stored scan of a record. */
+const scanIdOf = (q: Obj) => (typeof q.scanFileId === 'string' ? q.scanFileId : isObj(q.scan) && q.scan.fileId ? String(q.scan.fileId) : '');
+
+/** View model of the company form, from a record or from what was posted; `evidence` lists the company's uploaded scans. */
+export function vendorFormView(values: Obj, errors: FieldErrors = {}, evidence: EvidenceFile[] = []) {
   const contact = isObj(values.contact) ? values.contact : {};
   const fields = list(values.fields);
   const certs = list(values.certifications);
@@ -132,12 +137,17 @@ export function vendorFormView(values: Obj, errors: FieldErrors = {}) {
     certOptions: taxonomy.certifications.map((c) => ({ code: c.code, name: c.name, checked: certs.includes(c.code) })),
     qualificationRows: Array.from({ length: rowCount }, (_, i) => {
       const q = quals[i] ?? {};
+      const scan = scanIdOf(q);
       return {
         index: i,
         number: q.number,
+        issuer: q.issuer,
+        validFrom: isoDay(q.validFrom),
         expiresAt: isoDay(q.expiresAt),
+        verified: Boolean(q.verifiedAt),
         options: taxonomy.certifications.map((c) => ({ code: c.code, name: c.name, selected: q.certification === c.code })),
-        error: errorOf(errors, `qualifications.${i}.certification`) ?? errorOf(errors, `qualifications.${i}.number`) ?? errorOf(errors, `qualifications.${i}.expiresAt`),
+        scanOptions: evidence.map((f) => ({ id: f.id, name: f.filename, selected: f.id === scan })),
+        error: ['certification', 'number', 'issuer', 'validFrom', 'expiresAt', 'scanFileId'].map((k) => errorOf(errors, `qualifications.${i}.${k}`)).find(Boolean),
       };
     }),
   };
@@ -202,7 +212,14 @@ export function displayValue(field: string, value: unknown): string {
       return Array.isArray(value) ? value.map((s: Obj) => `${str(s?.key)}：${str(s?.value)}`).join('；') : '—';
     case 'qualifications':
       return Array.isArray(value)
-        ? value.map((q: Obj) => [certificationName(String(q?.certification)), q?.number ? `编号 ${String(q.number)}` : '', q?.expiresAt ? `有效期至 ${isoDay(q.expiresAt)}` : ''].filter(Boolean).join(' ')).join('；')
+        ? value.map((q: Obj) => [
+          certificationName(String(q?.certification)),
+          q?.number ? `编号 ${String(q.number)}` : '',
+          q?.issuer ? `发证机构 ${String(q.issuer)}` : '',
+          q?.validFrom ? `自 ${isoDay(q.validFrom)}` : '',
+          q?.expiresAt ? `有效期至 ${isoDay(q.expiresAt)}` : '',
+          scanIdOf(q) ? '附扫描件' : '无扫描件',
+        ].filter(Boolean).join(' ')).join('；')
         : '—';
     case 'contact':
       return isObj(value) ? [value.name, value.phone, value.email].filter((v) => typeof v === 'string' && v).join(' ') || '—' : '—';

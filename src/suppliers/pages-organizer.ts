@@ -10,6 +10,7 @@ import { parseForm, type FieldErrors } from '../web/forms.js';
 import { freshnessDeadlines, freshnessOf } from './freshness.js';
 import { categoryName, displayValue, isoDay, revisionDiff } from './pages-forms.js';
 import { freshnessNames, policyOf, vendorHistory } from './pages-vendor.js';
+import { withoutEvidence, type StoredQualification } from './qualifications.js';
 import { ReasonBody } from './schemas.js';
 import { statusNames } from './service.js';
 
@@ -29,15 +30,32 @@ function backOf(body: unknown): string {
   return typeof back === 'string' && /^\/organizer\/(review|stale|vendors\/[0-9a-f]{24})$/.test(back) ? back : '/organizer/review';
 }
 
+/** A company's certificates as the reviewer checks them: evidence, validity, scan, and claims with no certificate. */
+function evidenceView(certifications: readonly string[] = [], qualifications: readonly StoredQualification[] = []) {
+  return {
+    certificates: qualifications.map((q) => ({
+      name: certificationName(q.certification),
+      number: q.number ?? '—',
+      issuer: q.issuer ?? '—',
+      validity: `${q.validFrom ? isoDay(q.validFrom) : '—'} 至 ${q.expiresAt ? isoDay(q.expiresAt) : '长期'}`,
+      scanUrl: q.scan?.fileId ? `/files/${String(q.scan.fileId)}` : undefined,
+      scanName: q.scan?.filename ?? '扫描件',
+      verified: q.verifiedAt ? `已核验（${q.verifiedBy?.name ?? ''} ${isoDay(q.verifiedAt)}）` : '待核验',
+    })),
+    unbacked: withoutEvidence(certifications, qualifications).map(certificationName),
+  };
+}
+
 const organizerPages: FastifyPluginAsync = async (app) => {
   const { Vendor, Product } = app.models;
   const suppliers = app.suppliers;
 
   async function renderQueue(request: FastifyRequest, reply: FastifyReply, errors: FieldErrors = {}, values: Record<string, string> = {}, status = 200) {
-    const [vendors, submitted, revisions] = await Promise.all([
+    const [vendors, submitted, revisions, vendorRevisions] = await Promise.all([
       Vendor.find({ status: 'submitted' }).sort({ updatedAt: 1 }).lean(),
       Product.find({ status: 'submitted' }).sort({ updatedAt: 1 }).lean(),
       Product.find({ pendingRevision: { $exists: true, $ne: null } }).sort({ 'pendingRevision.submittedAt': 1 }).lean(),
+      Vendor.find({ pendingRevision: { $exists: true, $ne: null } }).sort({ 'pendingRevision.submittedAt': 1 }).lean(),
     ]);
     const vendorIds = [...new Set([...submitted, ...revisions].map((p) => String(p.vendor)))];
     const owners = new Map((await Vendor.find({ _id: { $in: vendorIds } }, { name: 1 }).lean()).map((v) => [String(v._id), v.name]));
@@ -67,9 +85,26 @@ const organizerPages: FastifyPluginAsync = async (app) => {
         certifications: v.certifications.map(certificationName).join('、') || '—',
         contact: displayValue('contact', v.contact),
         updatedAt: v.updatedAt,
+        evidence: evidenceView(v.certifications, v.qualifications as StoredQualification[]),
         rejectError: errors[`vendor-${String(v._id)}`],
         rejectValue: values[`vendor-${String(v._id)}`],
       })),
+      vendorRevisions: vendorRevisions.map((v) => {
+        const revision = v.pendingRevision as { changes: Record<string, unknown>; submittedBy?: string; submittedAt?: Date };
+        const proposed = { ...v, ...revision.changes } as Record<string, unknown>;
+        const touchesCertificates = 'certifications' in revision.changes || 'qualifications' in revision.changes;
+        return {
+          id: String(v._id),
+          name: v.name,
+          creditCode: v.creditCode,
+          submittedBy: revision.submittedBy,
+          submittedAt: revision.submittedAt,
+          diff: revisionDiff(v as unknown as Record<string, unknown>, revision.changes),
+          evidence: touchesCertificates ? evidenceView(proposed.certifications as string[], proposed.qualifications as StoredQualification[]) : undefined,
+          rejectError: errors[`vendor-revision-${String(v._id)}`],
+          rejectValue: values[`vendor-revision-${String(v._id)}`],
+        };
+      }),
       products: submitted.map(productRow),
       revisions: revisions.map((p) => {
         const revision = p.pendingRevision as { changes: Record<string, unknown>; submittedBy?: string; submittedAt?: Date };
@@ -82,7 +117,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
           rejectValue: values[`revision-${String(p._id)}`],
         };
       }),
-      total: vendors.length + submitted.length + revisions.length,
+      total: vendors.length + submitted.length + revisions.length + vendorRevisions.length,
     });
   }
 
@@ -177,6 +212,8 @@ const organizerPages: FastifyPluginAsync = async (app) => {
   action('/organizer/vendors/:id/approve', '企业', { run: (r, id) => suppliers.approveVendor(r.user!, id), done: '企业已审核通过，进入供应商清单。' });
   action('/organizer/vendors/:id/reject', '企业', { run: (r, id, reason) => suppliers.rejectVendor(r.user!, id, reason), done: '已退回企业资料，供应商将看到退回原因。', reasonKey: (id) => `vendor-${id}` });
   action('/organizer/vendors/:id/suspend', '企业', { run: (r, id, reason) => suppliers.suspendVendor(r.user!, id, reason), done: '已暂停该企业，其产品不再对外展示。', reasonKey: (id) => `suspend-${id}` });
+  action('/organizer/vendors/:id/revision/approve', '企业', { run: (r, id) => suppliers.approveVendorRevision(r.user!, id), done: '企业资料的修改已通过，推介清单已更新。' });
+  action('/organizer/vendors/:id/revision/reject', '企业', { run: (r, id, reason) => suppliers.rejectVendorRevision(r.user!, id, reason), done: '已退回企业资料的修改，公开资料保持不变。', reasonKey: (id) => `vendor-revision-${id}` });
   action('/organizer/products/:id/publish', '产品', { run: (r, id) => suppliers.publishProduct(r.user!, id), done: '产品已发布。' });
   action('/organizer/products/:id/reject', '产品', { run: (r, id, reason) => suppliers.rejectProduct(r.user!, id, reason), done: '已退回产品，供应商将看到退回原因。', reasonKey: (id) => `product-${id}` });
   action('/organizer/products/:id/revision/approve', '产品', { run: (r, id) => suppliers.approveRevision(r.user!, id), done: '修改已通过，公开信息已更新。' });

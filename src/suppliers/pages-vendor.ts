@@ -9,7 +9,7 @@ import { AppError, notFound } from '../web/errors.js';
 import { errorsFrom, parseForm, type FieldErrors } from '../web/forms.js';
 import { effectiveCertifications, freshnessDeadlines, freshnessOf, type FreshnessPolicy } from './freshness.js';
 import {
-  categoryName, displayValue, historyView, isoDay, productFormInput, productFormView, revisionDiff, vendorFormInput, vendorFormView,
+  categoryName, displayValue, fieldLabel, historyView, isoDay, productFormInput, productFormView, revisionDiff, vendorFormInput, vendorFormView,
 } from './pages-forms.js';
 import { ProductInput, VendorInput } from './schemas.js';
 import { statusNames } from './service.js';
@@ -87,6 +87,8 @@ const vendorPages: FastifyPluginAsync = async (app) => {
     if (vendor.status === 'draft') reminders.push({ kind: 'info', text: '企业资料尚未提交审核，提交并通过审核后产品才能对外展示。' });
     if (freshness.isStale) reminders.push({ kind: 'warn', text: `企业信息已超过 ${freshness.policyDays} 天未确认，产品在推介清单中标记为“待更新”并排序靠后。请核对后点击“确认信息有效”。` });
     if (freshness.isHidden) reminders.push({ kind: 'error', text: '企业信息长期未确认，产品已暂停在推介清单中展示。请核对后点击“确认信息有效”。' });
+    if (vendor.pendingRevision) reminders.push({ kind: 'info', text: '企业资料的修改正在等待主办方审核，通过前推介清单仍显示原资料。', href: '/vendor/profile' });
+    else if (vendor.status === 'approved' && vendor.reviewNote) reminders.push({ kind: 'warn', text: `企业资料的修改未通过审核：${vendor.reviewNote}`, href: '/vendor/profile' });
     for (const q of vendor.qualifications ?? []) {
       if (!q.expiresAt) continue;
       const label = `${certificationName(q.certification)}${q.number ? `（${q.number}）` : ''}`;
@@ -169,22 +171,37 @@ const vendorPages: FastifyPluginAsync = async (app) => {
   vendorAction('/vendor/submit', (request, id) => suppliers.submitVendor(request.user!, id), '企业资料已提交，请等待主办方审核。');
   vendorAction('/vendor/confirm', (request, id) => suppliers.confirmListings(request.user!, id), '已确认企业与产品信息有效。');
 
-  async function renderProfile(request: FastifyRequest, reply: FastifyReply, vendor: { creditCode: string; name: string; logo?: { fileId: unknown } | null }, values: Record<string, unknown>, errors: FieldErrors = {}, status = 200, logoError?: string) {
+  type ProfileVendor = { _id: unknown; creditCode: string; name: string; status: string; logo?: { fileId: unknown } | null; pendingRevision?: { changes?: unknown; submittedBy?: string | null; submittedAt?: Date | null } | null };
+
+  /** What the company form starts from: the record, with a pending revision's proposals over it. */
+  const profileValues = (vendor: ProfileVendor) =>
+    ({ ...(vendor as unknown as Record<string, unknown>), ...((vendor.pendingRevision?.changes ?? {}) as Record<string, unknown>) });
+
+  async function renderProfile(request: FastifyRequest, reply: FastifyReply, vendor: ProfileVendor, values: Record<string, unknown>, errors: FieldErrors = {}, status = 200, logoError?: string) {
+    const files = await app.conn.db!.collection('uploads.files')
+      .find({ 'metadata.vendor': vendor._id, 'metadata.kind': 'evidence' }, { projection: { filename: 1, uploadDate: 1 } }).sort({ uploadDate: -1 }).limit(200).toArray();
+    const evidence = files.map((f) => ({ id: String(f._id), filename: String(f.filename), uploadedAt: f.uploadDate as Date }));
+    const csrf = encodeURIComponent(await reply.generateCsrf());
+    const pending = vendor.pendingRevision;
     return reply.code(status).page('suppliers/vendor-profile.hbs', {
       title: '编辑企业资料',
       action: '/vendor/profile',
       vendorName: vendor.name,
       logoUrl: vendor.logo ? `/files/${String(vendor.logo.fileId)}` : undefined,
-      logoAction: `/vendor/logo?_csrf=${encodeURIComponent(await reply.generateCsrf())}`,
+      logoAction: `/vendor/logo?_csrf=${csrf}`,
+      evidenceAction: `/vendor/evidence?_csrf=${csrf}`,
+      evidenceFiles: evidence,
       logoError,
-      ...vendorFormView({ ...values, creditCode: vendor.creditCode }, errors),
+      reviewedNotice: vendor.status === 'approved' || vendor.status === 'suspended',
+      pendingRevision: pending ? { submittedBy: pending.submittedBy, submittedAt: pending.submittedAt, fields: Object.keys((pending.changes ?? {}) as object).map(fieldLabel).join('、') } : undefined,
+      ...vendorFormView({ ...values, creditCode: vendor.creditCode }, errors, evidence),
     });
   }
 
   app.get('/vendor/profile', { config: { access: ['vendor'] } }, async (request, reply) => {
     const vendor = await ownVendor(request);
     if (!vendor) return reply.redirect('/vendor', 303);
-    return renderProfile(request, reply, vendor, vendor as unknown as Record<string, unknown>);
+    return renderProfile(request, reply, vendor, profileValues(vendor));
   });
 
   app.post('/vendor/profile', { config: { access: ['vendor'] } }, async (request, reply) => {
@@ -193,13 +210,14 @@ const vendorPages: FastifyPluginAsync = async (app) => {
     const input = vendorFormInput(request.body, vendor.creditCode);
     const form = parseForm(VendorInput, input);
     if (!form.ok) return renderProfile(request, reply, vendor, input, form.errors, 400);
+    let pending = false;
     try {
-      await suppliers.updateVendor(request.user!, String(vendor._id), form.data);
+      ({ pending } = await suppliers.updateVendor(request.user!, String(vendor._id), form.data));
     } catch (err) {
       const failure = serviceFailure(err);
       return renderProfile(request, reply, vendor, input, failure.errors, failure.status);
     }
-    request.flash('success', '企业资料已保存。');
+    request.flash('success', pending ? '企业资料已保存。名称、地区、网站、领域、认证和资质证书的修改已提交主办方审核，通过后在推介清单中生效。' : '企业资料已保存。');
     return reply.redirect('/vendor', 303);
   });
 

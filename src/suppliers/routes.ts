@@ -17,9 +17,16 @@ const VendorOut = z.object({
   fields: z.array(z.string()), certifications: z.array(z.string()),
   contact: z.object({ name: z.string().optional(), phone: z.string().optional(), email: z.string().optional() }).optional(),
   description: z.string().optional(), website: z.string().optional(),
-  qualifications: z.array(z.object({ certification: z.string(), number: z.string().optional(), expiresAt: z.string().optional() })),
+  qualifications: z.array(z.object({
+    certification: z.string(), number: z.string().optional(), issuer: z.string().optional(),
+    validFrom: z.string().optional(), expiresAt: z.string().optional(),
+    scan: z.object({ fileId: z.string(), contentType: z.string().optional(), filename: z.string().optional() }).optional(),
+    verifiedAt: z.string().optional(), verifiedBy: z.object({ id: z.string().optional(), name: z.string().optional() }).optional(),
+  })),
   status: z.string(), reviewNote: z.string().optional(),
   confirmedAt: z.string().optional(), freshness: z.enum(['current', 'stale', 'hidden']),
+  /** The company's own and staff only: reviewed changes waiting for an organizer. */
+  pendingRevision: z.object({ changes: z.record(z.string(), z.unknown()), submittedBy: z.string().optional(), submittedAt: z.string().optional() }).optional(),
 });
 const ProductOut = z.object({
   id: z.string(), vendorId: z.string(), vendorCreditCode: z.string(), name: z.string(), model: z.string(),
@@ -78,13 +85,35 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     const own = request.user && (isStaff(request.user) || request.user.vendorId === id);
     const vendor = await Vendor.findOne(own ? { _id: id } : { _id: id, status: 'approved' }).lean();
     if (!vendor) throw notFound('未找到该企业。');
-    return { vendor: vendorJson(vendor) };
+    const json = vendorJson(vendor);
+    // The public sees the approved profile; the proposal and the certificate scans are the company's and the reviewers'.
+    if (!own) {
+      delete json.pendingRevision;
+      json.qualifications = json.qualifications.map(({ scan: _scan, ...q }) => q);
+    }
+    return { vendor: json };
   });
 
   app.put('/api/v1/vendors/:id', {
     config: { access: ['vendor', ...staff] },
-    schema: { summary: '修改企业资料（统一社会信用代码不可改）', tags, params: IdParams, body: VendorInput, response: { 200: z.object({ vendor: VendorOut }) } },
-  }, async (request) => ({ vendor: vendorJson(await service.updateVendor(request.user!, request.params.id, request.body)) }));
+    schema: {
+      summary: '修改企业资料（统一社会信用代码不可改）。已入库企业对名称、地区、网站、领域、认证和资质证书的修改由主办方审核后生效（pending: true）；联系人和简介立即生效',
+      tags, params: IdParams, body: VendorInput, response: { 200: z.object({ vendor: VendorOut, pending: z.boolean() }) },
+    },
+  }, async (request) => {
+    const result = await service.updateVendor(request.user!, request.params.id, request.body);
+    return { vendor: vendorJson(result.vendor), pending: result.pending };
+  });
+
+  app.post('/api/v1/vendors/:id/revision/approve', {
+    config: { access: [...staff] },
+    schema: { summary: '通过企业资料的待审核修改（其中的资质证书记为已核验）', tags, params: IdParams, response: { 200: z.object({ vendor: VendorOut }) } },
+  }, async (request) => ({ vendor: vendorJson(await service.approveVendorRevision(request.user!, request.params.id)) }));
+
+  app.post('/api/v1/vendors/:id/revision/reject', {
+    config: { access: [...staff] },
+    schema: { summary: '退回企业资料的待审核修改（附原因）', tags, params: IdParams, body: ReasonBody, response: { 200: z.object({ vendor: VendorOut }) } },
+  }, async (request) => ({ vendor: vendorJson(await service.rejectVendorRevision(request.user!, request.params.id, request.body.reason)) }));
 
   app.post('/api/v1/vendors/:id/submit', {
     config: { access: ['vendor', ...staff] },
@@ -208,16 +237,17 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   app.get('/api/v1/review', {
     config: { access: [...staff] },
     schema: {
-      summary: '审核队列：待审核企业、待审核产品、待审核修改', tags,
-      response: { 200: z.object({ vendors: z.array(VendorOut), products: z.array(ProductOut), revisions: z.array(ProductOut) }) },
+      summary: '审核队列：待审核企业、待审核产品、产品的待审核修改、企业资料的待审核修改', tags,
+      response: { 200: z.object({ vendors: z.array(VendorOut), products: z.array(ProductOut), revisions: z.array(ProductOut), vendorRevisions: z.array(VendorOut) }) },
     },
   }, async () => {
-    const [vendors, products, revisions] = await Promise.all([
+    const [vendors, products, revisions, vendorRevisions] = await Promise.all([
       Vendor.find({ status: 'submitted' }).sort({ updatedAt: 1 }).limit(200).lean(),
       Product.find({ status: 'submitted' }).sort({ updatedAt: 1 }).limit(200).lean(),
       Product.find({ pendingRevision: { $exists: true } }).sort({ 'pendingRevision.submittedAt': 1 }).limit(200).lean(),
+      Vendor.find({ pendingRevision: { $exists: true, $ne: null } }).sort({ 'pendingRevision.submittedAt': 1 }).limit(200).lean(),
     ]);
-    return { vendors: vendors.map(vendorJson), products: products.map(productJson), revisions: revisions.map(productJson) };
+    return { vendors: vendors.map(vendorJson), products: products.map(productJson), revisions: revisions.map(productJson), vendorRevisions: vendorRevisions.map(vendorJson) };
   });
 };
 export default routes;

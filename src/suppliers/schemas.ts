@@ -33,11 +33,20 @@ export const Contact = z.object({
   email: z.preprocess((v) => (v === '' ? undefined : v), z.email('电子邮箱格式不正确').max(200).optional()),
 });
 
-export const Qualification = z.object({
-  certification: z.string().refine((c) => certificationCodes.includes(c), '未知的认证代码'),
-  number: optionalText(60),
-  expiresAt: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.date('有效期必须是日期').optional()),
-});
+const optionalDate = (message: string) => z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.date(message).optional());
+
+/** A certificate with its evidence: number, issuing body, validity and a scan uploaded beforehand. */
+export const Qualification = z
+  .object({
+    certification: z.string('请选择认证类别').refine((c) => certificationCodes.includes(c), '未知的认证代码'),
+    number: optionalText(60),
+    issuer: optionalText(100),
+    validFrom: optionalDate('生效日期必须是日期'),
+    expiresAt: optionalDate('有效期必须是日期'),
+    /** An evidence file uploaded by POST /api/v1/vendors/:id/evidence. */
+    scanFileId: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[0-9a-f]{24}$/i, '扫描件编号不正确').optional()),
+  })
+  .refine((q) => !q.validFrom || !q.expiresAt || q.validFrom <= q.expiresAt, { message: '生效日期不能晚于有效期', path: ['expiresAt'] });
 
 export const VendorInput = z.object({
   name: text(100).min(2, '请填写企业名称'),
@@ -79,6 +88,12 @@ export const ProductInput = z
     when: (payload) => !payload.issues.some((issue) => ['priceMin', 'priceMax'].includes(String(issue.path?.[0]))),
   });
 export type ProductInput = z.infer<typeof ProductInput>;
+
+/**
+ * What the public list shows under the district's name: an approved vendor's change to these waits for an
+ * organizer. Contact details and the description stay self-service (and are recorded in history).
+ */
+export const reviewedVendorFields = ['name', 'province', 'city', 'district', 'address', 'website', 'fields', 'certifications', 'qualifications'] as const;
 
 /** The fields a change log compares, and a revision may change. */
 export const vendorFields = [

@@ -3,18 +3,25 @@
  * MongoDB transaction together with its change-log entry and its search-outbox mark, so history and
  * search never disagree with what was committed.
  */
-import type { ClientSession, Connection, Types } from 'mongoose';
+import { mongo, type ClientSession, type Connection, type Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
 import type { CurrentUser } from '../accounts/access.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import { markProducts, markVendorProducts } from '../search/outbox.js';
 import { fieldOfCategory } from '../taxonomy/index.js';
 import { diffFields, recordChange, type Actor } from './history.js';
-import { productFields, vendorFields, type ProductInput, type VendorInput } from './schemas.js';
+import { carryVerification, evidenceOf, stampVerified, type StoredQualification } from './qualifications.js';
+import { productFields, reviewedVendorFields, vendorFields, type ProductInput, type VendorInput } from './schemas.js';
 
 const isStaff = (user: CurrentUser) => user.role === 'organizer' || user.role === 'admin';
 const actorOf = (user: CurrentUser): Actor => ({ id: user.id, name: user.name });
 const plain = (doc: object) => JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
+/** A vendor's fields as a change log and a reviewer compare them: certificates by their evidence only. */
+const comparable = (values: Record<string, unknown>) => ({
+  ...values,
+  qualifications: ((values.qualifications ?? []) as StoredQualification[]).map(evidenceOf),
+});
+const LIVE_STATUSES = ['approved', 'suspended'];
 
 export type SupplierService = ReturnType<typeof createSupplierService>;
 
@@ -36,6 +43,20 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
     return product;
   }
 
+  /** The evidence scans a submission names: each must be one this vendor uploaded (else a 400, nothing written). */
+  async function evidenceScans(vendorId: string, ids: Array<string | undefined>) {
+    const wanted = [...new Set(ids.filter((id): id is string => Boolean(id)))];
+    const scans = new Map<string, { fileId: Types.ObjectId; contentType?: string; filename?: string }>();
+    if (!wanted.length) return scans;
+    const files = await conn.db!.collection('uploads.files')
+      .find({ _id: { $in: wanted.map((id) => new mongo.ObjectId(id)) }, 'metadata.kind': 'evidence', 'metadata.vendor': new mongo.ObjectId(vendorId) })
+      .toArray();
+    for (const f of files) scans.set(String(f._id), { fileId: f._id as unknown as Types.ObjectId, contentType: f.metadata?.contentType, filename: f.filename });
+    const missing = wanted.filter((id) => !scans.has(id));
+    if (missing.length) throw badRequest('证书扫描件不存在或不属于本企业，请重新上传。', [{ path: 'qualifications', message: '扫描件不存在，请重新上传' }]);
+    return scans;
+  }
+
   async function vendorTransition(user: CurrentUser, vendorId: string, from: string[], to: string, action: string, note?: string) {
     return inTransaction(async (session) => {
       const vendor = await managedVendor(user, vendorId, session);
@@ -44,6 +65,8 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
       vendor.status = to as never;
       vendor.reviewNote = note;
       if (to === 'approved' && !vendor.confirmedAt) vendor.confirmedAt = clock();
+      // Approving the company is the review of the certificates it submitted.
+      if (to === 'approved') vendor.set('qualifications', stampVerified(vendor.toObject().qualifications as StoredQualification[], actorOf(user), clock()));
       await vendor.save({ session });
       await recordChange(models, { entity: 'vendor', entityId: vendor._id, vendor: vendor._id, action, actor: actorOf(user), note, changes: [{ field: 'status', before, after: to }] }, session, clock());
       await markVendorProducts(models, vendor._id, session);
@@ -78,25 +101,96 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
         if (await Vendor.exists({ creditCode: input.creditCode }).session(session)) {
           throw conflict('该统一社会信用代码已登记，请联系主办方关联您的账号。');
         }
-        const [vendor] = await Vendor.create([{ ...input, status: 'draft' }], { session });
+        const { qualifications, ...rest } = input;
+        // Scans belong to a registered company: they are attached by a later edit.
+        if (qualifications.some((q) => q.scanFileId)) throw badRequest('请先登记企业，再上传证书扫描件。', [{ path: 'qualifications', message: '登记后再上传扫描件' }]);
+        const stored = qualifications.map(({ scanFileId: _s, ...q }) => q);
+        const [vendor] = await Vendor.create([{ ...rest, qualifications: isStaff(user) ? stampVerified(stored, actorOf(user), clock()) : stored, status: 'draft' }], { session });
         if (!isStaff(user)) await models.User.updateOne({ _id: user.id }, { $set: { vendor: vendor._id } }, { session });
         await recordChange(models, { entity: 'vendor', entityId: vendor._id, vendor: vendor._id, action: 'create', actor: actorOf(user), changes: diffFields({}, plain(vendor.toObject()), vendorFields) }, session, clock());
         return vendor.toObject();
       });
     },
 
-    /** Profile edits apply at once and are recorded; the credit code, the natural key, never changes. */
+    /**
+     * Profile edits, recorded in history. The credit code, the natural key, never changes. On an approved
+     * (or suspended) company a vendor's change to what the list publishes under the district's name
+     * (reviewedVendorFields) becomes the pending revision, replacing any earlier one, and the public profile
+     * stays as it was; contact details and the description apply at once. Staff edits apply at once and
+     * count as reviewed. A form or PUT carries the whole profile, so a field set back to its published
+     * value leaves the revision.
+     */
     async updateVendor(user: CurrentUser, vendorId: string, input: VendorInput) {
+      const scans = await evidenceScans(vendorId, input.qualifications.map((q) => q.scanFileId));
       return inTransaction(async (session) => {
         const vendor = await managedVendor(user, vendorId, session);
         if (input.creditCode !== vendor.creditCode) throw badRequest('统一社会信用代码不能修改。', [{ path: 'creditCode', message: '统一社会信用代码不能修改' }]);
-        const before = plain(vendor.toObject());
-        vendor.set(input);
-        const changes = diffFields(before, plain(vendor.toObject()), vendorFields);
-        if (!changes.length) return vendor.toObject();
+        const { qualifications: submitted, ...rest } = input;
+        const proposed: Record<string, unknown> = {
+          ...rest,
+          qualifications: submitted.map(({ scanFileId, ...q }): StoredQualification => ({ ...q, ...(scanFileId ? { scan: scans.get(scanFileId) } : {}) })),
+        };
+        const current = plain(vendor.toObject());
+        const changes = diffFields(comparable(current), comparable(plain(proposed)), vendorFields);
+        const awaitsReview = LIVE_STATUSES.includes(vendor.status) && !isStaff(user);
+        const reviewed = awaitsReview ? changes.filter((c) => (reviewedVendorFields as readonly string[]).includes(c.field)) : [];
+        const direct = changes.filter((c) => !reviewed.includes(c));
+        const hadRevision = Boolean(vendor.pendingRevision);
+        if (!direct.length && !reviewed.length && !hadRevision) return { vendor: vendor.toObject(), pending: false };
+
+        for (const c of direct) {
+          if (c.field !== 'qualifications') vendor.set(c.field, proposed[c.field] ?? undefined);
+        }
+        if (direct.some((c) => c.field === 'qualifications')) {
+          const next = carryVerification(proposed.qualifications as StoredQualification[], current.qualifications as StoredQualification[]);
+          vendor.set('qualifications', isStaff(user) ? stampVerified(next, actorOf(user), clock()) : next);
+        }
+        vendor.set('pendingRevision', reviewed.length
+          ? { changes: Object.fromEntries(reviewed.map((c) => [c.field, proposed[c.field] ?? null])), submittedBy: user.name, submittedAt: clock() }
+          : undefined);
         await vendor.save({ session });
-        await recordChange(models, { entity: 'vendor', entityId: vendor._id, vendor: vendor._id, action: 'update', actor: actorOf(user), changes }, session, clock());
+        if (direct.length) {
+          await recordChange(models, { entity: 'vendor', entityId: vendor._id, vendor: vendor._id, action: 'update', actor: actorOf(user), changes: direct }, session, clock());
+          await markVendorProducts(models, vendor._id, session);
+        }
+        if (reviewed.length) await recordChange(models, { entity: 'vendor', entityId: vendor._id, vendor: vendor._id, action: 'propose', actor: actorOf(user), changes: reviewed }, session, clock());
+        else if (hadRevision) await recordChange(models, { entity: 'vendor', entityId: vendor._id, vendor: vendor._id, action: 'withdraw-revision', actor: actorOf(user) }, session, clock());
+        return { vendor: vendor.toObject(), pending: reviewed.length > 0 };
+      });
+    },
+
+    /** The organizer accepts a company's pending revision: it becomes the public profile; its certificates count as reviewed. */
+    async approveVendorRevision(user: CurrentUser, vendorId: string) {
+      return inTransaction(async (session) => {
+        const vendor = await managedVendor(user, vendorId, session);
+        const revision = vendor.pendingRevision;
+        if (!revision) throw conflict('该企业没有待审核的资料修改。');
+        const proposed = revision.changes as Record<string, unknown>;
+        const current = plain(vendor.toObject());
+        const changes = diffFields(comparable(current), comparable(plain(proposed)), Object.keys(proposed));
+        for (const field of Object.keys(proposed)) {
+          if (field === 'qualifications') {
+            const next = carryVerification(proposed.qualifications as StoredQualification[], current.qualifications as StoredQualification[]);
+            vendor.set('qualifications', stampVerified(next, actorOf(user), clock()));
+          } else vendor.set(field, proposed[field] ?? undefined);
+        }
+        vendor.set('pendingRevision', undefined);
+        vendor.reviewNote = undefined;
+        await vendor.save({ session });
+        await recordChange(models, { entity: 'vendor', entityId: vendor._id, vendor: vendor._id, action: 'approve-revision', actor: actorOf(user), changes }, session, clock());
         await markVendorProducts(models, vendor._id, session);
+        return vendor.toObject();
+      });
+    },
+
+    async rejectVendorRevision(user: CurrentUser, vendorId: string, reason: string) {
+      return inTransaction(async (session) => {
+        const vendor = await managedVendor(user, vendorId, session);
+        if (!vendor.pendingRevision) throw conflict('该企业没有待审核的资料修改。');
+        vendor.set('pendingRevision', undefined);
+        vendor.reviewNote = reason;
+        await vendor.save({ session });
+        await recordChange(models, { entity: 'vendor', entityId: vendor._id, vendor: vendor._id, action: 'reject-revision', actor: actorOf(user), note: reason }, session, clock());
         return vendor.toObject();
       });
     },

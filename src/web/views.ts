@@ -109,6 +109,7 @@ export default fp(async (app) => {
         field: 'partials/field.hbs',
         csrf: 'partials/csrf.hbs',
         followup: 'partials/followup.hbs',
+        evidence: 'partials/evidence.hbs',
       },
     },
     production: process.env.NODE_ENV === 'production',

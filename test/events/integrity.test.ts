@@ -33,7 +33,9 @@ t.test('a meeting with an outcome is history: no run moves or erases it', async 
   const run = await api(app, org, 'POST', `/api/v1/events/${id}/schedule`, {});
   t.equal(run.statusCode, 200, run.body);
   const after = await app.models.EventMeeting.findById(m.id).lean();
-  t.match(after, { slot: m.slot, table: m.table, outcome: 'signed', amountYuan: 300000 }, 'the meeting and its outcome are kept');
+  t.match(after, { slot: m.slot, table: m.table, outcome: 'signed' }, 'the meeting and its outcome are kept');
+  const kept = (await savedSchedule(app, org, id)).meetings.find((x) => x.id === m.id) as { amountYuan?: number } | undefined;
+  t.equal(kept?.amountYuan, 300000, 'with the amount of its signing');
 });
 
 t.test('with moves allowed a moved meeting keeps its id, so calendars update it', async (t) => {
@@ -52,15 +54,16 @@ t.test('with moves allowed a moved meeting keeps its id, so calendars update it'
   }
 });
 
-t.test('an outcome corrected from signed drops the amount; a declined follow-up does not block an outcome', async (t) => {
+t.test('a signing entered at the event is final, as every signing; a declined follow-up does not block an outcome', async (t) => {
   const { app, w, org, id, of } = await published(t);
   const m = of(1);
-  await api(app, org, 'POST', `/api/v1/events/${id}/meetings/${m.id}/outcome`, { outcome: 'signed', amountYuan: 900000 });
+  const signed = await api(app, org, 'POST', `/api/v1/events/${id}/meetings/${m.id}/outcome`, { outcome: 'signed', amountYuan: 900000 });
+  t.equal(signed.json().meeting.amountYuan, 900000, 'the meeting shows the amount of its signing');
   const corrected = await api(app, org, 'POST', `/api/v1/events/${id}/meetings/${m.id}/outcome`, { outcome: 'intent' });
-  t.equal(corrected.statusCode, 200);
-  t.equal(corrected.json().meeting.amountYuan, undefined, 'no amount on a meeting that is not a signing');
+  t.equal(corrected.statusCode, 409, 'the signing is in the follow-up record: it cannot be taken back from the event');
+  t.match(corrected.json().message, /签约是最终结果/);
   const d = (await api(app, org, 'GET', `/api/v1/events/${id}/dashboard`)).json().dashboard;
-  t.match(d.total, { signed: 0, amountYuan: 0 });
+  t.match(d.total, { signed: 1, amountYuan: 900000 });
 
   const m2 = of(2);
   const organizer = await app.models.User.findById(w.users.organizer.id).lean();

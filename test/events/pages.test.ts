@@ -361,8 +361,9 @@ t.test('the day: check-in, outcomes with the demand, the dashboard and the table
   t.equal(signed.statusCode, 303);
   const saved = (await M.findById(meeting._id).lean())!;
   t.equal(saved.outcome, 'signed');
-  t.equal(saved.amountYuan, 1_200_000);
-  t.equal((await app.models.FollowUp.findOne({ demand: school.demands[0] }).lean())?.status, 'signed', 'flows into the follow-up');
+  const followUp = await app.models.FollowUp.findOne({ demand: school.demands[0] }).lean();
+  t.equal(followUp?.status, 'signed', 'flows into the follow-up');
+  t.equal(followUp?.amountYuan, 1_200_000, 'the amount is kept once, on the follow-up');
   const locked = await postForm(app, `/organizer/events/${eventId}/meetings/${String(meeting._id)}/cancel`, organizer.cookie);
   t.equal(locked.statusCode, 409);
   t.match(textOf(locked.body), /该洽谈已登记结果，不能取消/);

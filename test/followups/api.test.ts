@@ -1,7 +1,6 @@
 /** Follow-up through the API: role rules, the state machine, exact history, concurrent moves. */
 import t from 'tap';
 import { buildTestApp } from '../helper.js';
-import { recordOutcome } from '../../src/followups/service.js';
 import { followUpModels } from '../../src/followups/model.js';
 import { notificationModels } from '../../src/notifications/model.js';
 import { followUpWorld, move } from './fixtures.js';
@@ -59,6 +58,9 @@ t.test('a buyer moves only its own organization’s demands', async (t) => {
 });
 
 t.test('declining needs a reason; an organizer may reopen, a buyer may not', async (t) => {
+  t.equal((await app.models.Demand.findById(w.demand._id).lean())?.status, 'in_progress', 'the signing above put the demand in 对接中');
+  // Vendor 2 has no follow-up yet, so it acts only on an open demand: open it again for this test.
+  await app.models.Demand.updateOne({ _id: w.demand._id }, { $set: { status: 'open' } });
   const noReason = await move(app, w.cookies.vendor2, w.demandId, { vendorId: w.v2Id, to: 'declined' });
   t.equal(noReason.statusCode, 400);
   t.match(noReason.json().details, [{ path: 'reason', message: cjk }]);
@@ -137,16 +139,23 @@ t.test('two moves at once: exactly one applies, the other is told', async (t) =>
   }
 });
 
-t.test('recordOutcome: a matchmaking event writes through the same path, as the organizer, once', async (t) => {
-  const organizer = { id: w.users.organizer.id, email: w.users.organizer.email, name: '主办方王主任', role: 'organizer' as const };
-  now = new Date('2026-04-01T06:00:00.000Z');
-  const { addVendor } = await import('../search/fixtures.js');
-  const vendor = await addVendor(app, { name: '对接会企业' });
-  const first = await recordOutcome(app, { organizer, demandId: w.demandId, vendorId: String(vendor._id), outcome: 'intent', note: '对接会第 3 桌' });
-  t.match(first, { status: 'intent', steps: [{ source: 'event', by: { name: '主办方王主任', role: 'organizer' }, note: '对接会第 3 桌' }] });
-  const again = await recordOutcome(app, { organizer, demandId: w.demandId, vendorId: String(vendor._id), outcome: 'intent' });
-  t.equal(again.steps.length, 1, 'the same outcome twice stays one step');
-  const vendorUser = { id: w.users.vendor1.id, email: w.users.vendor1.email, name: '供应商甲', role: 'vendor' as const, vendorId: w.v1Id };
-  const refused = await recordOutcome(app, { organizer: vendorUser, demandId: w.demandId, vendorId: w.v1Id, outcome: 'signed' }).catch((err: { statusCode?: number }) => err);
-  t.equal((refused as { statusCode?: number }).statusCode, 403, 'only staff record outcomes');
+t.test('a vendor cannot act on a demand it cannot read: no follow-up, no notice, nothing revealed', async (t) => {
+  const hidden = await app.models.Demand.create({ title: '已进入对接的需求', description: '仅对接中的供应商可见', field: 'security', buyerOrg: w.orgA._id, status: 'in_progress' });
+  const demandId = String(hidden._id);
+  const before = await outboxCount();
+  const read = await app.inject({ method: 'GET', url: `/api/v1/demands/${demandId}`, headers: { cookie: w.cookies.vendor2 } });
+  t.equal(read.statusCode, 404, 'the vendor cannot read it');
+  const res = await move(app, w.cookies.vendor2, demandId, { vendorId: w.v2Id, to: 'intent', note: '我们也能做' });
+  t.equal(res.statusCode, 404, 'so it cannot follow it up either');
+  t.notMatch(res.body, /已进入对接的需求|仅对接中/, 'the answer reveals nothing of the demand');
+  t.equal(await FollowUp.countDocuments({ demand: hidden._id }), 0, 'no follow-up was written');
+  t.equal(await outboxCount(), before, 'and the buyer was not notified');
+  const page = await app.inject({ method: 'POST', url: `/demands/${demandId}/follow-up/${w.v2Id}`, headers: { cookie: w.cookies.vendor2 }, payload: { to: 'intent' } });
+  t.ok(page.statusCode >= 400 && page.statusCode < 500, `the page form is refused too (${page.statusCode})`);
+  t.equal(await FollowUp.countDocuments({ demand: hidden._id }), 0);
+
+  // A vendor already in talks keeps working on it.
+  await FollowUp.create({ demand: hidden._id, vendor: w.v1._id, buyerOrg: w.orgA._id, status: 'contacted', steps: [{ status: 'contacted', action: 'contacted', by: { id: w.users.buyerA.id, name: '采购方甲', role: 'buyer' }, at: now }], createdAt: now, updatedAt: now });
+  const ongoing = await move(app, w.cookies.vendor1, demandId, { vendorId: w.v1Id, to: 'intent' });
+  t.equal(ongoing.statusCode, 200, 'a vendor in the follow-up may move it on');
 });

@@ -69,7 +69,6 @@ t.test('opportunities: a vendor sees open demands that fit its products, with re
   t.ok(list.every((o, i) => i === 0 || list[i - 1].score >= o.score), 'best first');
   t.ok(list.every((o) => o.products.length > 0 && o.reasons.some((r) => r.text === '滨江区本地企业') && o.demand.buyer.name));
   t.notOk(JSON.stringify(list).includes('privateNotes'), 'no private notes');
-
   const other = await app.models.Vendor.findOne({ _id: { $ne: vendor!._id } }).lean();
   t.equal((await app.inject({ method: 'GET', url: `/api/v1/vendors/${String(other!._id)}/opportunities`, headers: { cookie } })).statusCode, 404, "another vendor's feed does not exist for it");
   const buyer = await createUser(app, 'buyer');
@@ -78,4 +77,10 @@ t.test('opportunities: a vendor sees open demands that fit its products, with re
   const adminCookie = await login(app, admin.email, admin.password);
   t.equal((await app.inject({ method: 'GET', url: `/api/v1/vendors/${vendorId}/opportunities?limit=2`, headers: { cookie: adminCookie } })).json().opportunities.length, 2);
   t.equal((await app.inject({ method: 'GET', url: '/api/v1/vendors/000000000000000000000000/opportunities', headers: { cookie: adminCookie } })).statusCode, 404);
+  // Only open demands: one already in talks (对接中) leaves the feed, as the API description says.
+  const talking = titles[1];
+  await app.models.Demand.updateOne({ title: talking }, { $set: { status: 'in_progress' } });
+  const again = (await app.inject({ method: 'GET', url: `/api/v1/vendors/${vendorId}/opportunities`, headers: { cookie } })).json().opportunities as Array<{ demand: { title: string } }>;
+  t.notOk(again.some((o) => o.demand.title === talking), `对接中 is not offered: ${talking}`);
+
 });

@@ -28,6 +28,8 @@ export const ids = {
 export async function loadDataset(app: FastifyInstance): Promise<void> {
   const { Vendor, Product, BuyerOrg, Demand, FollowUp } = app.models;
   const { V1, V2, V3, V4, V5, V6, O1, O2, O3, O4, D1, D2, D3, D4, D5, D6, D7, E1, E2, E3 } = ids;
+  // The signing made at the security event: one record (the follow-up), which the meeting points back to.
+  const SIGNED_MEETING = new Types.ObjectId();
   const vendor = (_id: Types.ObjectId, n: number, place: object, extra: object) => ({
     _id, name: `报表测试企业${n}有限公司`, creditCode: credit(n), fields: [], certifications: [], qualifications: [], status: 'approved',
     freshness: 'current', createdAt: ago(300), updatedAt: ago(1), ...place, ...extra,
@@ -84,7 +86,7 @@ export async function loadDataset(app: FastifyInstance): Promise<void> {
     createdAt: steps[0].at, updatedAt: steps[steps.length - 1].at, ...extra,
   });
   await FollowUp.collection.insertMany([
-    followUp(D1, V1, O1, [step('contacted', '2026-01-12'), step('intent', '2026-02-01'), step('signed', '2026-03-10', { amountYuan: 80_000 })], { amountYuan: 80_000 }),
+    followUp(D1, V1, O1, [step('contacted', '2026-01-12'), step('intent', '2026-02-01'), step('signed', '2026-03-20', { amountYuan: 80_000, source: 'event', event: E1, meeting: SIGNED_MEETING })], { amountYuan: 80_000 }),
     followUp(D1, V2, O1, [step('contacted', '2026-01-15'), step('declined', '2026-01-20', { reason: '价格' })], { declineReason: '价格' }),
     followUp(D3, V1, O2, [step('intent', '2026-03-06')]),
     followUp(D3, V2, O2, [step('declined', '2026-03-07', { reason: '不符' })]),
@@ -110,6 +112,6 @@ export async function loadDataset(app: FastifyInstance): Promise<void> {
   ]);
   const meeting = (slot: number, extra: object) => ({ _id: P(), event: E1, buyer: P(), vendor: P(), vendorId: V1, buyerOrgId: O1, slot, table: slot + 1, ...extra });
   await app.conn.collection('event_meetings').insertMany([
-    meeting(0, { outcome: 'held' }), meeting(1, { outcome: 'intent' }), meeting(2, { outcome: 'signed', amountYuan: 30_000 }), meeting(3, { outcome: 'no_show' }), meeting(4, {}),
+    meeting(0, { outcome: 'held' }), meeting(1, { outcome: 'intent' }), meeting(2, { _id: SIGNED_MEETING, outcome: 'signed', demand: D1 }), meeting(3, { outcome: 'no_show' }), meeting(4, {}),
   ]);
 }

@@ -1,0 +1,91 @@
+/**
+ * Certificate scans (证书扫描件): a PDF or an image, checked by its content, at most 5 MB, kept in the
+ * GridFS bucket "uploads" with the owning vendor and `kind: 'evidence'`. A scan is never public: /files
+ * serves it to the company's own users and to staff only. A certificate names its scan by id in the
+ * profile (VendorInput.qualifications[].scanFileId), so it reaches the reviewer beside the diff.
+ */
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyRequest } from 'fastify';
+import { once } from 'node:events';
+import { mongo } from 'mongoose';
+import { z } from 'zod';
+import { ObjectIdParam } from '../accounts/schemas.js';
+import { AppError } from '../web/errors.js';
+import { sniffImage, uploadsBucket } from './pages-files.js';
+
+export const MAX_EVIDENCE_BYTES = 5 * 1024 * 1024;
+
+/** PDF by its header, or a JPEG/PNG/WebP image; undefined for anything else. */
+export function sniffEvidence(buf: Buffer): 'application/pdf' | 'image/jpeg' | 'image/png' | 'image/webp' | undefined {
+  if (buf.length >= 5 && buf.toString('latin1', 0, 5) === '%PDF-') return 'application/pdf';
+  return sniffImage(buf);
+}
+
+/** The one file of a multipart upload, checked before anything is stored. */
+async function readEvidence(request: FastifyRequest) {
+  let buf: Buffer | undefined;
+  let filename = 'scan';
+  try {
+    const part = request.isMultipart() ? await request.file() : undefined;
+    if (part) {
+      filename = part.filename || filename;
+      buf = await part.toBuffer();
+    }
+  } catch (err) {
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status === 413) throw new AppError(413, 'FILE_TOO_LARGE', '扫描件不能超过 5 MB，请压缩后再上传。');
+    if (status >= 400 && status < 500) throw new AppError(400, 'BAD_UPLOAD', '未能读取上传的文件，请重新选择。');
+    throw err;
+  }
+  if (!buf?.length) throw new AppError(400, 'NO_FILE', '请选择要上传的证书扫描件（表单字段 file）。');
+  const contentType = sniffEvidence(buf);
+  if (!contentType) throw new AppError(415, 'UNSUPPORTED_FILE', '证书扫描件只支持 PDF 或 JPEG、PNG、WebP 图片（按文件内容判断，而非扩展名）。');
+  return { buf, contentType, filename: filename.slice(0, 200) };
+}
+
+const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
+  await app.register(fastifyMultipart, { limits: { fileSize: MAX_EVIDENCE_BYTES, files: 1, fields: 2, parts: 3 }, throwFileSizeLimit: true });
+
+  app.post('/api/v1/vendors/:id/evidence', {
+    config: { access: ['vendor', 'organizer', 'admin'] },
+    schema: {
+      summary: '上传证书扫描件（multipart 字段 file：PDF 或图片，≤ 5 MB），返回 fileId，供资质证书的 scanFileId 引用',
+      tags: ['供应商名录'], consumes: ['multipart/form-data'],
+      params: z.object({ id: ObjectIdParam }),
+      response: { 201: z.object({ fileId: z.string(), contentType: z.string(), filename: z.string() }) },
+    },
+  }, async (request, reply) => {
+    const vendor = await app.suppliers.managedVendor(request.user!, request.params.id);
+    const { buf, contentType, filename } = await readEvidence(request);
+    return reply.code(201).send({ fileId: await storeEvidence(vendor._id, request.user!.id, buf, contentType, filename), contentType, filename });
+  });
+
+  // The page form posts the file with its CSRF token in the query (a multipart body is read by the handler).
+  app.addHook('preValidation', async (request) => {
+    const token = (request.query as Record<string, unknown> | undefined)?._csrf;
+    if (request.body == null && typeof token === 'string') request.body = { _csrf: token };
+  });
+
+  app.post('/vendor/evidence', { config: { access: ['vendor'] } }, async (request, reply) => {
+    const vendorId = request.user!.vendorId;
+    if (!vendorId) return reply.redirect('/vendor', 303);
+    try {
+      const { buf, contentType, filename } = await readEvidence(request);
+      await storeEvidence(vendorId, request.user!.id, buf, contentType, filename);
+      request.flash('success', `扫描件“${filename}”已上传。请在下方资质证书中选择它，保存后随修改一并提交审核。`);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      request.flash('error', err.message);
+    }
+    return reply.redirect('/vendor/profile#evidence', 303);
+  });
+
+  async function storeEvidence(vendor: unknown, uploadedBy: string, buf: Buffer, contentType: string, filename: string) {
+    const upload = uploadsBucket(app).openUploadStream(filename, { metadata: { contentType, vendor: new mongo.ObjectId(String(vendor)), uploadedBy, kind: 'evidence' } });
+    upload.end(buf);
+    await once(upload, 'finish');
+    return String(upload.id);
+  }
+};
+export default evidenceRoutes;
