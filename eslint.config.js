@@ -12,4 +12,16 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Every CSV and .xlsx the platform writes goes through src/web/spreadsheet-safety.ts (no formula cells).
+    files: ['src/**/*.ts'],
+    ignores: ['src/web/spreadsheet-safety.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['csv-stringify', 'csv-stringify/sync'].map((name) => ({ name, message: 'Write CSV with csvText() from src/web/spreadsheet-safety.ts.' })) }],
+      'no-restricted-properties': ['error',
+        ...['writeBuffer', 'writeFile'].map((property) => ({ property, message: 'Write workbooks with xlsxBuffer() from src/web/spreadsheet-safety.ts.' })),
+        { property: 'WorkbookWriter', message: 'A streaming workbook must add every row with addSafeRow() from src/web/spreadsheet-safety.ts.' },
+      ],
+    },
+  },
 );

@@ -43,6 +43,8 @@ const EnvSchema = z.object({
   MATCH_WEIGHTS: z.string().max(2000).optional(),
   /** Vendors whose match score (0–1) reaches this hear of a new open demand (src/notifications). */
   MATCH_NOTIFY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
+  /** Storage per vendor for its uploads (images, logo, certificate scans) in GridFS, in MB (src/suppliers/files.ts). */
+  VENDOR_STORAGE_QUOTA_MB: z.coerce.number('必须是数字').int('必须是整数').min(1, '至少 1').max(102_400, '最多 102400').default(50),
 });
 
 export type Config = z.output<typeof EnvSchema> & { dataDir: string };

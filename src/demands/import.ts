@@ -9,13 +9,14 @@
  */
 import ExcelJS from 'exceljs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import { mongo, Schema, Types, type ClientSession, type Connection, type Model } from 'mongoose';
 import type { Models } from '../infra/models.js';
 import { instanceId } from '../infra/background.js';
 import { isBlankRow, normalizeHeader } from '../imports/columns.js';
+import { checkXlsx } from '../imports/xlsx-guard.js';
 import { taxonomy } from '../taxonomy/index.js';
 import { notFound } from '../web/errors.js';
+import { csvText, restoreFormulaText, xlsxBuffer } from '../web/spreadsheet-safety.js';
 import { BuyerInput, DemandUpdate } from './schemas.js';
 import { changedFields, updateOf, type Actor } from './service.js';
 
@@ -198,17 +199,20 @@ function cellText(value: ExcelJS.CellValue): string {
   // Date cells: the day the person sees (ExcelJS gives that day at UTC midnight).
   if (value instanceof Date) return `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())}`;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return restoreFormulaText(value);
   if (typeof value === 'object') {
     const v = value as unknown as Record<string, unknown>;
-    if (Array.isArray(v.richText)) return (v.richText as Array<{ text: string }>).map((r) => r.text).join('');
+    if (Array.isArray(v.richText)) return restoreFormulaText((v.richText as Array<{ text: string }>).map((r) => r.text).join(''));
     if ('result' in v) return cellText(v.result as ExcelJS.CellValue);
-    if (typeof v.text === 'string') return v.text;
+    if (typeof v.text === 'string') return restoreFormulaText(v.text);
   }
   return '';
 }
 
 async function xlsxRows(buffer: Buffer): Promise<RawRow[]> {
+  // Sizes, entry count and shared strings are checked before ExcelJS unzips anything (zip bombs).
+  const problem = await checkXlsx(buffer);
+  if (problem) throw new DemandFileError(problem);
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(buffer as unknown as ArrayBuffer);
@@ -259,7 +263,7 @@ function csvRows(buffer: Buffer): RawRow[] {
   const map = headerMap(records[0], 'CSV 文件');
   const rows: RawRow[] = [];
   records.slice(1).forEach((cells, i) => {
-    if (!isBlankRow(cells)) rows.push({ row: i + 2, ...recordOf(map, cells.map((c) => String(c ?? ''))) });
+    if (!isBlankRow(cells)) rows.push({ row: i + 2, ...recordOf(map, cells.map((c) => restoreFormulaText(String(c ?? '')))) });
   });
   return rows;
 }
@@ -318,11 +322,11 @@ export async function demandTemplateXlsx(): Promise<Buffer> {
   add([]);
   add(['单位类型', 'enterprise 企业 · hospital 医院 · school 学校 · agency 机关单位 · other 其他'], true);
   add(['层级', 'province 省级 · city 市级 · district 区级'], true);
-  return Buffer.from(await wb.xlsx.writeBuffer());
+  return xlsxBuffer(wb);
 }
 
 export function demandTemplateCsv(): string {
-  return `\ufeff${stringify([demandColumns.map((c) => c.header), demandColumns.map((c) => c.example)])}`;
+  return csvText([demandColumns.map((c) => c.header), demandColumns.map((c) => c.example)]);
 }
 
 // ---- jobs ------------------------------------------------------------------------------------------

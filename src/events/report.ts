@@ -5,6 +5,7 @@ import { buyerLevelNames } from '../demands/schemas.js';
 import { fieldName } from '../taxonomy/index.js';
 import { dashboardFigures, UNKNOWN, type Dashboard, type DashboardRow } from './dashboard.js';
 import { outcomeNames } from './schemas.js';
+import { xlsxBuffer } from '../web/spreadsheet-safety.js';
 import type { EventLean, MeetingLean, ParticipantLean, PreferenceLean } from './service.js';
 
 export const fieldLabel = (key: string) => (key === UNKNOWN ? '未填写' : fieldName(key));
@@ -93,5 +94,5 @@ export async function dashboardWorkbook(event: EventLean, data: Awaited<ReturnTy
       amountYuan: m.amountYuan ?? null,
     });
   }
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  return xlsxBuffer(workbook);
 }

@@ -4,11 +4,11 @@
  */
 import ExcelJS from 'exceljs';
 import { PassThrough, type Readable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { Models } from '../infra/models.js';
 import { effectiveCertifications } from '../suppliers/freshness.js';
 import { certificationCodes, fieldCodes, fieldOfCategory, taxonomy } from '../taxonomy/index.js';
+import { addSafeRow, csvText, xlsxBuffer } from '../web/spreadsheet-safety.js';
 import {
   categoryNameOf, certificationNameOf, fieldNameOf, listText, productColumns, specsText, vendorColumns, type Column,
 } from './columns.js';
@@ -75,19 +75,20 @@ function productRow(p: ProductDoc, vendorName: string): unknown[] {
   ];
 }
 
-/** Streams the list as .xlsx with sheets 供应商 and 产品. */
+/** Streams the list as .xlsx with sheets 供应商 and 产品; every row goes through addSafeRow (no cell is a formula). */
 export function exportXlsx(list: Awaited<ReturnType<typeof publishedList>>): Readable {
   const out = new PassThrough();
+  // eslint-disable-next-line no-restricted-properties -- every row below goes through addSafeRow
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   const names = new Map(list.vendors.map((v) => [String(v._id), v.name]));
   void (async () => {
     const vendorSheet = workbook.addWorksheet('供应商', { views: [{ state: 'frozen', ySplit: 1 }] });
     vendorSheet.columns = vendorColumns.map((c) => ({ header: c.header, key: c.path, width: widthOf(c.header) }));
-    for (const v of list.vendors) vendorSheet.addRow(vendorRow(v as VendorDoc)).commit();
+    for (const v of list.vendors) addSafeRow(vendorSheet, vendorRow(v as VendorDoc)).commit();
     vendorSheet.commit();
     const productSheet = workbook.addWorksheet('产品', { views: [{ state: 'frozen', ySplit: 1 }] });
     productSheet.columns = productExportHeaders.map((h) => ({ header: h, width: widthOf(h) }));
-    for (const p of list.products) productSheet.addRow(productRow(p, names.get(String(p.vendor)) ?? '')).commit();
+    for (const p of list.products) addSafeRow(productSheet, productRow(p, names.get(String(p.vendor)) ?? '')).commit();
     productSheet.commit();
     await workbook.commit();
   })().catch((err: Error) => out.destroy(err));
@@ -96,14 +97,14 @@ export function exportXlsx(list: Awaited<ReturnType<typeof publishedList>>): Rea
 
 const csvVendorHeaders = ['省份', '城市', '区县', '联系人', '联系电话', '联系邮箱'];
 
-/** The list as one CSV of products with their vendor's columns; UTF-8 with BOM so Excel reads Chinese. */
+/** The list as one CSV of products with their vendor's columns; UTF-8 with BOM so Excel reads Chinese; no cell is a formula. */
 export function exportCsv(list: Awaited<ReturnType<typeof publishedList>>): string {
   const byId = new Map(list.vendors.map((v) => [String(v._id), v]));
   const rows = list.products.map((p) => {
     const v = byId.get(String(p.vendor));
     return [...productRow(p, v?.name ?? ''), ...[v?.province, v?.city, v?.district, v?.contact?.name, v?.contact?.phone, v?.contact?.email].map(optional)];
   });
-  return `\ufeff${stringify([[...productExportHeaders, ...csvVendorHeaders], ...rows])}`;
+  return csvText([[...productExportHeaders, ...csvVendorHeaders], ...rows]);
 }
 
 const widthOf = (header: string) => Math.max(10, header.length * 2 + 4);
@@ -147,12 +148,12 @@ export async function templateXlsx(): Promise<Buffer> {
   add([]);
   add(['认证代码', '认证名称'], true);
   for (const c of taxonomy.certifications) add([c.code, c.name]);
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  return xlsxBuffer(workbook);
 }
 
 export function templateCsv(kind: 'vendor' | 'product'): string {
   const columns = kind === 'vendor' ? vendorColumns : productColumns;
-  return `\ufeff${stringify([columns.map((c) => c.header), exampleRow(columns)])}`;
+  return csvText([columns.map((c) => c.header), exampleRow(columns)]);
 }
 
 /** Content-Disposition for a Chinese file name, with an ASCII fallback. */

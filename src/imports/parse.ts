@@ -8,6 +8,8 @@ import { parse as parseCsv } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import { columnsOf, detectKind, isBlankRow, kindNames, mapHeaders, recordFromCells } from './columns.js';
 import type { ImportKind } from './model.js';
+import { restoreFormulaText } from '../web/spreadsheet-safety.js';
+import { checkXlsx } from './xlsx-guard.js';
 
 export const MAX_ROWS = 50_000;
 
@@ -39,13 +41,14 @@ function headerMapFor(kind: ImportKind, headers: string[], where: string) {
   return map;
 }
 
+/** A cell's text; the ' our exports put before = + - @ (spreadsheet-safety) is taken off again. */
 function cellText(cell: ExcelJS.Cell): string {
   const value = cell.value as unknown;
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return restoreFormulaText(value);
   try {
-    return cell.text ?? '';
+    return restoreFormulaText(cell.text ?? '');
   } catch {
     return '';
   }
@@ -95,7 +98,7 @@ async function* csvRows(buffer: Buffer): AsyncGenerator<SourceRow> {
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
       line++;
-      const cells = record.map((c) => String(c ?? ''));
+      const cells = record.map((c) => restoreFormulaText(String(c ?? '')));
       if (!map) {
         if (isBlankRow(cells)) throw new ImportFileError('CSV 文件第一行应为表头，不能为空行。');
         kind = detectKind(cells);
@@ -127,6 +130,11 @@ function* jsonRows(buffer: Buffer): Generator<SourceRow> {
  * result; callers order vendors before products when writing.
  */
 export async function* readSource(format: 'json' | 'xlsx' | 'csv', source: Buffer): AsyncGenerator<SourceRow> {
+  if (format === 'xlsx') {
+    // Sizes, entry count and shared strings are checked before the unzipper sees the file (zip bombs).
+    const problem = await checkXlsx(source);
+    if (problem) throw new ImportFileError(problem);
+  }
   const rows = format === 'json' ? jsonRows(source) : format === 'csv' ? csvRows(source) : xlsxRows(Readable.from([source]));
   let count = 0;
   try {

@@ -1,10 +1,13 @@
 /**
  * Reading an uploaded import file from a multipart request: one `file` part (.xlsx or .csv, checked by
- * name and content), an optional `publish` field. Failures are AppErrors with Chinese messages.
+ * name and content), an optional `publish` field. Failures are AppErrors with Chinese messages. The
+ * content is checked here, before the file is stored (GridFS) or a job created: a .xlsx must be a sound
+ * zip within the limits of xlsx-guard.ts (no zip bombs), a .csv must be text.
  */
 import type { FastifyRequest } from 'fastify';
 import { AppError, badRequest } from '../web/errors.js';
 import type { ImportFormat } from './service.js';
+import { checkXlsx } from './xlsx-guard.js';
 
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;
 
@@ -23,7 +26,7 @@ export function formatOf(filename: string, buffer: Buffer): ImportFormat {
     return 'xlsx';
   }
   if (name.endsWith('.csv')) {
-    if (zip || ole || buffer.subarray(0, 8192).includes(0)) throw unsupported('文件内容不是文本格式的 CSV：Excel 表格请保存为 .xlsx 上传。');
+    if (zip || ole || buffer.includes(0)) throw unsupported('文件内容不是文本格式的 CSV：Excel 表格请保存为 .xlsx 上传。');
     return 'csv';
   }
   if (name.endsWith('.xls') || ole) throw unsupported('不支持旧版 .xls 格式：请在 Excel 或 WPS 中另存为 .xlsx 后重新上传。');
@@ -57,5 +60,10 @@ export async function readUpload(request: FastifyRequest): Promise<Upload> {
   }
   if (!file || !file.filename) throw badRequest('请选择要上传的文件（表单字段 file）。', [{ path: 'file', message: '请选择文件' }]);
   if (!file.buffer.length) throw badRequest('上传的文件是空的：请在模板中填写数据后再上传。', [{ path: 'file', message: '文件是空的' }]);
-  return { ...file, format: formatOf(file.filename, file.buffer), publish };
+  const format = formatOf(file.filename, file.buffer);
+  if (format === 'xlsx') {
+    const problem = await checkXlsx(file.buffer);
+    if (problem) throw badRequest(problem, [{ path: 'file', message: problem }]);
+  }
+  return { ...file, format, publish };
 }

@@ -1,6 +1,7 @@
-/** The report as one workbook: a 说明 sheet (filters, definitions), then one sheet per table, Chinese headers. */
+/** The report as one workbook: a 说明 sheet (filters, definitions), then one sheet per table, Chinese headers; no cell is a formula. */
 import ExcelJS from 'exceljs';
 import type { Report } from './figures.js';
+import { xlsxBuffer } from '../web/spreadsheet-safety.js';
 
 /** Sheet names: at most 31 characters, none of []:*?/\ , unique. */
 function sheetName(title: string, used: Set<string>): string {
@@ -36,5 +37,5 @@ export async function reportXlsx(report: Report): Promise<Buffer> {
       if (table.totalRow && table.rows.length) sheet.getRow(table.rows.length + 1).font = { bold: true };
     }
   }
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  return xlsxBuffer(workbook);
 }

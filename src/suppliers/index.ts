@@ -5,6 +5,7 @@ import supplierPages from './pages.js';
 import supplierRoutes from './routes.js';
 import evidenceRoutes from './evidence.js';
 import { startFreshnessSweep } from './freshness-sweep.js';
+import { withFileCleanup } from './file-cleanup.js';
 import type { Loop } from '../infra/background.js';
 
 declare module 'fastify' {
@@ -14,7 +15,8 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
-  app.decorate('suppliers', createSupplierService(app.conn, app.models, app.clock));
+  // Writes that drop a product image or the logo delete the file from GridFS once they have committed.
+  app.decorate('suppliers', withFileCleanup(createSupplierService(app.conn, app.models, app.clock), app));
   await app.register(supplierRoutes);
   await app.register(supplierPages);
   await app.register(evidenceRoutes);

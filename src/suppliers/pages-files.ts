@@ -1,42 +1,42 @@
 /**
- * Product images: checked by their first bytes (not their name), at most 2 MB, kept in the GridFS bucket
- * "uploads" and served at /files/:id. Images of published products are public; the rest only reach the
- * owning vendor's users and staff. A vendor's image change to a published product waits for review like
- * any other edit.
+ * Product images: checked by their first bytes (not their name), at most 2 MB, within the vendor's
+ * storage quota, kept in the GridFS bucket "uploads" through the vendor file store (files.ts) and served
+ * at /files/:id. Images of published products are public; the rest only reach the owning vendor's users
+ * and staff. A vendor's image change to a published product waits for review like any other edit; images
+ * dropped from a product (and referenced nowhere else) are deleted once the change has committed.
  */
-import { once } from 'node:events';
 import { mongo, type Types } from 'mongoose';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { CurrentUser } from '../accounts/access.js';
-import { badRequest, notFound } from '../web/errors.js';
+import { AppError, badRequest, notFound } from '../web/errors.js';
 import { markProducts } from '../search/outbox.js';
 import { recordChange } from './history.js';
+import { MAX_IMAGE_BYTES, removeUnreferencedFiles, sniffImage, storeVendorFile, uploadsBucketOf } from './files.js';
 
-export const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
+export { MAX_IMAGE_BYTES, sniffImage };
 export const MAX_IMAGES = 8;
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
 export type ImageRef = { fileId: Types.ObjectId; contentType?: string | null };
 
-/** The image type from its magic bytes, or undefined when it is not a JPEG, PNG or WebP. */
-export function sniffImage(buf: Buffer): 'image/jpeg' | 'image/png' | 'image/webp' | undefined {
-  if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return 'image/jpeg';
-  if (buf.length >= 8 && buf.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
-  if (buf.length >= 12 && buf.toString('latin1', 0, 4) === 'RIFF' && buf.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
-  return undefined;
-}
-
 export function uploadsBucket(app: FastifyInstance) {
-  return new mongo.GridFSBucket(app.conn.db!, { bucketName: 'uploads' });
+  return uploadsBucketOf(app.conn);
 }
 
-export async function storeImage(app: FastifyInstance, buf: Buffer, contentType: string, meta: { vendor: Types.ObjectId; uploadedBy: string; filename: string }): Promise<Types.ObjectId> {
-  const upload = uploadsBucket(app).openUploadStream(meta.filename.slice(0, 200) || 'image', {
-    metadata: { contentType, vendor: meta.vendor, uploadedBy: meta.uploadedBy },
-  });
-  upload.end(buf);
-  await once(upload, 'finish');
-  return upload.id as Types.ObjectId;
+/**
+ * Stores an uploaded image through the vendor file store: type by content, size and the vendor's quota.
+ * Either the file or the status and Chinese message to show by the field (nothing stored then).
+ */
+export async function storeImage(app: FastifyInstance, buf: Buffer, meta: { vendor: Types.ObjectId; uploadedBy: string; filename: string }): Promise<
+  { ok: true; fileId: Types.ObjectId; type: string } | { ok: false; status: number; message: string }
+> {
+  try {
+    const stored = await storeVendorFile(app, { vendor: meta.vendor, buffer: buf, allowed: ['image'], filename: meta.filename, uploadedBy: meta.uploadedBy });
+    return { ok: true, fileId: stored.fileId, type: stored.contentType };
+  } catch (err) {
+    if (err instanceof AppError && err.statusCode < 500) return { ok: false, status: err.statusCode, message: err.message };
+    throw err;
+  }
 }
 
 const isStaff = (user: CurrentUser) => user.role === 'organizer' || user.role === 'admin';
@@ -46,13 +46,18 @@ const isStaff = (user: CurrentUser) => user.role === 'organizer' || user.role ==
  * (the public keeps the old images until an organizer approves); otherwise it applies at once.
  */
 export async function changeProductImages(app: FastifyInstance, user: CurrentUser, productId: string, change: (images: ImageRef[]) => ImageRef[]): Promise<{ pending: boolean }> {
-  return app.conn.transaction(async (session) => {
+  // Images the change drops: deleted after the commit if nothing (published images, the revision) still uses them.
+  const dropped: Types.ObjectId[] = [];
+  const result = await app.conn.transaction(async (session) => {
+    dropped.length = 0;
     const product = await app.suppliers.managedProduct(user, productId, session);
     const revision = product.pendingRevision as { changes?: Record<string, unknown> } | undefined;
     const published = (product.images ?? []).map((i) => ({ fileId: i.fileId, contentType: i.contentType }));
     const current = (revision?.changes?.images as ImageRef[] | undefined) ?? published;
     const next = change(current);
     if (next.length > MAX_IMAGES) throw badRequest(`每个产品最多 ${MAX_IMAGES} 张图片。`);
+    const kept = new Set(next.map((i) => String(i.fileId)));
+    dropped.push(...[...published, ...current].filter((i) => !kept.has(String(i.fileId))).map((i) => i.fileId));
     const actor = { id: user.id, name: user.name };
     const now = app.clock();
     if (product.status === 'published' && !isStaff(user)) {
@@ -68,6 +73,8 @@ export async function changeProductImages(app: FastifyInstance, user: CurrentUse
     await markProducts(app.models, [product._id], session);
     return { pending: false };
   });
+  await removeUnreferencedFiles(app, dropped);
+  return result;
 }
 
 /**

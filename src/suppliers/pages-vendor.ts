@@ -14,6 +14,7 @@ import {
 import { ProductInput, VendorInput } from './schemas.js';
 import { statusNames } from './service.js';
 import { changeProductImages, MAX_IMAGE_BYTES, readImageUpload, storeImage } from './pages-files.js';
+import { removeFiles } from './files.js';
 
 const DAY = 86_400_000;
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
@@ -360,12 +361,14 @@ const vendorPages: FastifyPluginAsync = async (app) => {
         renderProductForm(request, reply, { product, values: productValues(product), imageError, status });
       const upload = await readImageUpload(request);
       if (!upload.ok) return fail(upload.status, upload.message);
-      const { buf, type, filename } = upload;
-      const fileId = await storeImage(app, buf, type, { vendor: product.vendor, uploadedBy: request.user!.id, filename });
+      const stored = await storeImage(app, upload.buf, { vendor: product.vendor, uploadedBy: request.user!.id, filename: upload.filename });
+      if (!stored.ok) return fail(stored.status, stored.message);
+      const { fileId, type } = stored;
       let result;
       try {
         result = await changeProductImages(app, request.user!, String(product._id), (images) => [...images, { fileId, contentType: type }]);
       } catch (err) {
+        await removeFiles(app, [fileId]);
         const failure = serviceFailure(err);
         return fail(failure.status, failure.errors._form ?? '上传失败。');
       }
@@ -381,9 +384,14 @@ const vendorPages: FastifyPluginAsync = async (app) => {
         renderProfile(request, reply, vendor, vendor as unknown as Record<string, unknown>, {}, status, message);
       const upload = await readImageUpload(request);
       if (!upload.ok) return fail(upload.status, upload.message);
-      const { buf, type, filename } = upload;
-      const fileId = await storeImage(app, buf, type, { vendor: vendor._id, uploadedBy: request.user!.id, filename });
-      await suppliers.setVendorLogo(request.user!, String(vendor._id), { fileId, contentType: type });
+      const stored = await storeImage(app, upload.buf, { vendor: vendor._id, uploadedBy: request.user!.id, filename: upload.filename });
+      if (!stored.ok) return fail(stored.status, stored.message);
+      try {
+        await suppliers.setVendorLogo(request.user!, String(vendor._id), { fileId: stored.fileId, contentType: stored.type });
+      } catch (err) {
+        await removeFiles(app, [stored.fileId]);
+        throw err;
+      }
       request.flash('success', '企业标志已更新。');
       return reply.redirect('/vendor/profile', 303);
     });

@@ -140,8 +140,8 @@ t.test('empty files, wrong file types and unrecognized sheets', async (t) => {
   }
 
   const broken = await importFile(app, token, cookie, 'broken.xlsx', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(200, 7)]));
-  t.equal(broken.job.status, 'failed', 'a corrupt .xlsx fails the job with a reason');
-  t.match(broken.job.failure, /无法读取该 Excel 文件/);
+  t.equal(broken.refused?.statusCode, 400, 'a corrupt .xlsx is refused at upload, before it is stored');
+  t.match(broken.refused?.json().message, /无法读取该 Excel 文件/);
 
   const unknownHeader = await importFile(app, token, cookie, 'other.csv', '姓名,年龄\n张三,30\n');
   t.match(unknownHeader.job.failure, /无法从 CSV 表头识别/);
