@@ -1,28 +1,21 @@
 /**
- * Certificate scans (证书扫描件): a PDF or an image, checked by its content, at most 5 MB, kept in the
- * GridFS bucket "uploads" with the owning vendor and `kind: 'evidence'`. A scan is never public: /files
+ * Certificate scans (证书扫描件): a PDF or an image, checked by its content, at most 5 MB and within the
+ * vendor's storage quota (files.ts), kept in the GridFS bucket "uploads" with the owning vendor and
+ * `kind: 'evidence'`. A scan is never public: /files
  * serves it to the company's own users and to staff only. A certificate names its scan by id in the
  * profile (VendorInput.qualifications[].scanFileId), so it reaches the reviewer beside the diff.
  */
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
-import { once } from 'node:events';
-import { mongo } from 'mongoose';
 import { z } from 'zod';
 import { ObjectIdParam } from '../accounts/schemas.js';
 import { AppError } from '../web/errors.js';
-import { sniffImage, uploadsBucket } from './pages-files.js';
+import { storeVendorFile } from './files.js';
 
 export const MAX_EVIDENCE_BYTES = 5 * 1024 * 1024;
 
-/** PDF by its header, or a JPEG/PNG/WebP image; undefined for anything else. */
-export function sniffEvidence(buf: Buffer): 'application/pdf' | 'image/jpeg' | 'image/png' | 'image/webp' | undefined {
-  if (buf.length >= 5 && buf.toString('latin1', 0, 5) === '%PDF-') return 'application/pdf';
-  return sniffImage(buf);
-}
-
-/** The one file of a multipart upload, checked before anything is stored. */
+/** The one file of a multipart upload; its type, size and the quota are checked by storeVendorFile before storing. */
 async function readEvidence(request: FastifyRequest) {
   let buf: Buffer | undefined;
   let filename = 'scan';
@@ -39,9 +32,7 @@ async function readEvidence(request: FastifyRequest) {
     throw err;
   }
   if (!buf?.length) throw new AppError(400, 'NO_FILE', '请选择要上传的证书扫描件（表单字段 file）。');
-  const contentType = sniffEvidence(buf);
-  if (!contentType) throw new AppError(415, 'UNSUPPORTED_FILE', '证书扫描件只支持 PDF 或 JPEG、PNG、WebP 图片（按文件内容判断，而非扩展名）。');
-  return { buf, contentType, filename: filename.slice(0, 200) };
+  return { buf, filename: filename.slice(0, 200) };
 }
 
 const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -57,8 +48,9 @@ const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request, reply) => {
     const vendor = await app.suppliers.managedVendor(request.user!, request.params.id);
-    const { buf, contentType, filename } = await readEvidence(request);
-    return reply.code(201).send({ fileId: await storeEvidence(vendor._id, request.user!.id, buf, contentType, filename), contentType, filename });
+    const { buf, filename } = await readEvidence(request);
+    const stored = await storeEvidence(vendor._id, request.user!.id, buf, filename);
+    return reply.code(201).send({ fileId: String(stored.fileId), contentType: stored.contentType, filename });
   });
 
   // The page form posts the file with its CSRF token in the query (a multipart body is read by the handler).
@@ -71,8 +63,8 @@ const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
     const vendorId = request.user!.vendorId;
     if (!vendorId) return reply.redirect('/vendor', 303);
     try {
-      const { buf, contentType, filename } = await readEvidence(request);
-      await storeEvidence(vendorId, request.user!.id, buf, contentType, filename);
+      const { buf, filename } = await readEvidence(request);
+      await storeEvidence(vendorId, request.user!.id, buf, filename);
       request.flash('success', `扫描件“${filename}”已上传。请在下方资质证书中选择它，保存后随修改一并提交审核。`);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
@@ -81,11 +73,7 @@ const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply.redirect('/vendor/profile#evidence', 303);
   });
 
-  async function storeEvidence(vendor: unknown, uploadedBy: string, buf: Buffer, contentType: string, filename: string) {
-    const upload = uploadsBucket(app).openUploadStream(filename, { metadata: { contentType, vendor: new mongo.ObjectId(String(vendor)), uploadedBy, kind: 'evidence' } });
-    upload.end(buf);
-    await once(upload, 'finish');
-    return String(upload.id);
-  }
+  const storeEvidence = (vendor: unknown, uploadedBy: string, buffer: Buffer, filename: string) =>
+    storeVendorFile(app, { vendor: String(vendor), buffer, filename, uploadedBy, allowed: ['pdf', 'image'], maxBytes: MAX_EVIDENCE_BYTES, kind: 'evidence' });
 };
 export default evidenceRoutes;

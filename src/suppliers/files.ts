@@ -102,6 +102,8 @@ export interface StoreVendorFileInput {
   uploadedBy: string;
   /** Defaults: 2 MB when only images are allowed, else 10 MB. */
   maxBytes?: number;
+  /** What the file is for, kept in its metadata (e.g. 'evidence' for certificate scans). */
+  kind?: string;
 }
 
 export interface StoredVendorFile { fileId: Types.ObjectId; contentType: StoredType; length: number }
@@ -127,7 +129,7 @@ export async function storeVendorFile(deps: VendorFileDeps, input: StoreVendorFi
   if (used + buffer.length > quota) throw quotaError(used, buffer.length, quota);
 
   const upload = uploadsBucketOf(deps.conn).openUploadStream(input.filename.slice(0, 200) || (contentType === 'application/pdf' ? 'file.pdf' : 'image'), {
-    metadata: { contentType, vendor, uploadedBy: input.uploadedBy },
+    metadata: { contentType, vendor, uploadedBy: input.uploadedBy, ...(input.kind ? { kind: input.kind } : {}) },
   });
   upload.end(buffer);
   await once(upload, 'finish');
@@ -173,6 +175,8 @@ export const FILE_REFERENCES: Array<[keyof Models & string, string]> = [
   ['Product', 'images.fileId'],
   ['Product', 'pendingRevision.changes.images.fileId'],
   ['Vendor', 'logo.fileId'],
+  ['Vendor', 'qualifications.scan.fileId'],
+  ['Vendor', 'pendingRevision.changes.qualifications.scan.fileId'],
 ];
 
 /** Of `ids`, those no document refers to (FILE_REFERENCES). */

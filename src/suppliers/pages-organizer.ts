@@ -145,6 +145,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
         description: vendor.description,
         confirmedAt: vendor.confirmedAt,
         freshnessName: freshness ? freshnessNames[freshness] : '尚未开始计算',
+        pendingRevision: Boolean(vendor.pendingRevision),
         canApprove: vendor.status === 'submitted' || vendor.status === 'suspended',
         canReject: vendor.status === 'submitted',
         canSuspend: vendor.status === 'approved',
