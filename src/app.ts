@@ -18,6 +18,7 @@ import docs from './web/docs.js';
 import access from './accounts/access.js';
 import { mongoRateLimitStore } from './accounts/rate-limit-store.js';
 import accounts from './accounts/index.js';
+import audit from './audit/index.js';
 import health from './health/index.js';
 import home from './home/index.js';
 import suppliers from './suppliers/index.js';
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(health);
   await app.register(home);
+  await app.register(audit);
   await app.register(accounts);
   await app.register(suppliers);
   await app.register(demands);

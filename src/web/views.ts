@@ -24,6 +24,7 @@ const navByRole: Record<Role | 'guest', NavItem[]> = {
     { href: '/organizer/events', label: '对接会' },
     { href: '/admin/users', label: '用户管理' },
     { href: '/admin/imports', label: '批量导入' },
+    { href: '/admin/audit', label: '审计日志' },
     { href: '/reports', label: '统计报表' },
   ],
   organizer: [
