@@ -18,6 +18,7 @@ import docs from './web/docs.js';
 import access from './accounts/access.js';
 import { mongoRateLimitStore } from './accounts/rate-limit-store.js';
 import accounts from './accounts/index.js';
+import audit from './audit/index.js';
 import health from './health/index.js';
 import home from './home/index.js';
 import suppliers from './suppliers/index.js';
@@ -57,10 +58,15 @@ declare module 'fastify' {
   }
 }
 
+/** TRUST_PROXY (src/config.ts) for Fastify: n hops means trust the n proxies nearest to us. */
+function trustProxyOption(value: Config['TRUST_PROXY']) {
+  return typeof value === 'number' ? (_address: string, hop: number) => hop < value : value;
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? { level: deps.config.LOG_LEVEL },
-    trustProxy: deps.config.TRUST_PROXY,
+    trustProxy: trustProxyOption(deps.config.TRUST_PROXY),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: 2 * 1024 * 1024,
@@ -95,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(health);
   await app.register(home);
+  await app.register(audit);
   await app.register(accounts);
   await app.register(suppliers);
   await app.register(demands);

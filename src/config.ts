@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -12,6 +13,47 @@ const booleanString = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const port = z.coerce.number().int().min(1).max(65535);
+
+/** proxy-addr's named ranges, accepted as they are. */
+const namedRanges = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrCidr(value: string): boolean {
+  if (namedRanges.has(value)) return true;
+  const [address, prefix, extra] = value.split('/');
+  const version = isIP(address);
+  if (!version || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * Which proxies may tell us the client address (X-Forwarded-For): a number of hops, or the proxies'
+ * addresses/CIDRs. A blanket `true` would believe any client that sends the header, so every per-address
+ * limit could be walked around; it is refused with a message saying what to set instead.
+ */
+export const TrustProxy = z.string().transform((raw, ctx): false | number | string[] => {
+  const value = raw.trim().toLowerCase();
+  if (['false', 'no', 'off', '0'].includes(value)) return false;
+  if (['true', 'yes', 'on'].includes(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: '不再接受 true（任何人伪造的 X-Forwarded-For 都会被相信）。请填写本应用前面的代理层数（如 1），或代理的 IP 地址/网段，用逗号分隔（如 10.0.0.0/8,192.168.1.10）',
+    });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) ctx.addIssue({ code: 'custom', message: '代理层数应在 0–10 之间' });
+    return hops;
+  }
+  const list = value.split(',').map((v) => v.trim()).filter(Boolean);
+  const bad = list.find((v) => !isAddressOrCidr(v));
+  if (bad !== undefined || list.length === 0) {
+    ctx.addIssue({ code: 'custom', message: `“${bad ?? value}”不是代理层数、IP 地址或网段（如 10.0.0.0/8）` });
+    return z.NEVER;
+  }
+  return list;
+});
 
 const EnvSchema = z.object({
   PORT: port.default(3000),
@@ -30,9 +72,15 @@ const EnvSchema = z.object({
   EMBEDDED_MONGO_PORT: port.default(27027),
   EMBEDDED_MEILI_PORT: port.default(7727),
   COOKIE_SECURE: booleanString.default(false),
-  TRUST_PROXY: booleanString.default(false),
+  TRUST_PROXY: TrustProxy.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /** Login attempts per account (normalized email), whatever the client address, per LOGIN_ACCOUNT_WINDOW_MINUTES. */
+  LOGIN_ACCOUNT_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),
+  LOGIN_ACCOUNT_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** Lifetime of a new API token when the caller names none, and the longest it may ask for. */
+  API_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  API_TOKEN_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Prefix of every Meilisearch index name, so several deployments (or test files) share one server. */
   MEILI_INDEX_PREFIX: z.string().regex(/^[A-Za-z0-9_-]*$/, '只能包含字母、数字、下划线和连字符').default(''),
   /** A vendor confirms its listings at least this often, else they are marked stale. */
@@ -66,6 +114,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (parsed.data.MEILI_HOST && !parsed.data.MEILI_MASTER_KEY) {
     throw new ConfigError('设置了 MEILI_HOST 时必须同时设置 MEILI_MASTER_KEY（Meilisearch 主密钥）。');
+  }
+  if (parsed.data.API_TOKEN_DAYS > parsed.data.API_TOKEN_MAX_DAYS) {
+    throw new ConfigError(
+      `API_TOKEN_DAYS（${parsed.data.API_TOKEN_DAYS}）不能大于 API_TOKEN_MAX_DAYS（${parsed.data.API_TOKEN_MAX_DAYS}）。请调小 API_TOKEN_DAYS 或调大 API_TOKEN_MAX_DAYS。`,
+    );
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
 }

@@ -61,14 +61,22 @@ export default fp(async (app) => {
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ')) {
+      const now = app.clock();
       const token = await ApiToken.findOne({ tokenHash: hashToken(header.slice(7).trim()), revokedAt: null }).lean();
+      const expiresAt = token && (token.expiresAt ?? new Date(token.createdAt.getTime() + app.config.API_TOKEN_MAX_DAYS * 86_400_000));
+      if (token && expiresAt && expiresAt <= now) throw unauthorized('API 令牌已过期，请在“我的账户”中重新创建。');
       const user = token && (await User.findById(token.user).lean());
       if (!user || user.disabled) throw unauthorized('API 令牌无效或已被撤销。');
       request.user = toCurrentUser(user);
       request.authVia = 'token';
-      // Record use at most once a minute: a write per request would cost more than it tells.
-      if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
-        await ApiToken.updateOne({ _id: token._id }, { $set: { lastUsedAt: new Date() } });
+      // Record use at most once a minute, and only if no other request did meanwhile (the filter makes
+      // concurrent requests write once): a write per request would cost more than it tells.
+      const minuteAgo = new Date(now.getTime() - 60_000);
+      if (!token.lastUsedAt || token.lastUsedAt <= minuteAgo) {
+        await ApiToken.updateOne(
+          { _id: token._id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lte: minuteAgo } }] },
+          { $set: { lastUsedAt: now } },
+        );
       }
       return;
     }
@@ -100,6 +108,13 @@ export default fp(async (app) => {
       if (access !== 'user' && !access.includes(request.user.role)) throw forbidden();
     };
 
+  // A logged-in person's forms carry a token tied to their session; a guest's (the login form) one tied to
+  // a cookie, so that merely viewing a page never stores a session (src/web/session.ts).
+  const formCsrf = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.authVia !== 'session') return app.guestCsrfProtection(request);
+    await new Promise<void>((resolve, reject) => app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve())));
+  };
+
   app.addHook('onRoute', (route: RouteOptions) => {
     const declared = route.config?.access;
     if (!declared && pluginRoutes.some((re) => re.test(route.url))) return;
@@ -110,7 +125,7 @@ export default fp(async (app) => {
     }
     const guards: Array<(req: FastifyRequest, reply: FastifyReply) => Promise<unknown> | void> = [authorize(declared)];
     const isFormPost = !methods.every((m) => SAFE_METHODS.has(m)) && !route.url.startsWith('/api/');
-    if (isFormPost) guards.push(app.csrfProtection as never);
+    if (isFormPost) guards.push(formCsrf);
     // preValidation: a caller without the right is refused before their input is even looked at.
     const existing = route.preValidation ? (Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]) : [];
     route.preValidation = [...guards, ...existing] as never;

@@ -32,7 +32,10 @@ const ApiTokenSchema = new Schema(
     name: { type: String, required: true },
     /** sha256 of the token: the token itself is shown once and never stored. */
     tokenHash: { type: String, required: true, unique: true },
+    /** Recorded at most once a minute (src/accounts/access.ts). */
     lastUsedAt: Date,
+    /** After this the token is refused (401). Tokens made before expiry existed get one at start (index.ts). */
+    expiresAt: Date,
     revokedAt: Date,
   },
   { timestamps: true },

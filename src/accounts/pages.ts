@@ -1,20 +1,17 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { errorsFrom, parseForm } from '../web/forms.js';
+import { LoginLimitedError, type LoginLimit } from './login-limit.js';
 import { roleNames, roles } from './model.js';
-import { startSession } from './routes.js';
+import { safeNext } from './next.js';
+import { attemptLogin, startSession } from './routes.js';
 import { ChangePasswordBody, CreateTokenBody, CreateUserBody, LoginBody, ObjectIdParam, ResetPasswordBody } from './schemas.js';
 import type { AccountService } from './service.js';
-
-/** Only same-site paths are followed after login, never another host. */
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?!\/)[^\\]*$/.test(next) ? next : '/';
-}
 
 const roleOptions = roles.map((value) => ({ value, label: roleNames[value] }));
 const IdParams = z.object({ id: ObjectIdParam });
 
-export function accountPages(service: AccountService): FastifyPluginAsync {
+export function accountPages(service: AccountService, limit: LoginLimit): FastifyPluginAsync {
   return async (app) => {
     const loginLimit = { max: app.config.LOGIN_RATE_LIMIT, timeWindow: 60_000 };
 
@@ -28,10 +25,20 @@ export function accountPages(service: AccountService): FastifyPluginAsync {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const next = safeNext(body.next);
       const form = parseForm(LoginBody, body);
-      const user = form.ok ? await service.verifyCredentials(form.data.email, form.data.password) : null;
+      let limited: LoginLimitedError | undefined;
+      let user = null;
+      if (form.ok) {
+        try {
+          user = await attemptLogin(app, service, limit, request, reply, form.data.email, form.data.password);
+        } catch (err) {
+          if (!(err instanceof LoginLimitedError)) throw err;
+          limited = err;
+        }
+      }
       if (!user) {
-        const errors = form.ok ? { _form: '电子邮箱或密码不正确。' } : form.errors;
-        return reply.code(form.ok ? 401 : 400).page('accounts/login.hbs', { title: '登录', next, errors, values: { email: body.email } }, { csrf: true });
+        const errors = limited ? { _form: limited.message } : form.ok ? { _form: '电子邮箱或密码不正确。' } : form.errors;
+        const status = limited ? 429 : form.ok ? 401 : 400;
+        return reply.code(status).page('accounts/login.hbs', { title: '登录', next, errors, values: { email: body.email } }, { csrf: true });
       }
       await startSession(request, user);
       request.flash('success', `欢迎，${user.name}。`);
@@ -46,13 +53,15 @@ export function accountPages(service: AccountService): FastifyPluginAsync {
     const renderAccount = async (request: FastifyRequest, extra: Record<string, unknown> = {}) => ({
       title: '我的账户',
       tokens: await service.listTokens(request.user!.id),
+      tokenDays: service.tokenPolicy,
+      tokenDaysHint: `默认 ${service.tokenPolicy.defaultDays} 天，最长 ${service.tokenPolicy.maxDays} 天`,
       ...extra,
     });
 
     app.get('/account', { config: { access: 'user' } }, async (request, reply) =>
       reply.page('accounts/account.hbs', await renderAccount(request)));
 
-    app.post('/account/password', { config: { access: 'user' } }, async (request, reply) => {
+    app.post('/account/password', { config: { access: 'user', audit: 'password.change' } }, async (request, reply) => {
       const form = parseForm(ChangePasswordBody, request.body);
       let errors = form.ok ? undefined : form.errors;
       if (form.ok) {
@@ -68,14 +77,21 @@ export function accountPages(service: AccountService): FastifyPluginAsync {
     });
 
     app.post('/account/tokens', { config: { access: 'user' } }, async (request, reply) => {
-      const form = parseForm(CreateTokenBody, request.body);
+      const posted = (request.body ?? {}) as Record<string, unknown>;
+      const form = parseForm(CreateTokenBody, { ...posted, days: posted.days || undefined });
       if (!form.ok) return reply.code(400).page('accounts/account.hbs', await renderAccount(request, { tokenErrors: form.errors }));
-      const created = await service.createToken(request.user!.id, form.data.name);
+      let created: Awaited<ReturnType<AccountService['createToken']>>;
+      try {
+        created = await service.createToken(request.user!.id, form.data.name, form.data.days);
+      } catch (err) {
+        return reply.code(400).page('accounts/account.hbs', await renderAccount(request, { tokenErrors: errorsFrom(err) }));
+      }
+      await app.audit.recordRequest(request, { action: 'token.create', target: { kind: 'token', id: created.id, label: created.name }, description: `创建 API 令牌，有效期至 ${created.expiresAt.slice(0, 10)}` });
       // The token is shown once, on this response only.
       return reply.code(201).page('accounts/account.hbs', await renderAccount(request, { newToken: created.token }));
     });
 
-    app.post('/account/tokens/:id/revoke', { config: { access: 'user' } }, async (request, reply) => {
+    app.post('/account/tokens/:id/revoke', { config: { access: 'user', audit: 'token.revoke' } }, async (request, reply) => {
       const { id } = IdParams.parse(request.params);
       await service.revokeToken(request.user!.id, id);
       request.flash('success', '令牌已撤销。');
@@ -99,6 +115,7 @@ export function accountPages(service: AccountService): FastifyPluginAsync {
       if (form.ok) {
         try {
           const user = await service.createUser(form.data);
+          await app.audit.recordRequest(request, { action: 'user.create', target: { kind: 'user', id: user.id, label: user.email }, description: `创建用户（${user.role}）` });
           request.flash('success', `已创建用户 ${user.email}。`);
           return reply.redirect('/admin/users', 303);
         } catch (err) {
@@ -109,7 +126,7 @@ export function accountPages(service: AccountService): FastifyPluginAsync {
     });
 
     for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
-      app.post(`/admin/users/:id/${action}`, { config: { access: ['admin'] } }, async (request, reply) => {
+      app.post(`/admin/users/:id/${action}`, { config: { access: ['admin'], audit: `user.${action}` } }, async (request, reply) => {
         const { id } = IdParams.parse(request.params);
         try {
           const user = await service.updateUser(id, { disabled }, request.user!.id);
@@ -121,7 +138,7 @@ export function accountPages(service: AccountService): FastifyPluginAsync {
       });
     }
 
-    app.post('/admin/users/:id/password', { config: { access: ['admin'] } }, async (request, reply) => {
+    app.post('/admin/users/:id/password', { config: { access: ['admin'], audit: 'password.reset' } }, async (request, reply) => {
       const { id } = IdParams.parse(request.params);
       const form = parseForm(ResetPasswordBody, request.body);
       if (!form.ok) {

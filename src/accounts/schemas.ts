@@ -48,11 +48,14 @@ export const ResetPasswordBody = z.object({ password: Password });
 
 export const CreateTokenBody = z.object({
   name: z.string().trim().min(1).max(60).default('API 令牌'),
+  /** Lifetime in days; default API_TOKEN_DAYS, at most API_TOKEN_MAX_DAYS (checked by the service). */
+  days: z.coerce.number('有效期应为天数').int('有效期应为整数天').min(1, '有效期至少 1 天').max(3650, '有效期过长').optional(),
 });
 
 export const TokenOut = z.object({
   id: z.string(),
   name: z.string(),
   createdAt: z.string(),
+  expiresAt: z.string(),
   lastUsedAt: z.string().nullable(),
 });

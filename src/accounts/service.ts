@@ -20,7 +20,16 @@ export interface NewUser {
   org?: string;
 }
 
-export function accountService(models: Models) {
+export interface TokenPolicy {
+  /** Lifetime of a token when the caller names none. */
+  defaultDays: number;
+  /** The longest lifetime a caller may ask for. */
+  maxDays: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export function accountService(models: Models, tokens: TokenPolicy = { defaultDays: 90, maxDays: 365 }, clock: () => Date = () => new Date()) {
   const { User, ApiToken, Session, Vendor, BuyerOrg } = models;
 
   async function resolveOrg(role: Role, org: string | undefined) {
@@ -45,6 +54,11 @@ export function accountService(models: Models) {
 
   async function endSessions(userId: string, exceptSessionId?: string) {
     await Session.deleteMany({ userId, ...(exceptSessionId ? { _id: { $ne: exceptSessionId } } : {}) });
+  }
+
+  /** New credentials end the old ones: every API token of the account stops working. */
+  async function revokeTokens(userId: string) {
+    await ApiToken.updateMany({ user: userId, revokedAt: null }, { $set: { revokedAt: clock() } });
   }
 
   return {
@@ -84,12 +98,14 @@ export function accountService(models: Models) {
       user.passwordHash = await hashPassword(newPassword);
       await user.save();
       await endSessions(userId, keepSessionId);
+      await revokeTokens(userId);
     },
 
     async resetPassword(userId: string, password: string) {
       const res = await User.updateOne({ _id: userId }, { $set: { passwordHash: await hashPassword(password) } });
       if (res.matchedCount === 0) throw notFound('用户不存在。');
       await endSessions(userId);
+      await revokeTokens(userId);
     },
 
     async updateUser(userId: string, changes: { name?: string; disabled?: boolean }, actingUserId: string) {
@@ -98,7 +114,7 @@ export function accountService(models: Models) {
       if (!user) throw notFound('用户不存在。');
       if (changes.disabled) {
         await endSessions(userId);
-        await ApiToken.updateMany({ user: userId, revokedAt: null }, { $set: { revokedAt: new Date() } });
+        await revokeTokens(userId);
       }
       return { ...toCurrentUser(user), disabled: user.disabled };
     },
@@ -117,24 +133,33 @@ export function accountService(models: Models) {
       }));
     },
 
-    async createToken(userId: string, name: string) {
+    tokenPolicy: tokens,
+
+    /** A new token, valid for `days` (default and maximum from the configuration). */
+    async createToken(userId: string, name: string, days: number = tokens.defaultDays) {
+      if (!Number.isInteger(days) || days < 1 || days > tokens.maxDays) {
+        throw badRequest(`有效期应为 1–${tokens.maxDays} 天。`, [{ path: 'days', message: `有效期应为 1–${tokens.maxDays} 天` }]);
+      }
       const token = `gx_${randomBytes(32).toString('base64url')}`;
-      const doc = await ApiToken.create({ user: userId, name, tokenHash: hashToken(token) });
-      return { id: String(doc._id), token };
+      const expiresAt = new Date(clock().getTime() + days * DAY_MS);
+      const doc = await ApiToken.create({ user: userId, name, tokenHash: hashToken(token), expiresAt });
+      return { id: String(doc._id), token, name, expiresAt: expiresAt.toISOString() };
     },
 
+    /** The account's tokens still in force (not revoked, not expired), newest first. */
     async listTokens(userId: string) {
-      const tokens = await ApiToken.find({ user: userId, revokedAt: null }).sort({ createdAt: -1 }).lean();
-      return tokens.map((t) => ({
+      const tokenList = await ApiToken.find({ user: userId, revokedAt: null, expiresAt: { $gt: clock() } }).sort({ createdAt: -1 }).lean();
+      return tokenList.map((t) => ({
         id: String(t._id),
         name: t.name,
         createdAt: t.createdAt.toISOString(),
+        expiresAt: t.expiresAt!.toISOString(),
         lastUsedAt: t.lastUsedAt ? t.lastUsedAt.toISOString() : null,
       }));
     },
 
     async revokeToken(userId: string, tokenId: string) {
-      const res = await ApiToken.updateOne({ _id: tokenId, user: userId, revokedAt: null }, { $set: { revokedAt: new Date() } });
+      const res = await ApiToken.updateOne({ _id: tokenId, user: userId, revokedAt: null }, { $set: { revokedAt: clock() } });
       if (res.matchedCount === 0) throw notFound('令牌不存在或已撤销。');
     },
   };

@@ -284,7 +284,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
     }
   }
 
-  app.post<IdParams>('/organizer/events/:id/phase', { config: access }, async (request, reply) => {
+  app.post<IdParams>('/organizer/events/:id/phase', { config: { ...access, audit: 'event.phase' } }, async (request, reply) => {
     const id = request.params.id;
     const parsed = parseForm(PhaseInput, { to: str(bodyOf(request).to) });
     if (!parsed.ok) {
@@ -297,7 +297,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
     });
   });
 
-  app.post<ParticipantParams>('/organizer/events/:id/participants/:participantId/review', { config: access }, async (request, reply) => {
+  app.post<ParticipantParams>('/organizer/events/:id/participants/:participantId/review', { config: { ...access, audit: 'event.participant.review' } }, async (request, reply) => {
     const { id, participantId } = request.params;
     const body = bodyOf(request);
     const parsed = parseForm(ReviewInput, { decision: str(body.decision), reason: str(body.reason) });

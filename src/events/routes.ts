@@ -122,7 +122,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => ({ event: eventJson(await app.events.update(request.user!, request.params.id, request.body)) }));
 
   app.post('/api/v1/events/:id/phase', {
-    config: { access: staff },
+    config: { access: staff, audit: 'event.phase' },
     schema: {
       summary: '切换阶段', tags, params: EventParams, body: PhaseInput,
       description: '筹备中 → 报名中 → 意向征集 → 排期中 → 日程已发布 → 已结束。每次前进一步；发布前可退回上一步。发布后参会方可看到自己的日程。',
@@ -157,7 +157,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => ({ participant: participantJson(await app.events.updateParticipant(request.user!, request.params.id, request.params.participantId, request.body), true) }));
 
   app.post('/api/v1/events/:id/participants/:participantId/review', {
-    config: { access: staff },
+    config: { access: staff, audit: 'event.participant.review' },
     schema: { summary: '审核报名（通过或不通过，不通过须写原因）', tags, params: ParticipantParams, body: ReviewInput, response: { 200: z.object({ participant: ParticipantOut }) } },
   }, async (request) => ({ participant: participantJson(await app.events.review(request.user!, request.params.id, request.params.participantId, request.body), true) }));
 

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { accountModels } from '../accounts/model.js';
+import { auditModels } from '../audit/model.js';
 import { demandModels } from '../demands/model.js';
 import { eventModels } from '../events/model.js';
 import { backgroundModels } from './background.js';
@@ -25,6 +26,7 @@ export function createModels(conn: Connection) {
     ...followUpModels(conn),
     ...notificationModels(conn),
     ...eventModels(conn),
+    ...auditModels(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

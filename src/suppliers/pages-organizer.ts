@@ -181,7 +181,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
     done: string;
     reasonKey?: (id: string) => string;
   }) {
-    app.post(path, { config: { access: STAFF } }, async (request, reply) => {
+    app.post(path, { config: { access: STAFF, audit: path.replace(/^\/organizer\/|\/:id/g, '').replace(/s\//, '.').replace('/', '.') } }, async (request, reply) => {
       const id = idOf(request.params, what);
       const back = backOf(request.body);
       let reason = '';

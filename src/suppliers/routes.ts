@@ -126,13 +126,13 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => ({ vendor: vendorJson(await service.confirmListings(request.user!, request.params.id)) }));
 
   app.post('/api/v1/vendors/:id/approve', {
-    config: { access: [...staff] },
+    config: { access: [...staff], audit: 'vendor.approve' },
     schema: { summary: '审核通过（入库）或恢复已暂停的企业', tags, params: IdParams, response: { 200: z.object({ vendor: VendorOut }) } },
   }, async (request) => ({ vendor: vendorJson(await service.approveVendor(request.user!, request.params.id)) }));
 
   for (const [action, summary] of [['reject', '退回企业（附原因）'], ['suspend', '暂停已入库企业（附原因）']] as const) {
     app.post(`/api/v1/vendors/:id/${action}`, {
-      config: { access: [...staff] },
+      config: { access: [...staff], audit: `vendor.${action}` },
       schema: { summary, tags, params: IdParams, body: ReasonBody, response: { 200: z.object({ vendor: VendorOut }) } },
     }, async (request) => {
       const run = action === 'reject' ? service.rejectVendor : service.suspendVendor;
@@ -211,13 +211,13 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   ] as const;
   for (const [action, summary, roles, run] of productActions) {
     app.post(`/api/v1/products/:id/${action}`, {
-      config: { access: roles },
+      config: { access: roles, audit: ({ publish: 'product.publish', 'revision/approve': 'product.revision.approve' } as Record<string, string>)[action] },
       schema: { summary, tags, params: IdParams, response: { 200: z.object({ product: ProductOut }) } },
     }, async (request) => ({ product: productJson(await run(request.user!, request.params.id)) }));
   }
   for (const [action, summary] of [['reject', '退回产品（附原因，回到草稿）'], ['revision/reject', '退回待审核的修改（附原因）']] as const) {
     app.post(`/api/v1/products/:id/${action}`, {
-      config: { access: [...staff] },
+      config: { access: [...staff], audit: `product.${action.replace('/', '.')}` },
       schema: { summary, tags, params: IdParams, body: ReasonBody, response: { 200: z.object({ product: ProductOut }) } },
     }, async (request) => {
       const run = action === 'reject' ? service.rejectProduct : service.rejectRevision;

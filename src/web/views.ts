@@ -24,6 +24,7 @@ const navByRole: Record<Role | 'guest', NavItem[]> = {
     { href: '/organizer/events', label: '对接会' },
     { href: '/admin/users', label: '用户管理' },
     { href: '/admin/imports', label: '批量导入' },
+    { href: '/admin/audit', label: '审计日志' },
     { href: '/reports', label: '统计报表' },
   ],
   organizer: [
@@ -125,8 +126,8 @@ export default fp(async (app) => {
     const session = request.session;
     const flashes = (session?.get('flash') as Flash[] | undefined) ?? [];
     if (flashes.length) session.set('flash', undefined);
-    // Anonymous visitors get a session (and a cookie) only on pages with a form.
-    const csrfToken = request.user || options.csrf ? await this.generateCsrf() : undefined;
+    // Only a logged-in person has a session; a guest's form (login) gets a cookie-bound token instead.
+    const csrfToken = request.authVia === 'session' ? await this.generateCsrf() : options.csrf ? this.generateGuestCsrf() : undefined;
     const unread = request.user && this.server.hasDecorator('notifications') ? await this.server.notifications.unreadCount(request.user.id).catch(() => 0) : 0;
     this.type('text/html; charset=utf-8');
     return this.view(template, {

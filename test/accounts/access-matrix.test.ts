@@ -34,6 +34,8 @@ async function sessionFor(caller: Caller): Promise<Session> {
 }
 
 for (const caller of ['guest', ...roles] as Caller[]) sessions.set(caller, await sessionFor(caller));
+// The audit trail as it was before every route was called by everyone (see the last test).
+const auditBefore = await app.models.AuditEntry.find().lean();
 
 function allowed(access: Access, caller: Caller): boolean {
   if (access === 'public') return true;
@@ -78,4 +80,14 @@ t.test('every route lets in exactly the roles it declares', async (t) => {
       }
     }
   }
+});
+
+t.test('no route changes or removes audit entries: after the whole matrix the trail has only grown', async (t) => {
+  t.ok(auditBefore.length >= roles.length, 'the logins of the matrix were recorded');
+  const after = await app.models.AuditEntry.find({ _id: { $in: auditBefore.map((e) => e._id) } }).lean();
+  t.same(after, auditBefore, 'every earlier entry is still there, unchanged');
+  t.ok(await app.models.AuditEntry.countDocuments() >= auditBefore.length);
+  const auditRoutes = app.routeTable.filter((r) => r.url.includes('audit'));
+  t.same(auditRoutes.map((r) => `${r.method} ${r.url}`).sort(), ['GET /admin/audit', 'GET /admin/audit/export.xlsx', 'GET /api/v1/audit'], 'the audit routes only read');
+  for (const r of auditRoutes) t.same(r.access, ['admin'], `${r.url}: admins only`);
 });

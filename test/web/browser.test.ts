@@ -108,7 +108,7 @@ t.test('the platform in a browser', async (t) => {
     t.equal(new URL(page.url()).pathname, '/login');
     await loginThroughForm(page, admin.email, admin.password);
     t.equal(new URL(page.url()).pathname, '/admin/users');
-    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '推介清单', '工作台', '审核队列', '信息待更新企业', '采购需求', '对接会', '用户管理', '批量导入', '统计报表', '消息']);
+    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '推介清单', '工作台', '审核队列', '信息待更新企业', '采购需求', '对接会', '用户管理', '批量导入', '审计日志', '统计报表', '消息']);
     t.equal(await page.getByRole('heading', { level: 1 }).textContent(), '用户管理');
 
     // A too-short password is refused on the form, in Chinese, keeping what was typed.

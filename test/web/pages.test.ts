@@ -223,12 +223,14 @@ t.test('pages', async (t) => {
     }
   });
 
-  t.test('the session cookie is HttpOnly and SameSite', async (t) => {
+  t.test('the login form\'s CSRF cookie is HttpOnly and SameSite, and viewing it starts no session', async (t) => {
     const { res } = await openLoginForm(app);
-    const raw = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('gx.sid='));
-    t.ok(raw, 'the login form starts a session');
+    const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+    const raw = cookies.find((c) => c.startsWith('gx.csrf='));
+    t.ok(raw, 'the login form sets its CSRF cookie');
     t.match(raw, /HttpOnly/i);
     t.match(raw, /SameSite=Lax/i);
+    t.notOk(cookies.some((c) => c.startsWith('gx.sid=')), 'no session for a guest');
   });
 
   t.test('every response has a request id, echoed when supplied', async (t) => {

@@ -1,0 +1,73 @@
+/**
+ * The audit trail's vocabulary: every action code with its Chinese label, the kind of thing it acts on,
+ * and (for route-declared actions) how the request body refines or describes it. Codes are stable: they
+ * are what `config: { audit: 'vendor.approve' }` names and what the filters and the API use.
+ */
+import { phaseNames } from '../events/schemas.js';
+
+export type TargetKind = 'user' | 'token' | 'vendor' | 'product' | 'event';
+
+export const targetKindNames: Record<TargetKind, string> = {
+  user: '账号', token: 'API 令牌', vendor: '企业', product: '产品', event: '对接会',
+};
+
+type Body = Record<string, unknown>;
+
+export interface AuditAction {
+  label: string;
+  kind?: TargetKind;
+  /** Route param holding the target id (default `id`; for `user` actions without one, the caller). */
+  param?: string;
+  /** A more precise code for this request (e.g. event.phase → event.publish). */
+  refine?: (body: Body) => string;
+  /** A short Chinese description; default: the label (plus the reason, when one was given). */
+  describe?: (body: Body) => string;
+}
+
+const text = (v: unknown) => (typeof v === 'string' ? v.trim().slice(0, 200) : '');
+const withReason = (label: string) => (body: Body) => (text(body.reason) ? `${label}，原因：${text(body.reason)}` : label);
+
+export const auditActions: Record<string, AuditAction> = {
+  'auth.login': { label: '登录成功', kind: 'user' },
+  'auth.login.fail': { label: '登录失败', kind: 'user' },
+  'auth.login.blocked': { label: '登录被限制（尝试过多）', kind: 'user' },
+  'token.create': { label: '创建 API 令牌', kind: 'token' },
+  'token.revoke': { label: '撤销 API 令牌', kind: 'token' },
+  'password.change': { label: '修改密码', kind: 'user' },
+  'password.reset': { label: '重置用户密码', kind: 'user' },
+  'user.create': { label: '创建用户', kind: 'user' },
+  'user.update': {
+    label: '修改用户', kind: 'user',
+    refine: (b) => (b.disabled === true ? 'user.disable' : b.disabled === false ? 'user.enable' : 'user.update'),
+  },
+  'user.disable': { label: '停用账号', kind: 'user' },
+  'user.enable': { label: '启用账号', kind: 'user' },
+  'user.role': { label: '变更角色', kind: 'user' },
+  'vendor.approve': { label: '企业审核通过', kind: 'vendor' },
+  'vendor.reject': { label: '退回企业', kind: 'vendor', describe: withReason('退回企业') },
+  'vendor.suspend': { label: '暂停企业', kind: 'vendor', describe: withReason('暂停企业') },
+  'product.publish': { label: '发布产品', kind: 'product' },
+  'product.reject': { label: '退回产品', kind: 'product', describe: withReason('退回产品') },
+  'product.revision.approve': { label: '通过产品修改', kind: 'product' },
+  'product.revision.reject': { label: '退回产品修改', kind: 'product', describe: withReason('退回产品修改') },
+  'event.phase': {
+    label: '切换对接会阶段', kind: 'event',
+    refine: (b) => (b.to === 'published' ? 'event.publish' : 'event.phase'),
+    describe: (b) => `对接会进入“${phaseNames[text(b.to)] ?? text(b.to)}”阶段`,
+  },
+  'event.publish': { label: '发布对接会日程', kind: 'event' },
+  'event.participant.review': {
+    label: '审核参会报名', kind: 'event',
+    refine: (b) => (b.decision === 'approve' ? 'event.participant.approve' : 'event.participant.reject'),
+    describe: (b) => (b.decision === 'approve' ? '通过参会报名' : withReason('参会报名不通过')(b)),
+  },
+  'event.participant.approve': { label: '通过参会报名', kind: 'event' },
+  'event.participant.reject': { label: '参会报名不通过', kind: 'event' },
+};
+
+export const actionLabel = (code: string) => auditActions[code]?.label ?? code;
+
+/** The codes a person can filter by (the refined ones, not the umbrellas that only routes name). */
+export const filterableActions = Object.entries(auditActions)
+  .filter(([code]) => code !== 'event.participant.review')
+  .map(([code, a]) => ({ code, label: a.label }));
