@@ -46,6 +46,8 @@ export const auditActions: Record<string, AuditAction> = {
   'vendor.approve': { label: '企业审核通过', kind: 'vendor' },
   'vendor.reject': { label: '退回企业', kind: 'vendor', describe: withReason('退回企业') },
   'vendor.suspend': { label: '暂停企业', kind: 'vendor', describe: withReason('暂停企业') },
+  'vendor.revision.approve': { label: '通过企业资料修改', kind: 'vendor' },
+  'vendor.revision.reject': { label: '退回企业资料修改', kind: 'vendor', describe: withReason('退回企业资料修改') },
   'product.publish': { label: '发布产品', kind: 'product' },
   'product.reject': { label: '退回产品', kind: 'product', describe: withReason('退回产品') },
   'product.revision.approve': { label: '通过产品修改', kind: 'product' },

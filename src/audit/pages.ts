@@ -1,4 +1,5 @@
 /** /admin/audit (审计日志): the filterable, paginated trail for admins, and its .xlsx download. */
+import { xlsxBuffer } from '../web/spreadsheet-safety.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import ExcelJS from 'exceljs';
 import { roleNames, type Role } from '../accounts/model.js';
@@ -38,7 +39,7 @@ async function workbook(entries: AuditEntryJson[], filters: string): Promise<Buf
   about.addRow(['供需对接平台 审计日志']).font = { bold: true, size: 14 };
   about.addRow(['筛选条件', filters || '全部']);
   about.addRow(['条数', `${entries.length}${entries.length >= EXPORT_LIMIT ? `（最多导出 ${EXPORT_LIMIT} 条最新记录，请缩小筛选范围）` : ''}`]);
-  return Buffer.from(await book.xlsx.writeBuffer());
+  return xlsxBuffer(book);
 }
 
 const auditPages: FastifyPluginAsync = async (app) => {

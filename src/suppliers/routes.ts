@@ -106,12 +106,12 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/api/v1/vendors/:id/revision/approve', {
-    config: { access: [...staff] },
+    config: { access: [...staff], audit: 'vendor.revision.approve' },
     schema: { summary: '通过企业资料的待审核修改（其中的资质证书记为已核验）', tags, params: IdParams, response: { 200: z.object({ vendor: VendorOut }) } },
   }, async (request) => ({ vendor: vendorJson(await service.approveVendorRevision(request.user!, request.params.id)) }));
 
   app.post('/api/v1/vendors/:id/revision/reject', {
-    config: { access: [...staff] },
+    config: { access: [...staff], audit: 'vendor.revision.reject' },
     schema: { summary: '退回企业资料的待审核修改（附原因）', tags, params: IdParams, body: ReasonBody, response: { 200: z.object({ vendor: VendorOut }) } },
   }, async (request) => ({ vendor: vendorJson(await service.rejectVendorRevision(request.user!, request.params.id, request.body.reason)) }));
 
