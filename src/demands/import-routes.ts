@@ -24,6 +24,9 @@ const JobOut = z.object({
   rejected: z.number(),
   errors: z.array(z.object({ kind: z.enum(['demand', 'file']), row: z.number(), field: z.string(), column: z.string().optional(), message: z.string() })),
   errorsTruncated: z.boolean(), failure: z.string().optional(), createdBy: z.string(), createdAt: z.string(), finishedAt: z.string().nullable(),
+  skipped: z.array(z.object({ kind: z.literal('demand'), row: z.number(), message: z.string() }))
+    .describe('已关闭的需求不会因导入而被修改或重新开放：这些行列在这里，最多 1000 条'),
+  skippedCount: z.number(),
 });
 
 const stageNames: Record<string, string> = { queued: '排队中', running: '导入中', done: '已完成', failed: '失败' };

@@ -349,6 +349,9 @@ const DemandImportJobSchema = new Schema(
     rejected: { type: Number, default: 0 },
     errorCount: { type: Number, default: 0 },
     rowErrors: { type: [JobErrorSchema], default: [] },
+    /** Rows left alone because their demand is closed. */
+    skipped: { type: Number, default: 0 },
+    skippedRows: { type: [new Schema({ kind: String, row: Number, message: String }, { _id: false })], default: [] },
     failure: String,
     /** Rows (in file order) already written; everything before it is committed. */
     cursor: { type: Number, default: 0 },
@@ -365,6 +368,7 @@ DemandImportJobSchema.index({ createdAt: -1 });
 export type DemandImportJob = import('mongoose').InferSchemaType<typeof DemandImportJobSchema> & { _id: Types.ObjectId; createdAt?: Date };
 
 class LeaseLost extends Error {}
+const closedNames: Record<string, string> = { fulfilled: '已完成', cancelled: '已取消', expired: '已过期' };
 
 export type DemandImportService = ReturnType<typeof createDemandImportService>;
 
@@ -410,6 +414,7 @@ export function createDemandImportService(options: {
     await conn.transaction(async (session: ClientSession) => {
       const now = clock();
       const issues: object[] = [];
+      const skipped: Array<{ kind: 'demand'; row: number; message: string }> = [];
       const rejected = new Set<number>();
       let created = 0;
       let updated = 0;
@@ -448,6 +453,11 @@ export function createDemandImportService(options: {
         }
         const existing = await Demand.findOne({ buyerOrg: org!._id, title: fields.title }).session(session).lean();
         const values = fields as unknown as Record<string, unknown>;
+        if (existing?.status === 'closed') {
+          // Closing (fulfilled, cancelled or expired) was decided on the platform: a re-sent list neither reopens nor edits it.
+          skipped.push({ kind: 'demand', row: r.row, message: `该需求已关闭（${closedNames[existing.closedAs ?? ''] ?? '已关闭'}），导入不会重新开放，也不会修改其内容` });
+          continue;
+        }
         if (!existing) {
           const status = job.open ? 'open' : 'draft';
           const _id = new Types.ObjectId();
@@ -479,9 +489,9 @@ export function createDemandImportService(options: {
       const advanced = await Job.updateOne(
         { _id: job._id, owner, status: 'running', cursor: from },
         {
-          $inc: { processed: rows.length, created, updated, unchanged, rejected: rejected.size, errorCount: issues.length },
+          $inc: { processed: rows.length, created, updated, unchanged, rejected: rejected.size, errorCount: issues.length, skipped: skipped.length },
           $set: { cursor: from + rows.length, leaseUntil: new Date(Date.now() + LEASE_MS) },
-          $push: { rowErrors: { $each: issues, $slice: ERROR_CAP } },
+          $push: { rowErrors: { $each: issues, $slice: ERROR_CAP }, skippedRows: { $each: skipped, $slice: ERROR_CAP } },
         },
         { session },
       );
@@ -594,7 +604,7 @@ export function createDemandImportService(options: {
     },
 
     async listJobs(limit = 20) {
-      return Job.find({}, { rowErrors: 0 }).sort({ createdAt: -1 }).limit(limit).lean<DemandImportJob[]>();
+      return Job.find({}, { rowErrors: 0, skippedRows: 0 }).sort({ createdAt: -1 }).limit(limit).lean<DemandImportJob[]>();
     },
   };
 }
@@ -619,6 +629,8 @@ export function demandJobView(job: DemandImportJob) {
       row: e.row ?? 0, field: e.field ?? '', ...(e.column ? { column: e.column } : {}), message: e.message ?? '',
     })),
     errorsTruncated: (job.errorCount ?? 0) > (job.rowErrors?.length ?? 0),
+    skipped: (job.skippedRows ?? []).map((s) => ({ kind: 'demand' as const, row: s.row ?? 0, message: s.message ?? '' })),
+    skippedCount: job.skipped ?? 0,
     ...(job.failure ? { failure: job.failure } : {}),
     createdBy: job.createdBy?.name ?? '',
     createdAt: job.createdAt ? new Date(job.createdAt).toISOString() : '',

@@ -42,6 +42,9 @@ const ImportJobSchema = new Schema(
     errorCount: { type: Number, default: 0 },
     /** The rejected rows' reasons (the API calls them `errors`; that name is reserved in mongoose). */
     rowErrors: { type: [ImportErrorSchema], default: [] },
+    /** Rows the import deliberately left as they were (a suspended vendor's status, an archived product). */
+    skipped: { type: Number, default: 0 },
+    skippedRows: { type: [new Schema({ kind: String, row: Number, message: String }, { _id: false })], default: [] },
     /** Why the whole job failed, in Chinese. */
     failure: String,
     /** Next row sequence number to write; everything before it is committed. */

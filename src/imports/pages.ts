@@ -21,6 +21,8 @@ function pageJob(job: JobView) {
       kindName: kindNames[e.kind] ?? e.kind,
       fieldName: e.column ?? (e.field ? fieldLabels[e.field.split('.')[0]] ?? e.field : '—'),
     })),
+    skipped: job.skipped.map((s) => ({ ...s, kindName: kindNames[s.kind] ?? s.kind })),
+    skippedTruncated: job.skippedCount > job.skipped.length,
   };
 }
 

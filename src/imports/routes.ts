@@ -31,6 +31,9 @@ export const JobOut = z.object({
   rejected: z.number(),
   errors: z.array(ErrorOut),
   errorsTruncated: z.boolean(),
+  skipped: z.array(z.object({ kind: z.enum(['vendor', 'product']), row: z.number(), message: z.string() }))
+    .describe('按清单既有决定未改动的行（被暂停或退回的企业不会因导入而入库；已归档的产品不会被修改或重新发布），最多列出 1000 条'),
+  skippedCount: z.number(),
   failure: z.string().optional(),
   createdBy: z.string(),
   createdAt: z.string(),

@@ -31,6 +31,7 @@ export type ImportFormat = 'json' | 'xlsx' | 'csv';
 type JobDoc = ImportJob & { _id: Types.ObjectId; createdAt?: Date; updatedAt?: Date };
 
 class LeaseLost extends Error {}
+interface SkipNote { kind: ImportKind; row: number; message: string }
 
 const plain = (doc: object) => JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -155,6 +156,8 @@ export function createImportService(options: ImportServiceOptions) {
     await conn.transaction(async (session: ClientSession) => {
       const now = clock();
       const issues: FileIssue[] = [];
+      // Rows the import left (partly) as they were because the list decided otherwise (suspended, archived).
+      const skipped: SkipNote[] = [];
       const rejectedRows = new Set<number>();
       let created = 0;
       let updated = 0;
@@ -214,7 +217,12 @@ export function createImportService(options: ImportServiceOptions) {
           }
           const changes = diffFields(old, next, vendorFields);
           const setFields = changes.map((c) => c.field);
-          if (job.publish && before.status !== 'approved') {
+          if (job.publish && (before.status === 'suspended' || before.status === 'rejected')) {
+            // An organizer's suspension or return stands: an import is no way around it (the rest of the row applies).
+            skipped.push({ kind: 'vendor', row: r.row, message: before.status === 'suspended'
+              ? '该企业已被暂停，导入不会恢复其入库状态（本行其他内容照常导入）'
+              : '该企业已被退回，导入不会将其入库（本行其他内容照常导入）；如已整改，请在审核页面通过' });
+          } else if (job.publish && before.status !== 'approved') {
             changes.push({ field: 'status', before: before.status, after: 'approved' });
             next.status = 'approved';
             next.confirmedAt = now;
@@ -259,6 +267,11 @@ export function createImportService(options: ImportServiceOptions) {
             continue;
           }
           const before = byKey.get(`${input.vendorCreditCode}\u0000${input.model}`);
+          if (before?.status === 'archived') {
+            // Archiving was a decision about the listing: an import neither revives nor edits it.
+            skipped.push({ kind: 'product', row: r.row, message: '该产品已归档，导入不会重新发布，也不会修改其内容；如需恢复，请先在产品页面恢复' });
+            continue;
+          }
           const present = new Set(r.present.filter((f) => (productFields as readonly string[]).includes(f)));
           if (present.has('category')) present.add('field');
           const withField: Record<string, unknown> = { ...input, field: fieldOfCategory(input.category) };
@@ -307,9 +320,9 @@ export function createImportService(options: ImportServiceOptions) {
       const advanced = await ImportJob.updateOne(
         { _id: job._id, owner, status: 'running', cursor: job.cursor },
         {
-          $inc: { processed: rows.length, created, updated, unchanged, rejected: rejectedRows.size, errorCount: issues.length },
+          $inc: { processed: rows.length, created, updated, unchanged, rejected: rejectedRows.size, errorCount: issues.length, skipped: skipped.length },
           $set: { cursor: nextCursor, leaseUntil: new Date(Date.now() + LEASE_MS) },
-          $push: { rowErrors: { $each: issues, $slice: ERROR_CAP } },
+          $push: { rowErrors: { $each: issues, $slice: ERROR_CAP }, skippedRows: { $each: skipped, $slice: ERROR_CAP } },
         },
         { session },
       );
@@ -430,7 +443,7 @@ export function createImportService(options: ImportServiceOptions) {
     },
 
     async listJobs(limit = 20) {
-      return ImportJob.find({}, { rowErrors: 0 }).sort({ createdAt: -1 }).limit(limit).lean<JobDoc[]>();
+      return ImportJob.find({}, { rowErrors: 0, skippedRows: 0 }).sort({ createdAt: -1 }).limit(limit).lean<JobDoc[]>();
     },
   };
 }
@@ -459,6 +472,9 @@ export function jobView(job: JobDoc) {
       message: e.message ?? '',
     })),
     errorsTruncated: (job.errorCount ?? 0) > (job.rowErrors?.length ?? 0),
+    /** Rows whose status (or, for archived products, whole content) the import left alone, and why. */
+    skipped: (job.skippedRows ?? []).map((s) => ({ kind: (s.kind ?? 'vendor') as 'vendor' | 'product', row: s.row ?? 0, message: s.message ?? '' })),
+    skippedCount: job.skipped ?? 0,
     ...(job.failure ? { failure: job.failure } : {}),
     createdBy: job.createdBy?.name ?? '',
     createdAt: job.createdAt?.toISOString() ?? '',
