@@ -1,4 +1,4 @@
-/** JSON API of demands (CONTRACT.md: POST /api/v1/demands) and their lifecycle. */
+/** JSON API of demands (docs/api.md: POST /api/v1/demands) and their lifecycle. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ObjectIdParam } from '../accounts/schemas.js';

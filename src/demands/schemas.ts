@@ -98,7 +98,7 @@ function checkCategory<T extends FieldsOut>(schema: z.ZodType<T>) {
 
 const DemandFieldsObject = z.object(demandFields);
 
-/** POST /api/v1/demands (CONTRACT.md), plus the optional privateNotes and status. */
+/** POST /api/v1/demands (docs/api.md), plus the optional privateNotes and status. */
 export const DemandInput = checkCategory(z.object({
   ...demandFields,
   status: z.enum(['draft', 'open'], { error: '状态只能是 draft（草稿）或 open（开放征集）' }).default('open'),

@@ -233,7 +233,7 @@ export function createMeetingService(app: FastifyInstance) {
       return { meetings: result.meetings, unscheduled: result.unscheduled, changes, stats: result.stats };
     },
 
-    /** The saved schedule with the last run's unscheduled pairs (CONTRACT.md shape). */
+    /** The saved schedule with the last run's unscheduled pairs (docs/api.md shape). */
     async current(user: CurrentUser, id: string) {
       staffOnly(user);
       const event = await events().load(id);

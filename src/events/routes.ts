@@ -1,4 +1,4 @@
-/** JSON API of matchmaking events (CONTRACT.md: events, participants, preferences, schedule, agenda.ics). */
+/** JSON API of matchmaking events (docs/api.md: events, participants, preferences, schedule, agenda.ics). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ObjectIdParam } from '../accounts/schemas.js';

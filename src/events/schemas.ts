@@ -1,5 +1,5 @@
 /**
- * Input shapes of matchmaking events, shared by the JSON API (CONTRACT.md) and the page forms.
+ * Input shapes of matchmaking events, shared by the JSON API (docs/api.md) and the page forms.
  * Messages are Chinese; ids are checked as ObjectId strings so no user object reaches a query.
  */
 import { z } from 'zod';

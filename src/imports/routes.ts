@@ -1,4 +1,4 @@
-/** JSON API of bulk import and export (CONTRACT.md: POST /api/v1/imports, GET /api/v1/imports/:jobId). */
+/** JSON API of bulk import and export (docs/api.md: POST /api/v1/imports, GET /api/v1/imports/:jobId). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { badRequest } from '../web/errors.js';

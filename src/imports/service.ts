@@ -448,7 +448,7 @@ export function createImportService(options: ImportServiceOptions) {
   };
 }
 
-/** The job as the API reports it (CONTRACT.md): queued jobs count as running. */
+/** The job as the API reports it (docs/api.md): queued jobs count as running. */
 export function jobView(job: JobDoc) {
   const status = job.status === 'queued' ? 'running' : job.status;
   return {

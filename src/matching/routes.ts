@@ -1,4 +1,4 @@
-/** JSON API of matching (CONTRACT.md): a demand's matches, and a vendor's opportunity feed. */
+/** JSON API of matching (docs/api.md): a demand's matches, and a vendor's opportunity feed. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { MeilisearchRequestError } from 'meilisearch';
 import { Types } from 'mongoose';

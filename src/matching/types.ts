@@ -1,5 +1,5 @@
 /**
- * The matching engine's public shapes (CONTRACT.md: GET /api/v1/demands/:id/matches). Retrieval finds
+ * The matching engine's public shapes (docs/api.md: GET /api/v1/demands/:id/matches). Retrieval finds
  * candidate products in Meilisearch; ranking (a pure function) scores one entry per vendor and explains
  * every factor that counted with a Chinese sentence a buyer understands.
  */

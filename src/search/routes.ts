@@ -13,7 +13,7 @@ async function unavailableAs503<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The public search API (CONTRACT.md): published listings of approved vendors whose listings are not hidden. */
+/** The public search API (docs/api.md): published listings of approved vendors whose listings are not hidden. */
 const searchRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/api/v1/search', {
     config: { access: 'public' },

@@ -1,6 +1,6 @@
 /**
  * The read side of the directory: queries Meilisearch only (no MongoDB round trip per search), and shapes
- * the answer per CONTRACT.md. Highlights come back HTML-escaped with only our own markers turned into <mark>.
+ * the answer per docs/api.md. Highlights come back HTML-escaped with only our own markers turned into <mark>.
  */
 import type { Meilisearch, SearchParams } from 'meilisearch';
 import { searchableSince, type FreshnessPolicy } from '../suppliers/freshness.js';

@@ -1,5 +1,5 @@
 /**
- * One error shape for the whole platform. JSON callers get {error, message, details?} (CONTRACT.md);
+ * One error shape for the whole platform. JSON callers get {error, message, details?} (docs/api.md);
  * browsers get a Chinese error page. Nothing internal leaks into a 500.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

@@ -85,7 +85,7 @@ t.test('tokens expire: default and maximum lifetime from the configuration, 401 
 
   const created = await newToken(app, cookie, { name: '默认有效期' });
   t.equal(created.statusCode, 201);
-  t.type(created.json().token, 'string', 'the CONTRACT shape: 201 {token}');
+  t.type(created.json().token, 'string', 'the docs/api.md shape: 201 {token}');
   const expiresIn = Date.parse(created.json().expiresAt) - clock.now().getTime();
   t.ok(Math.abs(expiresIn - 30 * DAY) < 60_000, `expires after API_TOKEN_DAYS (${expiresIn / DAY} days)`);
 

@@ -1,4 +1,4 @@
-/** The demand API: posting per CONTRACT.md, validation in Chinese, who sees and edits what. */
+/** The demand API: posting per docs/api.md, validation in Chinese, who sees and edits what. */
 import t from 'tap';
 import { buildTestApp } from '../helper.js';
 import { api, binjiangBureau, demandBody, orgOf, session } from './support.js';

@@ -1,4 +1,4 @@
-/** The events API (CONTRACT.md): the organizer's flow, bad input, phases and each role's rights. */
+/** The events API (docs/api.md): the organizer's flow, bad input, phases and each role's rights. */
 import t from 'tap';
 import { buildTestApp, createUser, login } from '../helper.js';
 import { api, cjk, createEvent, doubleBookings, eventWorld, registerAll, savedSchedule, slotGrid, wish } from './support.js';

@@ -60,7 +60,7 @@ t.test('publish approves drafts only: suspended and returned vendors keep their 
   t.match(await productOf('D-3'), { status: 'published', priceMax: 999 }, 'a published product is updated');
   t.equal(await app.models.ChangeLog.countDocuments({ entityId: d1!._id }), archivedLogs, 'nothing added to the archived product\'s history');
 
-  t.match(job, { status: 'done', total: 7, processed: 7, rejected: 0, errors: [] }, 'the CONTRACT shape is unchanged');
+  t.match(job, { status: 'done', total: 7, processed: 7, rejected: 0, errors: [] }, 'the docs/api.md shape is unchanged');
   t.match(job, { created: 1, updated: 4, unchanged: 1, skippedCount: 3 }, 'counts: D-2 new; 11, 12 (data), 13 (approved), D-3 updated; 14 unchanged');
   t.same((job.skipped ?? []).map((s: { kind: string; row: number }) => `${s.kind}:${s.row}`), ['vendor:1', 'vendor:2', 'product:1'], 'the skipped rows, by kind and row');
   for (const s of job.skipped) t.match(s.message, cjk, 'each with a Chinese reason');

@@ -1,6 +1,6 @@
 /**
  * The web shell as a person and as another system meet it: pages, error pages, login form, escaping,
- * security headers, request ids, health check, API docs and the JSON error shape (CONTRACT.md).
+ * security headers, request ids, health check, API docs and the JSON error shape (docs/api.md).
  */
 import t from 'tap';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
