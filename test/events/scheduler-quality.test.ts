@@ -4,8 +4,8 @@
  */
 import t from 'tap';
 import { schedule } from '../../src/events/scheduler/schedule.js';
-import { solveMip, toLp } from '../../src/events/scheduler/mip.js';
-import { generateInstance } from '../../src/events/scheduler/generate.js';
+import { solveMip, toLp } from '../../bench/mip.js';
+import { generateInstance } from '../../bench/generate-instance.js';
 
 t.test('the MIP finds the obvious optimum of a tiny instance', async (t) => {
   const inst = {

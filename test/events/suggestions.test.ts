@@ -1,7 +1,7 @@
 /** Suggested pairs come from the matching engine: a buyer's demands against the event's vendors, with reasons. */
 import t from 'tap';
 import { buildTestApp, createUser, login } from '../helper.js';
-import { seedSampleIndex } from '../../src/matching/evaluate.js';
+import { seedSampleIndex } from '../../bench/relevance.js';
 import { api, cjk, createEvent } from './support.js';
 
 t.test('a buyer is suggested the registered vendors that match its demand, best first, with reasons; a vendor sees the buyer', async (t) => {

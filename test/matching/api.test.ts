@@ -1,7 +1,7 @@
 /** The matching API on the sample data: who may see which matches and opportunities, and what they say. */
 import t from 'tap';
 import { buildTestApp, createUser, login } from '../helper.js';
-import { seedSampleIndex } from '../../src/matching/evaluate.js';
+import { seedSampleIndex } from '../../bench/relevance.js';
 
 const cjk = /\p{Script=Han}/u;
 

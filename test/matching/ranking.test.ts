@@ -3,7 +3,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { capacityOf, countedFactors, freshnessOfCandidate, leadTimeOf, localityOf, priceOf, rankCandidates, type Candidate, type RankDemand } from '../../src/matching/ranking.js';
 import { defaultWeights, factors, weightsFrom, type Weights } from '../../src/matching/weights.js';
-import { ndcgAt } from '../../src/matching/evaluate.js';
+import { ndcgAt } from '../../bench/relevance.js';
 
 const DAY = 86_400_000;
 const now = new Date('2026-06-01T00:00:00Z');

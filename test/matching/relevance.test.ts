@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { buildTestApp } from '../helper.js';
-import { evaluateJudgedSet, readJudgedSet, seedSampleIndex } from '../../src/matching/evaluate.js';
+import { evaluateJudgedSet, readJudgedSet, seedSampleIndex } from '../../bench/relevance.js';
 
 t.test('engine nDCG@10 on the judged set holds its floor and beats the plain title query', async (t) => {
   const set = readJudgedSet();

@@ -5,9 +5,9 @@
  * re-run after 200 late wishes with the schedule published (keeps every published meeting).
  */
 import { Types } from 'mongoose';
-import type { Models } from '../infra/models.js';
-import { generateInstance } from '../events/scheduler/generate.js';
-import { schedule } from '../events/scheduler/schedule.js';
+import type { Models } from '../src/infra/models.js';
+import { generateInstance } from './generate-instance.js';
+import { schedule } from '../src/events/scheduler/schedule.js';
 
 type Row = (what: string, platform: string, raw?: string, ratio?: string) => void;
 

@@ -4,14 +4,15 @@
  * given seed, so runs compare like with like.
  */
 import fs from 'node:fs';
-import { creditCodeCheckChar } from '../suppliers/credit-code.js';
-import { taxonomy } from '../taxonomy/index.js';
-import { seededRandom } from '../infra/seeded-random.js';
+import { repoPath } from './repo.js';
+import { creditCodeCheckChar } from '../src/suppliers/credit-code.js';
+import { taxonomy } from '../src/taxonomy/index.js';
+import { seededRandom } from '../src/infra/seeded-random.js';
 
 interface SampleProduct { vendorCreditCode: string; name: string; model: string; category: string; description?: string; certifications?: string[]; specs?: unknown[]; priceMin?: number; priceMax?: number; capacityPerMonth?: number; leadTimeDays?: number; energyGrade?: number }
 interface SampleVendor { name: string; creditCode: string; province: string; city?: string; district?: string; fields: string[]; certifications: string[]; description?: string; contact?: object; address?: string }
 
-const read = <T>(name: string): T => JSON.parse(fs.readFileSync(new URL(`../../seeds/sample/${name}`, import.meta.url), 'utf8')) as T;
+const read = <T>(name: string): T => JSON.parse(fs.readFileSync(repoPath('seeds/sample', name), 'utf8')) as T;
 
 
 const CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';

@@ -4,10 +4,11 @@
  * order). `ndcgAt` is pure; `evaluateJudgedSet` needs an app whose index holds the sample data.
  */
 import fs from 'node:fs';
+import { repoPath } from './repo.js';
 import type { FastifyInstance } from 'fastify';
-import { searchableSince } from '../suppliers/freshness.js';
-import { seedSampleData, seedTaxonomy } from '../seeding/index.js';
-import { productsIndexName } from '../search/settings.js';
+import { searchableSince } from '../src/suppliers/freshness.js';
+import { seedSampleData, seedTaxonomy } from '../src/seeding/index.js';
+import { productsIndexName } from '../src/search/settings.js';
 
 export interface JudgedDemand {
   title: string;
@@ -27,7 +28,7 @@ export interface JudgedDemand {
 
 export interface JudgedSet { about: string[]; demands: JudgedDemand[] }
 
-export function readJudgedSet(file = new URL('../../test/matching/judged-set.json', import.meta.url)): JudgedSet {
+export function readJudgedSet(file = repoPath('test/matching/judged-set.json')): JudgedSet {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as JudgedSet;
 }
 

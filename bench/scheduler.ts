@@ -6,9 +6,9 @@
  *   BENCH_SCHED_SMALL  (default 40)  small instances
  *   BENCH_SCHED_MEDIUM (default 12)  medium instances
  */
-import { schedule } from '../events/scheduler/schedule.js';
-import { solveMip } from '../events/scheduler/mip.js';
-import { generateInstance, type GenerateOptions } from '../events/scheduler/generate.js';
+import { schedule } from '../src/events/scheduler/schedule.js';
+import { solveMip } from './mip.js';
+import { generateInstance, type GenerateOptions } from './generate-instance.js';
 
 type Row = (what: string, platform: string, raw?: string, ratio?: string) => void;
 

@@ -2,8 +2,8 @@
  * Seeded random instances, for the property tests and the bench: popular vendors draw more wishes (a skew
  * like real events), a share of vendors bring several representatives, and participants miss a few slots.
  */
-import type { Instance, Wish } from './types.js';
-import { seededRandom } from '../../infra/seeded-random.js';
+import type { Instance, Wish } from '../src/events/scheduler/types.js';
+import { seededRandom } from '../src/infra/seeded-random.js';
 
 export interface GenerateOptions {
   vendors: number;

@@ -12,13 +12,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { repoPath } from './repo.js';
 import autocannon from 'autocannon';
 import { Meilisearch } from 'meilisearch';
-import { startEmbedded } from '../infra/embedded.js';
-import { connectMongo } from '../infra/db.js';
-import { createModels } from '../infra/models.js';
-import { hashPassword } from '../accounts/service.js';
+import { startEmbedded } from '../src/infra/embedded.js';
+import { connectMongo } from '../src/infra/db.js';
+import { createModels } from '../src/infra/models.js';
+import { hashPassword } from '../src/accounts/service.js';
 import { generateCatalog } from './catalog.js';
 import { benchMatching } from './matching.js';
 import { benchScheduler } from './scheduler.js';
@@ -80,7 +80,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>
 }
 
 async function main() {
-  const root = path.resolve(fileURLToPath(import.meta.url), '../../..');
+  const root = repoPath();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gongxu-bench-'));
   const servers = await startEmbedded({ dataDir, mongoPort: await freePort(), meiliPort: await freePort() });
   let app: ChildProcess | undefined;

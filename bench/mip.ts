@@ -10,8 +10,8 @@
  *   x[p,s] = 1 for fixed published meetings
  */
 import highsModule from 'highs';
-import { buildModel, canAttend } from './model.js';
-import type { Instance } from './types.js';
+import { buildModel, canAttend } from '../src/events/scheduler/model.js';
+import type { Instance } from '../src/events/scheduler/types.js';
 
 // The package's types describe a CommonJS module; under ESM the default export is the loader itself.
 const loadHighs = highsModule as unknown as typeof highsModule.default;

@@ -7,17 +7,17 @@
  *   BENCH_MATCH_SIZES (default "20000,100000")
  */
 import { Types } from 'mongoose';
-import { buildApp } from '../app.js';
-import { loadConfig } from '../config.js';
-import { connectMongo } from '../infra/db.js';
-import { createMeili } from '../infra/meili.js';
-import { buildDocument } from '../search/document.js';
-import { productsIndexName } from '../search/settings.js';
-import { fieldOfCategory } from '../taxonomy/index.js';
-import { evaluateJudgedSet, readJudgedSet, seedSampleIndex } from '../matching/evaluate.js';
-import { retrievalQueries } from '../matching/retrieval.js';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { connectMongo } from '../src/infra/db.js';
+import { createMeili } from '../src/infra/meili.js';
+import { buildDocument } from '../src/search/document.js';
+import { productsIndexName } from '../src/search/settings.js';
+import { fieldOfCategory } from '../src/taxonomy/index.js';
+import { evaluateJudgedSet, readJudgedSet, seedSampleIndex } from './relevance.js';
+import { retrievalQueries } from '../src/matching/retrieval.js';
 import { generateCatalog } from './catalog.js';
-import { seededRandom } from '../infra/seeded-random.js';
+import { seededRandom } from '../src/infra/seeded-random.js';
 
 type Row = (what: string, platform: string, raw?: string, ratio?: string) => void;
 

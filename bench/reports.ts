@@ -6,13 +6,13 @@
  *   BENCH_REPORT_PRODUCTS (default 100000), BENCH_REPORT_DEMANDS (10000), BENCH_REPORT_FOLLOWUPS (50000)
  */
 import { Types } from 'mongoose';
-import { buildApp } from '../app.js';
-import { loadConfig } from '../config.js';
-import { connectMongo } from '../infra/db.js';
-import { createMeili } from '../infra/meili.js';
-import { seededRandom } from '../infra/seeded-random.js';
-import { hashPassword } from '../accounts/service.js';
-import { fieldCodes, fieldOfCategory, taxonomy } from '../taxonomy/index.js';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { connectMongo } from '../src/infra/db.js';
+import { createMeili } from '../src/infra/meili.js';
+import { seededRandom } from '../src/infra/seeded-random.js';
+import { hashPassword } from '../src/accounts/service.js';
+import { fieldCodes, fieldOfCategory, taxonomy } from '../src/taxonomy/index.js';
 import { generateCatalog } from './catalog.js';
 
 type Row = (what: string, platform: string, raw?: string, ratio?: string) => void;
@@ -27,8 +27,8 @@ async function insertBatched(collection: { insertMany(docs: object[], options?: 
 
 /** BENCH_REPORT_PROFILE=1: time each group of aggregations on its own (development aid). */
 async function profile(app: Awaited<ReturnType<typeof buildApp>>) {
-  const { supplierRows, demandRows, funnelRows, eventRows } = await import('../reports/aggregate.js');
-  const { scopeOf } = await import('../reports/figures.js');
+  const { supplierRows, demandRows, funnelRows, eventRows } = await import('../src/reports/aggregate.js');
+  const { scopeOf } = await import('../src/reports/figures.js');
   const scope = scopeOf({}, app.clock(), { days: 90, graceDays: 30 });
   for (const [label, fn] of [['suppliers', () => supplierRows(app.models, scope)], ['demands', () => demandRows(app.models, scope)], ['funnel', () => funnelRows(app.models, scope)], ['events', () => eventRows(app.models, scope)]] as const) {
     const times: number[] = [];
