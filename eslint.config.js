@@ -1,5 +1,7 @@
-// Lint: the recommended JavaScript and TypeScript rules, on sources and tests.
+// Lint: the recommended JavaScript and TypeScript rules on sources, tests and the bench, plus the
+// type-aware promise rules on TypeScript (a promise is awaited, or deliberately dropped with `void`).
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -7,9 +9,23 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly' } },
+    languageOptions: { globals: globals.node },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['public/js/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'script' },
+  },
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // tap queues every subtest and waits for it itself, and a failing subtest is a failed assertion, not a
+      // rejection: `t.test(…)` needs no await.
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: '@tapjs/test', name: ['test', 'todo', 'skip', 'only'] }] }],
+      '@typescript-eslint/no-misused-promises': 'error',
     },
   },
   {

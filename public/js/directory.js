@@ -1,4 +1,3 @@
-/* global document, window, fetch, AbortController */
 // Progressive enhancement for the directory search box: as-you-type suggestions (product and vendor
 // names, pinyin and initials too) fill a <datalist>. Without this script the form works the same.
 (function () {

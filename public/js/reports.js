@@ -1,4 +1,3 @@
-/* global document, window */
 // Progressive enhancement for 统计报表: draws each table's chart with Chart.js (served by the platform)
 // from the JSON the page carries. Every number is in the tables beside the charts; without this script,
 // or when printing without it, the page reads the same.

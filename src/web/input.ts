@@ -42,7 +42,9 @@ export function registerJsonParser(app: FastifyInstance): void {
       done(invalid('请求体不是有效的 UTF-8 文本。'), undefined);
       return;
     }
-    parseJson(request, buffer.toString('utf8'), (err, value) => {
+    // Fastify's default JSON parser answers through the callback (it returns nothing); its type is that
+    // of any body parser, which may also return a promise, hence `void`.
+    void parseJson(request, buffer.toString('utf8'), (err, value) => {
       if (err) return done(err, undefined);
       const problem = bodyProblem(value);
       if (problem) return done(problem, undefined);
