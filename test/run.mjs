@@ -8,8 +8,8 @@
 // other tests and names the skipped ones and the command that enables them. REQUIRE_BROWSER_TESTS=1 (CI)
 // turns that skip into a failure.
 //
-// The counts and failures come from tap's raw TAP output (--output-file), read with tap-parser: the last
-// line is `tests: N passed, N failed`, N counting assertions.
+// tap reports in TAP (its `tap` reporter), which this passes through and reads with tap-parser for the
+// counts and failures: the last line is `tests: N passed, N failed`, N counting assertions.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -130,28 +130,12 @@ try {
   process.exit(1);
 }
 
-// ---- tap ----
+// ---- tap, and the counts and failures from its TAP stream ----
 
 // Without the browser, name the other files explicitly (tap would otherwise run its whole include list).
 const tapArgs = skipBrowser
   ? [...args.filter((a) => !named.includes(a)), ...selected.filter((f) => !browserFiles.includes(f)).map(rel)]
   : args;
-const tapFile = path.join(dataDir, 'results.tap');
-const tap = spawn(process.execPath, [path.resolve('node_modules/tap/dist/esm/run.mjs'), `--output-file=${tapFile}`, ...tapArgs], {
-  stdio: 'inherit',
-  env: {
-    ...process.env,
-    TEST_MONGODB_URI: servers.mongoUri,
-    TEST_MEILI_HOST: servers.meiliHost,
-    TEST_MEILI_KEY: servers.meiliKey,
-  },
-});
-const code = await new Promise((resolve) => tap.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
-const tapText = fs.existsSync(tapFile) ? fs.readFileSync(tapFile, 'utf8') : '';
-await cleanup();
-
-// ---- counts and failures, from the TAP stream ----
-
 let passed = 0;
 let failed = 0;
 const failures = [];
@@ -186,7 +170,24 @@ function watch(parser) {
 }
 const parser = new Parser();
 watch(parser);
-parser.end(tapText);
+const tap = spawn(process.execPath, [path.resolve('node_modules/tap/dist/esm/run.mjs'), '--reporter=tap', '--no-color', ...tapArgs], {
+  stdio: ['inherit', 'pipe', 'inherit'],
+  env: {
+    ...process.env,
+    TEST_MONGODB_URI: servers.mongoUri,
+    TEST_MEILI_HOST: servers.meiliHost,
+    TEST_MEILI_KEY: servers.meiliKey,
+  },
+});
+tap.stdout.setEncoding('utf8'); // whole characters, even when a chunk ends inside one
+tap.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  parser.write(chunk);
+});
+const code = await new Promise((resolve) => tap.on('close', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+parser.end();
+await cleanup();
+
 if (code !== 0 && failed === 0) failed = 1; // tap itself failed (e.g. could not start)
 
 /** A failing assertion with its diagnostics (tap's YAML: message, expected/found, location, stack). */
