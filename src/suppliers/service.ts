@@ -101,7 +101,7 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
         if (await Vendor.exists({ creditCode: input.creditCode }).session(session)) {
           throw conflict('该统一社会信用代码已登记，请联系主办方关联您的账号。');
         }
-        const { qualifications, ...rest } = input;
+        const { qualifications = [], ...rest } = input;
         // Scans belong to a registered company: they are attached by a later edit.
         if (qualifications.some((q) => q.scanFileId)) throw badRequest('请先登记企业，再上传证书扫描件。', [{ path: 'qualifications', message: '登记后再上传扫描件' }]);
         const stored = qualifications.map(({ scanFileId: _s, ...q }) => q);
@@ -121,11 +121,11 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
      * value leaves the revision.
      */
     async updateVendor(user: CurrentUser, vendorId: string, input: VendorInput) {
-      const scans = await evidenceScans(vendorId, input.qualifications.map((q) => q.scanFileId));
+      const scans = await evidenceScans(vendorId, (input.qualifications ?? []).map((q) => q.scanFileId));
       return inTransaction(async (session) => {
         const vendor = await managedVendor(user, vendorId, session);
         if (input.creditCode !== vendor.creditCode) throw badRequest('统一社会信用代码不能修改。', [{ path: 'creditCode', message: '统一社会信用代码不能修改' }]);
-        const { qualifications: submitted, ...rest } = input;
+        const { qualifications: submitted = [], ...rest } = input;
         const proposed: Record<string, unknown> = {
           ...rest,
           qualifications: submitted.map(({ scanFileId, ...q }): StoredQualification => ({ ...q, ...(scanFileId ? { scan: scans.get(scanFileId) } : {}) })),
