@@ -5,16 +5,14 @@
  */
 import { mongo, type ClientSession, type Connection, type Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
-import type { CurrentUser } from '../accounts/access.js';
+import { actorOf, isStaff, type CurrentUser } from '../accounts/access.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import { markProducts, markVendorProducts } from '../search/outbox.js';
 import { fieldOfCategory } from '../taxonomy/index.js';
-import { diffFields, recordChange, type Actor } from './history.js';
+import { diffFields, recordChange } from './history.js';
 import { carryVerification, evidenceOf, stampVerified, type StoredQualification } from './qualifications.js';
 import { productFields, reviewedVendorFields, vendorFields, type ProductInput, type VendorInput } from './schemas.js';
 
-const isStaff = (user: CurrentUser) => user.role === 'organizer' || user.role === 'admin';
-const actorOf = (user: CurrentUser): Actor => ({ id: user.id, name: user.name });
 const plain = (doc: object) => JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
 /** A vendor's fields as a change log and a reviewer compare them: certificates by their evidence only. */
 const comparable = (values: Record<string, unknown>) => ({
