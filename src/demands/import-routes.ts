@@ -1,8 +1,7 @@
 /** The demand-list import's API and pages: the job engine's (src/imports/jobs-http.ts), with these texts. */
 import { z } from 'zod';
 import type { ImporterHttp } from '../imports/jobs-http.js';
-import { badRequest } from '../web/errors.js';
-import { demandColumns, MAX_DEMAND_ROWS } from './import.js';
+import { demandColumns } from './import.js';
 
 const ImportBody = z.object({
   demands: z.array(z.unknown(), '需求（demands）应为数组'),
@@ -23,17 +22,12 @@ export const demandImportHttp: ImporterHttp<z.infer<typeof ImportBody>> = {
   api: '/api/v1/demand-imports',
   page: '/organizer/demands/import',
   access: ['organizer', 'admin'],
-  tags: ['采购需求'],
-  summary: '导入需求清单（省、市下发的需求表；后台任务）',
-  description: 'JSON `{demands: [...], open}`（每项同 POST /api/v1/demands 的字段，`buyer` 必填），或 multipart/form-data 上传 `file`（.xlsx 或 .csv，表头见模板），可带 `publish` 字段。新需求在 JSON 的 `open` 或上传的 `publish` 为 true 时直接开放征集，否则为草稿；已有需求只更新内容、不改状态。返回 202 与任务编号；用 GET /api/v1/demand-imports/{jobId} 查看进度与被拒绝的行，GET /api/v1/demand-imports/{jobId}/errors.xlsx 下载被拒绝的行及原因。按“采购单位名称 + 需求标题”去重：再次导入即更新。',
-  bodyLimit: 32 * 1024 * 1024,
-  body: ImportBody,
-  fromJson(body) {
-    if (!body) throw badRequest('请提交 JSON {demands: [...]} 或上传文件。');
-    if (!body.demands.length) throw badRequest('没有要导入的需求：demands 不能为空。', [{ path: 'demands', message: '不能为空' }]);
-    if (body.demands.length > MAX_DEMAND_ROWS) throw badRequest(`一次最多导入 ${MAX_DEMAND_ROWS.toLocaleString('zh-CN')} 条需求，请分批导入。`);
-    return { publish: body.open, buffer: Buffer.from(JSON.stringify({ demands: body.demands })) };
+  docs: {
+    tags: ['采购需求'],
+    summary: '导入需求清单（省、市下发的需求表；后台任务）',
+    description: 'JSON `{demands: [...], open}`（每项同 POST /api/v1/demands 的字段，`buyer` 必填），或 multipart/form-data 上传 `file`（.xlsx 或 .csv，表头见模板），可带 `publish` 字段。新需求在 JSON 的 `open` 或上传的 `publish` 为 true 时直接开放征集，否则为草稿；已有需求只更新内容、不改状态。返回 202 与任务编号；用 GET /api/v1/demand-imports/{jobId} 查看进度与被拒绝的行，GET /api/v1/demand-imports/{jobId}/errors.xlsx 下载被拒绝的行及原因。按“采购单位名称 + 需求标题”去重：再次导入即更新。',
   },
+  json: { body: ImportBody, publishFlag: 'open', example: '{demands: [...]}', bodyLimit: 32 * 1024 * 1024 },
   // The demand API names the flag `open` and reports row kinds as 'demand'.
   view: ({ publish, ...job }) => ({
     ...job, open: publish,

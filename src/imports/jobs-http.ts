@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Access } from '../accounts/access.js';
 import { startLoop, type Loop } from '../infra/background.js';
-import { AppError } from '../web/errors.js';
+import { AppError, badRequest } from '../web/errors.js';
 import { attachment } from './export.js';
 import { createJobEngine, type JobDoc, type JobEngine } from './engine.js';
 import type { Importer } from './importer.js';
@@ -79,13 +79,10 @@ export interface ImporterHttp<B> {
   api: string;
   page: string;
   access: Access;
-  tags: string[];
-  summary: string;
-  description: string;
-  bodyLimit: number;
-  body: z.ZodType<B>;
-  /** The JSON body as a source file (or a Chinese 400); `publish` is the body's own flag. */
-  fromJson(body: B | null | undefined): { buffer: Buffer; publish: boolean };
+  /** OpenAPI tags, summary and description of the POST. */
+  docs: { tags: string[]; summary: string; description: string };
+  /** The JSON body: its schema (one array per sheet, under the sheet's jsonKey), its flag, its largest size. */
+  json: { body: z.ZodType<B>; publishFlag: keyof B & string; example: string; bodyLimit: number };
   /** The job as this importer's API reports it. */
   view(job: JobView): Record<string, unknown>;
   jobOut: z.ZodType;
@@ -112,7 +109,19 @@ function pageJob(importer: Importer<unknown>, job: JobView, view: Record<string,
 
 function jobRoutes<B>(engine: JobEngine, http: ImporterHttp<B>, kick: () => void): FastifyPluginAsyncZod {
   const importer = engine.importer as Importer<unknown>;
-  const { api, page, access, tags } = http;
+  const { api, page, access } = http;
+  const { tags } = http.docs;
+  const keys = importer.sheets.map((s) => s.jsonKey);
+  /** The JSON body as the job's source, after the checks every importer shares. */
+  const fromJson = (body: B | null | undefined): Upload => {
+    if (!body) throw badRequest(`请提交 JSON ${http.json.example} 或上传文件。`);
+    const lists = body as Record<string, unknown[] | undefined>;
+    const rows = keys.reduce((n, k) => n + (lists[k]?.length ?? 0), 0);
+    if (rows === 0) throw badRequest(`没有要导入的数据：${keys.join(' 和 ')} 不能${keys.length > 1 ? '都' : ''}为空。`, keys.map((k) => ({ path: k, message: '不能为空' })));
+    if (rows > importer.maxRows) throw badRequest(`数据行数超过上限：一次最多导入 ${importer.maxRows.toLocaleString('zh-CN')} 行，请分批导入。`);
+    const buffer = Buffer.from(JSON.stringify(Object.fromEntries(keys.map((k) => [k, lists[k] ?? []]))));
+    return { format: 'json', filename: 'api.json', buffer, publish: Boolean(body[http.json.publishFlag]) };
+  };
   return async (app) => {
     const start = async (upload: Upload, user: { id: string; name: string; role?: string }) => {
       const jobId = await engine.createJob({ format: upload.format, filename: upload.filename, buffer: upload.buffer, publish: upload.publish, user });
@@ -122,12 +131,10 @@ function jobRoutes<B>(engine: JobEngine, http: ImporterHttp<B>, kick: () => void
     const JobParams = z.object({ jobId: z.string() });
 
     app.post(api, {
-      config: { access }, bodyLimit: http.bodyLimit,
-      schema: { summary: http.summary, tags, description: http.description, body: http.body.nullish(), response: { 202: z.object({ jobId: z.string() }) } },
+      config: { access }, bodyLimit: http.json.bodyLimit,
+      schema: { ...http.docs, body: http.json.body.nullish(), response: { 202: z.object({ jobId: z.string() }) } },
     }, async (request, reply) => {
-      const upload: Upload = request.isMultipart()
-        ? await readUpload(request)
-        : { format: 'json', filename: 'api.json', ...http.fromJson(request.body as B | null | undefined) };
+      const upload = request.isMultipart() ? await readUpload(request) : fromJson(request.body as B | null | undefined);
       const jobId = await start(upload, request.user!);
       return reply.code(202).header('location', `${api}/${jobId}`).send({ jobId });
     });

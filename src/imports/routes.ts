@@ -4,10 +4,8 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { badRequest } from '../web/errors.js';
 import { attachment, ExportQuery, exportCsv, exportXlsx, publishedList } from './export.js';
 import type { ImporterHttp } from './jobs-http.js';
-import { MAX_ROWS } from './suppliers.js';
 
 const staff = ['admin', 'organizer'] as const;
 const tags = ['批量导入'];
@@ -47,18 +45,12 @@ export const supplierHttp: ImporterHttp<z.infer<typeof ImportBody>> = {
   api: '/api/v1/imports',
   page: '/admin/imports',
   access: staff,
-  tags,
-  summary: '批量导入供应商和产品（后台任务）',
-  description: 'JSON `{vendors, products, publish}`，或 multipart/form-data 上传 `file`（.xlsx：工作表“供应商”“产品”；.csv：每个文件一种，按表头识别），可带 `publish` 字段。返回 202 与任务编号；用 GET /api/v1/imports/{jobId} 查看进度与被拒绝的行，GET /api/v1/imports/{jobId}/errors.xlsx 下载被拒绝的行及原因。按统一社会信用代码、供应商加型号去重：再次导入即更新。',
-  bodyLimit: 64 * 1024 * 1024,
-  body: ImportBody,
-  fromJson(body) {
-    if (!body) throw badRequest('请提交 JSON {vendors, products, publish} 或上传文件。');
-    const rows = body.vendors.length + body.products.length;
-    if (rows === 0) throw badRequest('没有要导入的数据：vendors 和 products 不能都为空。');
-    if (rows > MAX_ROWS) throw badRequest(`数据行数超过上限：一次最多导入 ${MAX_ROWS.toLocaleString('zh-CN')} 行，请分批导入。`);
-    return { publish: body.publish, buffer: Buffer.from(JSON.stringify({ vendors: body.vendors, products: body.products })) };
+  docs: {
+    tags,
+    summary: '批量导入供应商和产品（后台任务）',
+    description: 'JSON `{vendors, products, publish}`，或 multipart/form-data 上传 `file`（.xlsx：工作表“供应商”“产品”；.csv：每个文件一种，按表头识别），可带 `publish` 字段。返回 202 与任务编号；用 GET /api/v1/imports/{jobId} 查看进度与被拒绝的行，GET /api/v1/imports/{jobId}/errors.xlsx 下载被拒绝的行及原因。按统一社会信用代码、供应商加型号去重：再次导入即更新。',
   },
+  json: { body: ImportBody, publishFlag: 'publish', example: '{vendors, products, publish}', bodyLimit: 64 * 1024 * 1024 },
   view: (job) => job,
   jobOut: JobOut,
   templates: {
