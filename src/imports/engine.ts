@@ -25,7 +25,8 @@ const BATCH_BYTES = 2 * 1024 * 1024;
 /** How long the rows of the error workbook are kept. */
 const REJECTED_DAYS = 30;
 
-export type JobDoc = ImportJob & { _id: Types.ObjectId; createdAt?: Date; updatedAt?: Date };
+/** A job as stored; `open` is the demand import's flag of jobs queued before the engine (now `publish`). */
+export type JobDoc = ImportJob & { _id: Types.ObjectId; createdAt?: Date; updatedAt?: Date; open?: boolean };
 interface RowDoc { seq: number; kind: string; row: number; data: string; present: string[]; duplicateOf?: number | null }
 
 class LeaseLost extends Error {}
@@ -152,7 +153,7 @@ export function createJobEngine<V>(importer: Importer<V>, options: EngineOptions
       }
       const bySeq = new Map(valid.map((v) => [v.seq, v.doc]));
       const counts = valid.length ? await importer.writeBatch(valid, {
-        session, models, job, now,
+        session, models, now, job: { ...job, publish: job.publish ?? job.open },
         reject: (row, field, message) => reject(bySeq.get(row.seq)!, field, message),
         skip: (row, message) => { skipped.push({ kind: row.kind, row: row.row, message }); },
       }) : {};
@@ -229,7 +230,8 @@ export function createJobEngine<V>(importer: Importer<V>, options: EngineOptions
       if (!claimed) return 'lost';
       let job: JobDoc = claimed;
       try {
-        if (job.phase === 'parse') {
+        // Jobs queued before rows were staged (no phase) start by reading their file too.
+        if (job.phase !== 'rows') {
           try {
             await parsePhase(job, owner);
           } catch (err) {

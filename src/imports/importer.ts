@@ -11,24 +11,36 @@
  * batch writer:
  *
  * ```ts
+ * // src/buyers/import.ts — a third importer: buyer organizations by name.
  * export const buyerImporter = defineImporter<BuyerInput>({
- *   kind: 'buyer', title: '采购单位导入',
+ *   kind: 'buyer', title: '采购单位导入', maxRows: 10_000,
  *   storage: { jobs: 'buyer_import_jobs', rows: 'buyer_import_rows', bucket: 'buyerImports' },
- *   maxRows: 10_000,
- *   sheets: [{ kind: 'buyer', name: '采购单位', jsonKey: 'buyers', columns: [
- *     { header: '单位名称', path: 'name', required: true, example: '杭州市某某局' },
- *     { header: '层级', path: 'level', example: '市级', choices: () => ['省级', '市级', '区级'] },
- *   ] }],
- *   naturalKey: (_kind, raw) => (typeof raw?.name === 'string' ? raw.name.trim() : undefined),
+ *   sheets: [{
+ *     kind: 'buyer', name: '采购单位', jsonKey: 'buyers',            // sheet name, JSON body key
+ *     detect: (headers) => headers.has('单位名称'),                   // normalized headers of a CSV / unnamed sheet
+ *     columns: [
+ *       { header: '单位名称', path: 'name', required: true, example: '杭州市某某局' },
+ *       { header: '层级', path: 'level', example: '市级', choices: () => ['省级', '市级', '区级'] }, // template dropdown
+ *     ],
+ *   }],
+ *   messages: { noSheet: '未找到“采购单位”工作表。', noRows: '文件中没有数据行。', csvUnknown: '无法从 CSV 表头识别。' },
+ *   naturalKey: (_kind, raw) => (isObject(raw) && typeof raw.name === 'string' ? raw.name.trim() : undefined),
  *   duplicate: (_kind, first) => ({ field: 'name', message: `与第 ${first} 行的单位名称重复，本行已跳过` }),
- *   validateRow: (_kind, raw) => { const r = BuyerInput.safeParse(raw); return r.success ? { ok: true, value: r.data } : { ok: false, issues: zodIssues(r.error) }; },
- *   async writeBatch(rows, ctx) {          // one transaction: ctx.session; rows are valid, in file order
+ *   validateRow(_kind, raw) {                                        // values.ts has lookups and zodIssues
+ *     const r = BuyerInput.safeParse(raw);
+ *     return r.success ? { ok: true, value: r.data } : { ok: false, issues: zodIssues(r.error) };
+ *   },
+ *   async writeBatch(rows, ctx) {   // valid rows in file order, inside the batch's transaction (ctx.session)
  *     for (const r of rows) await ctx.models.BuyerOrg.updateOne({ name: r.value.name }, { $set: r.value }, { upsert: true, session: ctx.session });
- *     return { created: rows.length };     // or ctx.reject(row, field, message) / ctx.skip(row, message) per row
+ *     return { created: rows.length }; // per row you may also ctx.reject(row, field, message) or ctx.skip(row, message)
  *   },
  * });
- * // then: const service = createJobEngine(buyerImporter, { conn, models, clock }); jobRoutes(...) for the API and pages.
+ * // In the capability's plugin (see src/demands/index.ts and import-routes.ts for a full ImporterHttp):
+ * // const engine = await mountImporter(app, buyerImporter, { api: '/api/v1/buyer-imports', page: '/organizer/buyers/import', … });
  * ```
+ * That gives POST {api} (JSON or multipart) → 202 {jobId}, GET {api}/:jobId, GET {api}/:jobId/errors.xlsx,
+ * the templates and the pages {page} and {page}/:jobId. Test a restart with engine.claimJob / runJob(…,
+ * { maxBatches: 1 }) as test/imports/resume.test.ts does.
  */
 import type { ClientSession, Types } from 'mongoose';
 import type { Models } from '../infra/models.js';

@@ -27,7 +27,7 @@ export function jobView(job: JobDoc) {
     stage: job.status === 'queued' ? 'queued' : job.status === 'running' ? (job.phase === 'parse' ? 'parsing' : 'importing') : job.status,
     format: job.format,
     filename: job.filename ?? '',
-    publish: Boolean(job.publish),
+    publish: Boolean(job.publish ?? job.open),
     total: job.total ?? 0,
     processed: job.processed ?? 0,
     created: job.created ?? 0,
