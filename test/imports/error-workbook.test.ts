@@ -98,3 +98,22 @@ t.test('the demand import: the same workbook, and a failed file lists its reason
   const { wb: fileWb } = await workbook(`/api/v1/demand-imports/${failed.json().jobId}/errors.xlsx`);
   t.match(JSON.stringify(rowsOf(fileWb.getWorksheet('文件问题')!)), /缺少必填列“需求标题”/);
 });
+
+t.test('the templates offer dropdowns for the coded columns, listed on the 说明 sheet', async (t) => {
+  for (const [url, sheetName, header, expected] of [
+    ['/api/v1/imports/template.xlsx', '供应商', '领域', '安防'],
+    ['/api/v1/imports/template.xlsx', '产品', '类别', '视频监控前端设备'],
+    ['/api/v1/demand-imports/template.xlsx', '需求', '层级', '市级'],
+    ['/api/v1/demand-imports/template.xlsx', '需求', '必需认证', 'ISO 9001 质量管理体系'],
+  ] as const) {
+    const { wb } = await workbook(url);
+    const sheet = wb.getWorksheet(sheetName)!;
+    const col = (sheet.getRow(1).values as unknown[]).indexOf(header);
+    const validation = sheet.getCell(2, col).dataValidation;
+    t.match(validation, { type: 'list', formulae: [/^'说明'!\$[A-Z]+\$2:\$[A-Z]+\$\d+$/] }, `${sheetName}·${header} has a dropdown`);
+    const [, letter, last] = /\$([A-Z]+)\$2:\$[A-Z]+\$(\d+)$/.exec(validation.formulae![0] as string)!;
+    const help = wb.getWorksheet('说明')!;
+    const offered = Array.from({ length: Number(last) - 1 }, (_, i) => help.getCell(`${letter}${i + 2}`).value);
+    t.ok(offered.includes(expected), `${header} offers ${expected}`);
+  }
+});
