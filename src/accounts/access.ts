@@ -133,3 +133,19 @@ export default fp(async (app) => {
 });
 
 export { toCurrentUser };
+
+/** The roles that run the platform: 主办方 (organizers) and 系统管理员 (admins). */
+export const STAFF_ROLES = ['organizer', 'admin'] as const;
+export const isStaff = (user: Pick<CurrentUser, 'role'> | null | undefined) => user?.role === 'organizer' || user?.role === 'admin';
+/**
+ * The caller of a route whose access rule demands a login ('user' or roles): the access hook has already
+ * refused anyone else, so this only turns that guarantee into a type.
+ */
+export function requireUser(request: FastifyRequest): CurrentUser {
+  if (!request.user) throw unauthorized();
+  return request.user;
+}
+
+/** Who did something, as histories and follow-up steps record it. */
+export const actorOf = (user: CurrentUser) => ({ id: user.id, name: user.name, role: user.role });
+

@@ -7,6 +7,7 @@ import { safeNext } from './next.js';
 import { attemptLogin, startSession } from './routes.js';
 import { ChangePasswordBody, CreateTokenBody, CreateUserBody, LoginBody, ObjectIdParam, ResetPasswordBody } from './schemas.js';
 import type { AccountService } from './service.js';
+import { requireUser } from './access.js';
 
 const roleOptions = roles.map((value) => ({ value, label: roleNames[value] }));
 const IdParams = z.object({ id: ObjectIdParam });
@@ -52,7 +53,7 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
 
     const renderAccount = async (request: FastifyRequest, extra: Record<string, unknown> = {}) => ({
       title: '我的账户',
-      tokens: await service.listTokens(request.user!.id),
+      tokens: await service.listTokens(requireUser(request).id),
       tokenDays: service.tokenPolicy,
       tokenDaysHint: `默认 ${service.tokenPolicy.defaultDays} 天，最长 ${service.tokenPolicy.maxDays} 天`,
       ...extra,
@@ -66,7 +67,7 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
       let errors = form.ok ? undefined : form.errors;
       if (form.ok) {
         try {
-          await service.changePassword(request.user!.id, form.data.currentPassword, form.data.newPassword, request.session.sessionId);
+          await service.changePassword(requireUser(request).id, form.data.currentPassword, form.data.newPassword, request.session.sessionId);
           request.flash('success', '密码已修改，其他设备上的登录已失效。');
           return reply.redirect('/account', 303);
         } catch (err) {
@@ -82,7 +83,7 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
       if (!form.ok) return reply.code(400).page('accounts/account.hbs', await renderAccount(request, { tokenErrors: form.errors }));
       let created: Awaited<ReturnType<AccountService['createToken']>>;
       try {
-        created = await service.createToken(request.user!.id, form.data.name, form.data.days);
+        created = await service.createToken(requireUser(request).id, form.data.name, form.data.days);
       } catch (err) {
         return reply.code(400).page('accounts/account.hbs', await renderAccount(request, { tokenErrors: errorsFrom(err) }));
       }
@@ -93,7 +94,7 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
 
     app.post('/account/tokens/:id/revoke', { config: { access: 'user', audit: 'token.revoke' } }, async (request, reply) => {
       const { id } = IdParams.parse(request.params);
-      await service.revokeToken(request.user!.id, id);
+      await service.revokeToken(requireUser(request).id, id);
       request.flash('success', '令牌已撤销。');
       return reply.redirect('/account', 303);
     });
@@ -129,7 +130,7 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
       app.post(`/admin/users/:id/${action}`, { config: { access: ['admin'], audit: `user.${action}` } }, async (request, reply) => {
         const { id } = IdParams.parse(request.params);
         try {
-          const user = await service.updateUser(id, { disabled }, request.user!.id);
+          const user = await service.updateUser(id, { disabled }, requireUser(request).id);
           request.flash('success', `${user.email} 已${disabled ? '停用' : '启用'}。`);
         } catch (err) {
           request.flash('error', errorsFrom(err)._form);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError, unauthorized } from '../web/errors.js';
-import type { CurrentUser } from './access.js';
+import { requireUser, type CurrentUser } from './access.js';
 import { LoginLimitedError, normalizeEmail, type LoginLimit } from './login-limit.js';
 import {
   ChangePasswordBody, CreateTokenBody, CreateUserBody, LoginBody, ObjectIdParam, ResetPasswordBody,
@@ -85,13 +85,13 @@ export function accountRoutes(service: AccountService, limit: LoginLimit): Fasti
     app.get('/api/v1/auth/me', {
       config: { access: 'user' },
       schema: { summary: '当前用户', tags: ['账户'], response: { 200: z.object({ user: UserOut }) } },
-    }, async (request) => ({ user: request.user! }));
+    }, async (request) => ({ user: requireUser(request) }));
 
     app.post('/api/v1/auth/password', {
       config: { access: 'user', audit: 'password.change' },
       schema: { summary: '修改自己的密码（其他会话和全部 API 令牌随之失效）', tags: ['账户'], body: ChangePasswordBody },
     }, async (request, reply) => {
-      await service.changePassword(request.user!.id, request.body.currentPassword, request.body.newPassword, request.session.sessionId);
+      await service.changePassword(requireUser(request).id, request.body.currentPassword, request.body.newPassword, request.session.sessionId);
       return reply.code(204).send();
     });
 
@@ -104,7 +104,7 @@ export function accountRoutes(service: AccountService, limit: LoginLimit): Fasti
         response: { 201: z.object({ id: z.string(), token: z.string(), expiresAt: z.string() }) },
       },
     }, async (request, reply) => {
-      const created = await service.createToken(request.user!.id, request.body?.name ?? 'API 令牌', request.body?.days);
+      const created = await service.createToken(requireUser(request).id, request.body?.name ?? 'API 令牌', request.body?.days);
       await app.audit.recordRequest(request, { action: 'token.create', target: { kind: 'token', id: created.id, label: created.name }, description: `创建 API 令牌，有效期至 ${created.expiresAt.slice(0, 10)}` });
       return reply.code(201).send({ id: created.id, token: created.token, expiresAt: created.expiresAt });
     });
@@ -112,13 +112,13 @@ export function accountRoutes(service: AccountService, limit: LoginLimit): Fasti
     app.get('/api/v1/auth/tokens', {
       config: { access: 'user' },
       schema: { summary: '我的有效 API 令牌', tags: ['账户'], response: { 200: z.object({ tokens: z.array(TokenOut) }) } },
-    }, async (request) => ({ tokens: await service.listTokens(request.user!.id) }));
+    }, async (request) => ({ tokens: await service.listTokens(requireUser(request).id) }));
 
     app.delete('/api/v1/auth/tokens/:id', {
       config: { access: 'user', audit: 'token.revoke' },
       schema: { summary: '撤销 API 令牌', tags: ['账户'], params: IdParams },
     }, async (request, reply) => {
-      await service.revokeToken(request.user!.id, request.params.id);
+      await service.revokeToken(requireUser(request).id, request.params.id);
       return reply.code(204).send();
     });
 
@@ -139,7 +139,7 @@ export function accountRoutes(service: AccountService, limit: LoginLimit): Fasti
     app.patch('/api/v1/users/:id', {
       config: { access: ['admin'], audit: 'user.update' },
       schema: { summary: '修改用户（姓名、停用/启用）', tags: ['用户管理'], params: IdParams, body: UpdateUserBody, response: { 200: z.object({ user: UserOut }) } },
-    }, async (request) => ({ user: await service.updateUser(request.params.id, request.body, request.user!.id) }));
+    }, async (request) => ({ user: await service.updateUser(request.params.id, request.body, requireUser(request).id) }));
 
     app.post('/api/v1/users/:id/password', {
       config: { access: ['admin'], audit: 'password.reset' },

@@ -6,16 +6,18 @@ import fp from 'fastify-plugin';
 import type { ClientSession } from 'mongoose';
 import { acquireLease, startLoop, type Loop } from '../infra/background.js';
 import { createDemandService, type DemandService } from './service.js';
-import { createDemandImportService, type DemandImportService } from './import.js';
+import type { JobEngine } from '../imports/engine.js';
+import { mountImporter } from '../imports/jobs-http.js';
+import { demandImporter } from './import.js';
 import { demandRoutes } from './routes.js';
-import { demandImportRoutes } from './import-routes.js';
+import { demandImportHttp } from './import-routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Demands through their lifecycle: `app.demands.create(user, input)`, `.transition(…)`, `.sweepExpired(now)`. */
     demands: DemandService;
     /** Demand-list import jobs; `app.demandImports.runPending()` runs queued jobs now (tests). */
-    demandImports: DemandImportService;
+    demandImports: JobEngine & { Job: JobEngine['ImportJob'] };
   }
 }
 
@@ -29,15 +31,10 @@ export default fp(async (app) => {
   const vendorFollows = async (demandId: string, vendorId: string) =>
     app.hasDecorator('followUps') && (await app.followUps.get(demandId, [vendorId])).has(vendorId);
   const service = createDemandService({ conn: app.conn, models: app.models, clock: app.clock, onOpened, vendorFollows });
-  const imports = createDemandImportService({ conn: app.conn, models: app.models, clock: app.clock, log: app.log, onOpened });
-  await imports.Job.init();
   app.decorate('demands', service);
-  app.decorate('demandImports', imports);
 
   let sweep: Loop | undefined;
-  let importLoop: Loop | undefined;
   if (app.runsBackground) {
-    importLoop = startLoop({ name: 'demand-imports', intervalMs: 1000, round: () => imports.runPending(), log: app.log });
     app.addHook('onReady', async () => {
       sweep = startLoop({
         name: 'demand-expiry',
@@ -50,14 +47,11 @@ export default fp(async (app) => {
       });
       void sweep.runOnce();
     });
-    app.addHook('onClose', async () => {
-      imports.stop();
-      await Promise.all([sweep?.stop(), importLoop?.stop()]);
-    });
+    app.addHook('onClose', async () => { await sweep?.stop(); });
   }
-  // Start a new import now rather than at the loop's next tick.
-  const kick = () => { if (importLoop) void importLoop.runOnce(); };
 
   await app.register(demandRoutes(service));
-  await app.register(demandImportRoutes(imports, kick));
+  // The demand-list import runs on the bulk-job engine (src/imports), with its own jobs and worker loop.
+  const imports = await mountImporter(app, demandImporter(onOpened), demandImportHttp, {});
+  app.decorate('demandImports', Object.assign(imports as unknown as JobEngine, { Job: imports.ImportJob }));
 }, { name: 'demands' });

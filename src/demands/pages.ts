@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Model } from 'mongoose';
-import type { CurrentUser } from '../accounts/access.js';
+import { STAFF_ROLES, isStaff, requireUser, type CurrentUser } from '../accounts/access.js';
 import { certificationName, fieldName, taxonomy } from '../taxonomy/index.js';
 import { errorsFrom, parseForm, type FieldErrors } from '../web/forms.js';
 import { isoDay } from '../suppliers/pages-forms.js';
@@ -14,11 +14,11 @@ import type { MatchResult } from '../matching/types.js';
 import {
   actionNames, buyerLevelNames, buyerTypeNames, closedAsNames, CloseBody, DemandInput, DemandListQuery, DemandUpdate, statusNames,
 } from './schemas.js';
-import { allowedTransitions, canManage, isStaff, type DemandDoc, type OrgDoc, type Transition } from './service.js';
+import { allowedTransitions, canManage, type DemandDoc, type OrgDoc, type Transition } from './service.js';
 import { buyerLevels, buyerTypes, demandStatuses } from './model.js';
 
 const managers = ['buyer', 'organizer', 'admin'] as const;
-const staff = ['organizer', 'admin'] as const;
+const staff = STAFF_ROLES;
 const categoryNames = new Map(taxonomy.fields.flatMap((f) => f.categories.map((c) => [c.code, c.name] as const)));
 
 type Obj = Record<string, unknown>;
@@ -101,7 +101,7 @@ const demandPages: FastifyPluginAsync = async (app) => {
   const service = () => app.demands;
 
   async function renderForm(request: FastifyRequest, reply: FastifyReply, values: Obj, errors: FieldErrors = {}, status = 200) {
-    const user = request.user!;
+    const user = requireUser(request);
     const org = user.role === 'buyer' && user.buyerOrgId ? await service().org(user.buyerOrgId) : null;
     const orgNames = isStaff(user) ? (await BuyerOrg.find({}, { name: 1 }).sort({ name: 1 }).limit(500).lean()).map((o) => o.name) : [];
     reply.code(status);
@@ -113,7 +113,7 @@ const demandPages: FastifyPluginAsync = async (app) => {
 
   // ---- buyer workbench ----
   app.get('/buyer', { config: { access: ['buyer'] } }, async (request, reply) => {
-    const org = request.user!.buyerOrgId ? await service().org(request.user!.buyerOrgId) : null;
+    const org = requireUser(request).buyerOrgId ? await service().org(requireUser(request).buyerOrgId) : null;
     const demands = org ? await Demand.find({ buyerOrg: org._id }).sort({ createdAt: -1, _id: -1 }).limit(200).lean<DemandDoc[]>() : [];
     const ids = demands.map((d) => d._id);
     // Follow-ups per demand and status (the FollowUp collection belongs to src/followups).
@@ -162,7 +162,7 @@ const demandPages: FastifyPluginAsync = async (app) => {
 
   // ---- post a demand ----
   app.get('/demands/new', { config: { access: managers } }, async (request, reply) => {
-    if (request.user!.role === 'buyer' && !request.user!.buyerOrgId) {
+    if (requireUser(request).role === 'buyer' && !requireUser(request).buyerOrgId) {
       request.flash('error', '您的账号尚未关联采购单位，请联系主办方。');
       return reply.redirect('/buyer', 303);
     }
@@ -170,7 +170,7 @@ const demandPages: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/demands/new', { config: { access: managers } }, async (request, reply) => {
-    const user = request.user!;
+    const user = requireUser(request);
     const values = formInput(request.body, isStaff(user));
     const parsed = parseForm(DemandInput, values);
     if (!parsed.ok) return renderForm(request, reply, values, { _form: '请按提示修改后再提交。', ...parsed.errors }, 400);
@@ -185,7 +185,7 @@ const demandPages: FastifyPluginAsync = async (app) => {
 
   // ---- a demand ----
   app.get<{ Params: { id: string } }>('/demands/:id', { config: { access: 'user' } }, async (request, reply) => {
-    const user = request.user!;
+    const user = requireUser(request);
     const demand = await service().visible(user, request.params.id);
     const manager = canManage(user, demand);
     const org = await service().org(demand.buyerOrg);
@@ -252,7 +252,7 @@ const demandPages: FastifyPluginAsync = async (app) => {
 
   // ---- edit ----
   app.get<{ Params: { id: string } }>('/demands/:id/edit', { config: { access: managers } }, async (request, reply) => {
-    const demand = await service().manageable(request.user!, request.params.id);
+    const demand = await service().manageable(requireUser(request), request.params.id);
     if (demand.status === 'closed') {
       request.flash('error', '需求已关闭，不能再修改。');
       return reply.redirect(`/demands/${request.params.id}`, 303);
@@ -270,12 +270,12 @@ const demandPages: FastifyPluginAsync = async (app) => {
   }
 
   app.post<{ Params: { id: string } }>('/demands/:id/edit', { config: { access: managers } }, async (request, reply) => {
-    const demand = await service().manageable(request.user!, request.params.id);
+    const demand = await service().manageable(requireUser(request), request.params.id);
     const values = formInput(request.body, false);
     const parsed = parseForm(DemandUpdate, values);
     if (!parsed.ok) return renderEdit(reply, demand, values, { _form: '请按提示修改后再提交。', ...parsed.errors }, 400);
     try {
-      await service().update(request.user!, request.params.id, parsed.data);
+      await service().update(requireUser(request), request.params.id, parsed.data);
       request.flash('success', '需求已保存。');
       return reply.redirect(`/demands/${request.params.id}`, 303);
     } catch (err) {
@@ -292,14 +292,14 @@ const demandPages: FastifyPluginAsync = async (app) => {
         const parsed = parseForm(CloseBody, request.body);
         if (!parsed.ok) {
           // The id is checked first, so nobody learns of a demand through this message.
-          await service().manageable(request.user!, id);
+          await service().manageable(requireUser(request), id);
           request.flash('error', `未能关闭需求：${Object.values(parsed.errors).join('；')}`);
           return reply.redirect(`/demands/${id}#close`, 303);
         }
         body = parsed.data;
       }
       try {
-        await service().transition(request.user!, id, action, body);
+        await service().transition(requireUser(request), id, action, body);
       } catch (err) {
         const errors = errorsFrom(err);
         if ((err as { statusCode?: number }).statusCode === 404) throw err;

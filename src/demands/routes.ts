@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ObjectIdParam } from '../accounts/schemas.js';
 import { CloseBody, DemandInput, DemandListQuery, DemandUpdate } from './schemas.js';
 import { canManage, demandJson, type DemandService } from './service.js';
+import { requireUser } from '../accounts/access.js';
 
 const IdParams = z.object({ id: ObjectIdParam });
 const managers = ['buyer', 'organizer', 'admin'] as const;
@@ -55,7 +56,7 @@ export function demandRoutes(service: DemandService): FastifyPluginAsyncZod {
         response: { 201: z.object({ id: z.string() }) },
       },
     }, async (request, reply) => {
-      const demand = await service.create(request.user!, request.body);
+      const demand = await service.create(requireUser(request), request.body);
       return reply.code(201).header('location', `/api/v1/demands/${String(demand._id)}`).send({ id: String(demand._id) });
     });
 
@@ -68,7 +69,7 @@ export function demandRoutes(service: DemandService): FastifyPluginAsyncZod {
         response: { 200: z.object({ total: z.number(), page: z.number(), pageSize: z.number(), demands: z.array(DemandOut) }) },
       },
     }, async (request) => {
-      const user = request.user!;
+      const user = requireUser(request);
       const result = await service.list(user, request.query);
       return {
         total: result.total, page: result.page, pageSize: result.pageSize,
@@ -81,19 +82,19 @@ export function demandRoutes(service: DemandService): FastifyPluginAsyncZod {
       schema: { summary: '需求详情（供应商只能看到开放征集中的需求，且不含内部备注与记录）', tags, params: IdParams, response: { 200: z.object({ demand: DemandOut }) } },
     }, async (request) => {
       const demand = await service.visible(request.user, request.params.id);
-      return { demand: await full(demand, canManage(request.user!, demand)) };
+      return { demand: await full(demand, canManage(requireUser(request), demand)) };
     });
 
     app.put('/api/v1/demands/:id', {
       config: { access: managers },
       schema: { summary: '修改需求（已关闭的需求不能修改；修改记入需求记录）', tags, params: IdParams, body: DemandUpdate, response: { 200: z.object({ demand: DemandOut }) } },
-    }, async (request) => ({ demand: await full(await service.update(request.user!, request.params.id, request.body), true) }));
+    }, async (request) => ({ demand: await full(await service.update(requireUser(request), request.params.id, request.body), true) }));
 
     for (const [action, summary] of [['open', '开放征集（草稿 → 征集中）'], ['start', '开始对接（征集中 → 对接中）']] as const) {
       app.post(`/api/v1/demands/:id/${action}`, {
         config: { access: managers },
         schema: { summary, tags, params: IdParams, body: z.object({}).passthrough().nullish(), response: { 200: z.object({ demand: DemandOut }) } },
-      }, async (request) => ({ demand: await full(await service.transition(request.user!, request.params.id, action), true) }));
+      }, async (request) => ({ demand: await full(await service.transition(requireUser(request), request.params.id, action), true) }));
     }
 
     app.post('/api/v1/demands/:id/close', {
@@ -102,6 +103,6 @@ export function demandRoutes(service: DemandService): FastifyPluginAsyncZod {
         summary: '关闭需求（已完成 fulfilled 或已取消 cancelled，须写明原因）', tags, params: IdParams, body: CloseBody,
         response: { 200: z.object({ demand: DemandOut }) },
       },
-    }, async (request) => ({ demand: await full(await service.transition(request.user!, request.params.id, 'close', request.body), true) }));
+    }, async (request) => ({ demand: await full(await service.transition(requireUser(request), request.params.id, 'close', request.body), true) }));
   };
 }

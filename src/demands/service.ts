@@ -6,7 +6,7 @@
  * organizers and admins everything.
  */
 import { Types, type ClientSession, type Connection } from 'mongoose';
-import type { CurrentUser } from '../accounts/access.js';
+import { actorOf, isStaff, type CurrentUser } from '../accounts/access.js';
 import type { Models } from '../infra/models.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import type { DemandStatus } from './model.js';
@@ -17,8 +17,6 @@ import {
 export interface Actor { id: string; name: string; role: string }
 export const systemActor: Actor = { id: 'system', name: '系统', role: 'system' };
 
-export const actorOf = (user: CurrentUser): Actor => ({ id: user.id, name: user.name, role: user.role });
-export const isStaff = (user: CurrentUser | null | undefined) => user?.role === 'organizer' || user?.role === 'admin';
 
 type Lean<T> = T & { _id: Types.ObjectId; createdAt?: Date; updatedAt?: Date };
 export type DemandDoc = Lean<import('./model.js').Demand>;

@@ -10,8 +10,7 @@
  */
 import { Types, type ClientSession } from 'mongoose';
 import type { FastifyInstance } from 'fastify';
-import type { CurrentUser } from '../accounts/access.js';
-import { actorOf, isStaff } from '../demands/service.js';
+import { actorOf, isStaff, type CurrentUser } from '../accounts/access.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import type { EventPhase, MeetingOutcome } from './model.js';
 import { canCheckIn, canRecordOutcome, canSchedule } from './phases.js';

@@ -20,8 +20,9 @@ import {
 } from './schemas.js';
 import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
 import { bodyOf, eventView, list, messageOf, participantView, phaseSteps, slotTime, slotsView, str, type Obj } from './pages-view.js';
+import { STAFF_ROLES, requireUser } from '../accounts/access.js';
 
-const staff = ['organizer', 'admin'] as const;
+const staff = STAFF_ROLES;
 const access = { access: staff };
 type IdParams = { Params: { id: string } };
 type MeetingParams = { Params: { id: string; meetingId: string } };
@@ -135,7 +136,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
     const form = eventFromForm(body);
     if (!form.ok) return renderNew(reply, values, { _form: '请按提示修改后再提交。', ...form.errors }, 400);
     try {
-      const event = await events().create(request.user!, form.input);
+      const event = await events().create(requireUser(request), form.input);
       request.flash('success', `对接会已创建（${form.input.slots.length} 个时段，${form.input.tables} 张洽谈桌），目前处于“筹备中”。准备好后点击“开始报名”。`);
       return reply.redirect(`/organizer/events/${String(event._id)}`, 303);
     } catch (err) {
@@ -153,7 +154,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
   }
 
   async function renderControl(request: FastifyRequest, reply: FastifyReply, id: string, state: ControlState = {}) {
-    const user = request.user!;
+    const user = requireUser(request);
     const { event, participants } = await events().participants(user, id);
     const phase = event.phase as EventPhase;
     const at = phaseOrder.indexOf(phase);
@@ -292,7 +293,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
       return renderControl(request, reply, id, { form: 'phase', errors: { _form: parsed.errors.to ?? '未知的阶段' }, status: 400 });
     }
     return act(request, reply, id, 'phase', 'phase', async () => {
-      const event = await events().transition(request.user!, id, parsed.data.to);
+      const event = await events().transition(requireUser(request), id, parsed.data.to);
       return `对接会已进入“${phaseNames[event.phase]}”阶段。`;
     });
   });
@@ -307,7 +308,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
       return renderControl(request, reply, id, { form: `review-${participantId}`, errors: { _form: Object.values(parsed.errors).join('；'), ...parsed.errors }, status: 400 });
     }
     return act(request, reply, id, `review-${participantId}`, 'participants', async () => {
-      const p = await events().review(request.user!, id, participantId, parsed.data);
+      const p = await events().review(requireUser(request), id, participantId, parsed.data);
       return parsed.data.decision === 'approve' ? `已通过“${p.name}”的报名。` : `已将“${p.name}”的报名标记为未通过。`;
     });
   });
@@ -320,7 +321,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
       return renderControl(request, reply, id, { form: `review-${participantId}`, errors: { _form: parsed.errors.state ?? '签到状态有误' }, status: 400 });
     }
     return act(request, reply, id, `review-${participantId}`, 'participants', async () => {
-      const p = await meetings().checkIn(request.user!, id, participantId, parsed.data.state);
+      const p = await meetings().checkIn(requireUser(request), id, participantId, parsed.data.state);
       return parsed.data.state === 'clear' ? `已撤销“${p.name}”的签到。` : `“${p.name}”：${parsed.data.state === 'arrived' ? '已到场' : '未到场'}。`;
     });
   });
@@ -335,7 +336,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
       return renderControl(request, reply, id, { form: 'vendor', errors: { _form: Object.values(parsed.errors).join('；'), ...parsed.errors }, values, status: 400 });
     }
     return act(request, reply, id, 'vendor', 'register', async () => {
-      const p = await events().register(request.user!, id, parsed.data);
+      const p = await events().register(requireUser(request), id, parsed.data);
       return `已为“${p.name}”报名（已通过，${p.representatives ?? 1} 名参会代表）。`;
     }, values);
   });
@@ -358,7 +359,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
       return renderControl(request, reply, id, { form: 'buyer', errors: { _form: '请按提示修改后再提交。', ...parsed.errors }, values, status: 400 });
     }
     return act(request, reply, id, 'buyer', 'register', async () => {
-      const p = await events().register(request.user!, id, parsed.data);
+      const p = await events().register(requireUser(request), id, parsed.data);
       return `已为“${p.name}”报名（已通过，关联需求 ${(p.demands ?? []).length} 条）。`;
     }, values);
   });
@@ -367,7 +368,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
     const id = request.params.id;
     const allowMoves = Boolean(str(bodyOf(request).allowMoves));
     return act(request, reply, id, 'schedule', 'schedule', async () => {
-      const run = await meetings().run(request.user!, id, { allowMoves });
+      const run = await meetings().run(requireUser(request), id, { allowMoves });
       const c = run.changes;
       return `日程已生成：共 ${run.meetings.length} 场洽谈（保留 ${c.kept.length}，新增 ${c.added.length}，调整 ${c.moved.length}，取消 ${c.removed.length}）；${run.unscheduled.length} 对意向未能安排。`;
     });
@@ -377,7 +378,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
   interface GridState { errors?: FieldErrors; status?: number; meetingId?: string; values?: Obj }
 
   async function renderGrid(request: FastifyRequest, reply: FastifyReply, id: string, state: GridState = {}) {
-    const user = request.user!;
+    const user = requireUser(request);
     const { event, meetings: saved } = await meetings().current(user, id);
     const names = await events().names(event._id);
     const query = (request.query ?? {}) as Obj;
@@ -473,7 +474,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
       return renderGrid(request, reply, id, { errors: { _form: '请选择采购方、供应商、时段和桌号。', ...parsed.errors }, status: 400, values });
     }
     return gridAct(request, reply, id, undefined, values, async () => {
-      const m = await meetings().add(request.user!, id, parsed.data);
+      const m = await meetings().add(requireUser(request), id, parsed.data);
       const event = await events().load(id);
       return `已安排洽谈：${describe(event, await events().names(event._id), m)}。`;
     });
@@ -489,7 +490,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
       return renderGrid(request, reply, id, { errors: { _form: '请选择新的时段和桌号。', ...parsed.errors }, status: 400, meetingId, values });
     }
     return gridAct(request, reply, id, meetingId, values, async () => {
-      const m = await meetings().move(request.user!, id, meetingId, parsed.data);
+      const m = await meetings().move(requireUser(request), id, meetingId, parsed.data);
       const event = await events().load(id);
       return `已调整：${describe(event, await events().names(event._id), m)}。`;
     }, `?m=${meetingId}#edit`);
@@ -498,7 +499,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
   app.post<MeetingParams>('/organizer/events/:id/meetings/:meetingId/cancel', { config: access }, async (request, reply) => {
     const { id, meetingId } = request.params;
     return gridAct(request, reply, id, meetingId, {}, async () => {
-      await meetings().cancel(request.user!, id, meetingId);
+      await meetings().cancel(requireUser(request), id, meetingId);
       return '已取消这场洽谈。';
     });
   });
@@ -513,14 +514,14 @@ const organizerPages: FastifyPluginAsync = async (app) => {
       return renderGrid(request, reply, id, { errors: { _form: '请按提示修改后再提交。', ...parsed.errors }, status: 400, meetingId, values });
     }
     return gridAct(request, reply, id, meetingId, values, async () => {
-      const m = await meetings().outcome(request.user!, id, meetingId, parsed.data);
+      const m = await meetings().outcome(requireUser(request), id, meetingId, parsed.data);
       return `已登记洽谈结果：${outcomeNames[m.outcome ?? ''] ?? ''}。`;
     }, `?m=${meetingId}#edit`);
   });
 
   // ---- printable table cards ----
   app.get<IdParams>('/organizer/events/:id/cards', { config: access }, async (request, reply) => {
-    const { event, meetings: saved } = await meetings().current(request.user!, request.params.id);
+    const { event, meetings: saved } = await meetings().current(requireUser(request), request.params.id);
     const names = await events().names(event._id);
     const slots = slotsView(event);
     const byTable = new Map<number, MeetingLean[]>();
@@ -541,7 +542,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
 
   // ---- dashboard ----
   app.get<IdParams>('/organizer/events/:id/dashboard', { config: access }, async (request, reply) => {
-    const event = await events().staffEvent(request.user!, request.params.id);
+    const event = await events().staffEvent(requireUser(request), request.params.id);
     const { figures } = await loadDashboard(app, event);
     const row = (label: string) => (r: { key: string; wishes: number; scheduled: number; held: number; intents: number; signed: number; amountYuan: number }) => ({ ...r, label: label === 'field' ? fieldLabel(r.key) : levelLabel(r.key) });
     return reply.page('events/dashboard.hbs', {

@@ -5,8 +5,7 @@
  * (/events/:id/agenda/:participantId). Ownership and phases are checked by the services.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { CurrentUser } from '../accounts/access.js';
-import { isStaff } from '../demands/service.js';
+import { isStaff, requireUser, type CurrentUser } from '../accounts/access.js';
 import { parseForm, type FieldErrors } from '../web/forms.js';
 import type { EventPhase } from './model.js';
 import { agendaVisible, selfPreferencesOpen, selfRegistrationOpen, staffMayEdit } from './phases.js';
@@ -31,7 +30,7 @@ const participantPages: FastifyPluginAsync = async (app) => {
 
   // ---- the events open to me ----
   app.get('/events', { config: access }, async (request, reply) => {
-    const user = request.user!;
+    const user = requireUser(request);
     const rows = await events().list(user);
     const mineByEvent = await events().ownIn(user, rows.map((r) => r.event._id));
     const items = rows.map(({ event, vendors, buyers }) => {
@@ -50,7 +49,7 @@ const participantPages: FastifyPluginAsync = async (app) => {
   interface ShowState { errors?: FieldErrors; values?: Obj; status?: number; pid?: string }
 
   async function renderShow(request: FastifyRequest, reply: FastifyReply, id: string, state: ShowState = {}) {
-    const user = request.user!;
+    const user = requireUser(request);
     const event = await events().visible(user, id);
     const onBehalf = isStaff(user) && Boolean(state.pid);
     const mine = onBehalf ? await events().participant(event, state.pid!) : await events().own(user, event._id);
@@ -107,7 +106,7 @@ const participantPages: FastifyPluginAsync = async (app) => {
   }
 
   app.post<IdParams>('/events/:id/register', { config: access }, async (request, reply) => {
-    const user = request.user!;
+    const user = requireUser(request);
     const id = request.params.id;
     const event = await events().visible(user, id);
     if (isStaff(user)) {
@@ -133,7 +132,7 @@ const participantPages: FastifyPluginAsync = async (app) => {
   });
 
   app.post<ParticipantParams>('/events/:id/participants/:participantId/update', { config: access }, async (request, reply) => {
-    const user = request.user!;
+    const user = requireUser(request);
     const { id, participantId } = request.params;
     const event = await events().visible(user, id);
     const p = await events().participant(event, participantId);
@@ -157,7 +156,7 @@ const participantPages: FastifyPluginAsync = async (app) => {
   app.post<ParticipantParams>('/events/:id/participants/:participantId/withdraw', { config: access }, async (request, reply) => {
     const { id, participantId } = request.params;
     try {
-      const p = await events().withdraw(request.user!, id, participantId);
+      const p = await events().withdraw(requireUser(request), id, participantId);
       request.flash('success', `“${p.name}”已退出本场对接会。`);
     } catch (err) {
       request.flash('error', messageOf(err).message);
@@ -175,7 +174,7 @@ const participantPages: FastifyPluginAsync = async (app) => {
   }
 
   async function renderWishes(request: FastifyRequest, reply: FastifyReply, id: string, pid: string | undefined, state: WishState = {}) {
-    const user = request.user!;
+    const user = requireUser(request);
     const { event, participants } = await events().participants(user, id);
     const me = await subject(user, event, pid);
     const phase = event.phase as EventPhase;
@@ -238,7 +237,7 @@ const participantPages: FastifyPluginAsync = async (app) => {
     renderWishes(request, reply, request.params.id, str(((request.query ?? {}) as Obj).p)));
 
   app.post<IdParams>('/events/:id/wishes', { config: access }, async (request, reply) => {
-    const user = request.user!;
+    const user = requireUser(request);
     const id = request.params.id;
     const body = bodyOf(request);
     const event = await events().visible(user, id);
@@ -271,7 +270,7 @@ const participantPages: FastifyPluginAsync = async (app) => {
 
   // ---- the agenda ----
   app.get<ParticipantParams>('/events/:id/agenda/:participantId', { config: access }, async (request, reply) => {
-    const user = request.user!;
+    const user = requireUser(request);
     const { id, participantId } = request.params;
     const agenda = await app.eventMeetings.agenda(user, id, participantId);
     const slots = slotsView(agenda.event);

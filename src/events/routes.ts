@@ -2,7 +2,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ObjectIdParam } from '../accounts/schemas.js';
-import { isStaff } from '../demands/service.js';
 import { attachment } from '../imports/export.js';
 import { agendaCalendar } from './ics.js';
 import { eventPhases } from './model.js';
@@ -12,9 +11,10 @@ import {
   PhaseInput, PreferenceInput, ReviewInput, ScheduleRunInput, kindNames,
 } from './schemas.js';
 import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
+import { STAFF_ROLES, isStaff, requireUser } from '../accounts/access.js';
 
 const tags = ['供需对接会'];
-const staff = ['organizer', 'admin'] as const;
+const staff = STAFF_ROLES;
 /** Participants' companies and staff; read-only district leaders see events only as report figures. */
 const people = ['vendor', 'buyer', 'organizer', 'admin'] as const;
 const EventParams = z.object({ id: ObjectIdParam });
@@ -100,7 +100,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 201: z.object({ id: z.string() }) },
     },
   }, async (request, reply) => {
-    const event = await app.events.create(request.user!, request.body);
+    const event = await app.events.create(requireUser(request), request.body);
     return reply.code(201).header('location', `/api/v1/events/${String(event._id)}`).send({ id: String(event._id) });
   });
 
@@ -119,7 +119,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put('/api/v1/events/:id', {
     config: { access: staff },
     schema: { summary: '修改对接会（已有洽谈安排后不能再改时段和洽谈桌）', tags, params: EventParams, body: EventUpdate, response: { 200: z.object({ event: EventOut }) } },
-  }, async (request) => ({ event: eventJson(await app.events.update(request.user!, request.params.id, request.body)) }));
+  }, async (request) => ({ event: eventJson(await app.events.update(requireUser(request), request.params.id, request.body)) }));
 
   app.post('/api/v1/events/:id/phase', {
     config: { access: staff, audit: 'event.phase' },
@@ -128,7 +128,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       description: '筹备中 → 报名中 → 意向征集 → 排期中 → 日程已发布 → 已结束。每次前进一步；发布前可退回上一步。发布后参会方可看到自己的日程。',
       response: { 200: z.object({ event: EventOut }) },
     },
-  }, async (request) => ({ event: eventJson(await app.events.transition(request.user!, request.params.id, request.body.to)) }));
+  }, async (request) => ({ event: eventJson(await app.events.transition(requireUser(request), request.params.id, request.body.to)) }));
 
   app.post('/api/v1/events/:id/participants', {
     config: { access: people },
@@ -138,7 +138,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 201: z.object({ participantId: z.string(), status: z.string() }) },
     },
   }, async (request, reply) => {
-    const p = await app.events.register(request.user!, request.params.id, request.body);
+    const p = await app.events.register(requireUser(request), request.params.id, request.body);
     return reply.code(201).send({ participantId: String(p._id), status: p.status });
   });
 
@@ -146,7 +146,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: people },
     schema: { summary: '参会方列表（参会方只看到已通过的参会方和自己）', tags, params: EventParams, response: { 200: z.object({ participants: z.array(ParticipantOut) }) } },
   }, async (request) => {
-    const user = request.user!;
+    const user = requireUser(request);
     const { participants, mine } = await app.events.participants(user, request.params.id);
     return { participants: participants.map((p) => participantJson(p, isStaff(user) || String(p._id) === String(mine?._id))) };
   });
@@ -154,22 +154,22 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put('/api/v1/events/:id/participants/:participantId', {
     config: { access: people },
     schema: { summary: '修改报名信息（不可参加的时段、代表人数、关联需求、联系人）', tags, params: ParticipantParams, body: ParticipantUpdate, response: { 200: z.object({ participant: ParticipantOut }) } },
-  }, async (request) => ({ participant: participantJson(await app.events.updateParticipant(request.user!, request.params.id, request.params.participantId, request.body), true) }));
+  }, async (request) => ({ participant: participantJson(await app.events.updateParticipant(requireUser(request), request.params.id, request.params.participantId, request.body), true) }));
 
   app.post('/api/v1/events/:id/participants/:participantId/review', {
     config: { access: staff, audit: 'event.participant.review' },
     schema: { summary: '审核报名（通过或不通过，不通过须写原因）', tags, params: ParticipantParams, body: ReviewInput, response: { 200: z.object({ participant: ParticipantOut }) } },
-  }, async (request) => ({ participant: participantJson(await app.events.review(request.user!, request.params.id, request.params.participantId, request.body), true) }));
+  }, async (request) => ({ participant: participantJson(await app.events.review(requireUser(request), request.params.id, request.params.participantId, request.body), true) }));
 
   app.post('/api/v1/events/:id/participants/:participantId/withdraw', {
     config: { access: people },
     schema: { summary: '退出对接会（已有洽谈安排时须先取消洽谈）', tags, params: ParticipantParams, body: z.object({}).strict().nullish(), response: { 200: z.object({ participant: ParticipantOut }) } },
-  }, async (request) => ({ participant: participantJson(await app.events.withdraw(request.user!, request.params.id, request.params.participantId), true) }));
+  }, async (request) => ({ participant: participantJson(await app.events.withdraw(requireUser(request), request.params.id, request.params.participantId), true) }));
 
   app.post('/api/v1/events/:id/participants/:participantId/check-in', {
     config: { access: staff },
     schema: { summary: '现场签到（arrived 已到场 / no_show 未到场 / clear 撤销）', tags, params: ParticipantParams, body: CheckInInput, response: { 200: z.object({ participant: ParticipantOut }) } },
-  }, async (request) => ({ participant: participantJson(await app.eventMeetings.checkIn(request.user!, request.params.id, request.params.participantId, request.body.state), true) }));
+  }, async (request) => ({ participant: participantJson(await app.eventMeetings.checkIn(requireUser(request), request.params.id, request.params.participantId, request.body.state), true) }));
 
   app.get('/api/v1/events/:id/participants/:participantId/suggestions', {
     config: { access: people },
@@ -182,7 +182,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
         products: z.array(z.object({ name: z.string(), model: z.string() })),
       })) }) },
     },
-  }, async (request) => ({ suggestions: await app.events.suggestions(request.user!, request.params.id, request.params.participantId) }));
+  }, async (request) => ({ suggestions: await app.events.suggestions(requireUser(request), request.params.id, request.params.participantId) }));
 
   app.post('/api/v1/events/:id/preferences', {
     config: { access: people },
@@ -192,7 +192,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 201: z.object({ from: z.string(), to: z.string(), level: z.string() }) },
     },
   }, async (request, reply) => {
-    const w = await app.events.setPreference(request.user!, request.params.id, request.body);
+    const w = await app.events.setPreference(requireUser(request), request.params.id, request.body);
     return reply.code(201).send({ from: String(w.from), to: String(w.to), level: w.level });
   });
 
@@ -200,7 +200,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: people },
     schema: { summary: '撤销洽谈意向', tags, params: EventParams, querystring: z.object({ from: ObjectIdParam, to: ObjectIdParam }), response: { 204: z.null() } },
   }, async (request, reply) => {
-    await app.events.clearPreference(request.user!, request.params.id, request.query.from, request.query.to);
+    await app.events.clearPreference(requireUser(request), request.params.id, request.query.from, request.query.to);
     return reply.code(204).send(null);
   });
 
@@ -208,7 +208,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: people },
     schema: { summary: '洽谈意向（主办方看到全部；参会方看到自己设置的和对方对自己的，“不见”只有设置方可见）', tags, params: EventParams, response: { 200: z.object({ preferences: z.array(z.object({ from: z.string(), to: z.string(), level: z.string(), source: z.string() })) }) } },
   }, async (request) => {
-    const user = request.user!;
+    const user = requireUser(request);
     const event = await app.events.visible(user, request.params.id);
     const mine = await app.events.own(user, event._id);
     const list = await app.events.preferences(user, event, mine);
@@ -223,7 +223,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.object({ meetings: z.array(MeetingPlain), unscheduled: Unscheduled, changes: Changes, stats: Stats }) },
     },
   }, async (request) => {
-    const result = await app.eventMeetings.run(request.user!, request.params.id, request.body ?? {});
+    const result = await app.eventMeetings.run(requireUser(request), request.params.id, request.body ?? {});
     return { meetings: result.meetings, unscheduled: result.unscheduled, changes: result.changes, stats: { ...result.stats } };
   });
 
@@ -234,7 +234,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.object({ meetings: z.array(MeetingOut), unscheduled: Unscheduled, stats: Stats }) },
     },
   }, async (request) => {
-    const { event, meetings } = await app.eventMeetings.current(request.user!, request.params.id);
+    const { event, meetings } = await app.eventMeetings.current(requireUser(request), request.params.id);
     const placed = new Set(meetings.map((m) => `${String(m.buyer)}|${String(m.vendor)}`));
     // Pairs the last run could not place, less those placed by hand since.
     const unscheduled = (event.lastRun?.unscheduled ?? [])
@@ -250,14 +250,14 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { summary: '手工安排一场洽谈（排期时保持原位）', tags, params: EventParams, body: MeetingAdd, response: { 201: z.object({ meeting: MeetingOut }) } },
   }, async (request, reply) => {
     const event = await app.events.load(request.params.id);
-    return reply.code(201).send({ meeting: meetingJson(event, await app.eventMeetings.add(request.user!, request.params.id, request.body)) });
+    return reply.code(201).send({ meeting: meetingJson(event, await app.eventMeetings.add(requireUser(request), request.params.id, request.body)) });
   });
 
   app.post('/api/v1/events/:id/meetings/:meetingId/move', {
     config: { access: staff },
     schema: { summary: '调整洽谈的时段与桌号', tags, params: MeetingParams, body: MeetingMove, response: { 200: z.object({ meeting: MeetingOut }) } },
   }, async (request) => {
-    const meeting = await app.eventMeetings.move(request.user!, request.params.id, request.params.meetingId, request.body);
+    const meeting = await app.eventMeetings.move(requireUser(request), request.params.id, request.params.meetingId, request.body);
     return { meeting: meetingJson(await app.events.load(request.params.id), meeting) };
   });
 
@@ -265,7 +265,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: staff },
     schema: { summary: '取消一场洽谈（已登记结果的不能取消）', tags, params: MeetingParams, response: { 204: z.null() } },
   }, async (request, reply) => {
-    await app.eventMeetings.cancel(request.user!, request.params.id, request.params.meetingId);
+    await app.eventMeetings.cancel(requireUser(request), request.params.id, request.params.meetingId);
     return reply.code(204).send(null);
   });
 
@@ -277,7 +277,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.object({ meeting: MeetingOut }) },
     },
   }, async (request) => {
-    const meeting = await app.eventMeetings.outcome(request.user!, request.params.id, request.params.meetingId, request.body);
+    const meeting = await app.eventMeetings.outcome(requireUser(request), request.params.id, request.params.meetingId, request.body);
     return { meeting: meetingJson(await app.events.load(request.params.id), meeting) };
   });
 
@@ -288,7 +288,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.object({ published: z.boolean(), meetings: z.array(MeetingOut.extend({ counterpart: z.object({ id: z.string(), name: z.string(), kind: z.string() }).optional() })) }) },
     },
   }, async (request) => {
-    const agenda = await app.eventMeetings.agenda(request.user!, request.params.id, request.params.participantId);
+    const agenda = await app.eventMeetings.agenda(requireUser(request), request.params.id, request.params.participantId);
     return {
       published: agenda.published,
       meetings: agenda.meetings.map(({ meeting, counterpart }) => ({
@@ -302,7 +302,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: people },
     schema: { summary: '下载参会方日程（iCalendar .ics）', tags, params: ParticipantParams },
   }, async (request, reply) => {
-    const agenda = await app.eventMeetings.agenda(request.user!, request.params.id, request.params.participantId);
+    const agenda = await app.eventMeetings.agenda(requireUser(request), request.params.id, request.params.participantId);
     const host = request.hostname.split(':')[0] || 'gongxu.local';
     const ics = agendaCalendar({
       eventTitle: agenda.event.title,
@@ -328,7 +328,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.object({ dashboard: DashboardOut }) },
     },
   }, async (request) => {
-    const event = await app.events.staffEvent(request.user!, request.params.id);
+    const event = await app.events.staffEvent(requireUser(request), request.params.id);
     return { dashboard: (await loadDashboard(app, event)).figures };
   });
 
@@ -336,7 +336,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: staff },
     schema: { summary: '导出对接会报表（.xlsx：按领域、按采购方层级、洽谈明细）', tags, params: EventParams },
   }, async (request, reply) => {
-    const event = await app.events.staffEvent(request.user!, request.params.id);
+    const event = await app.events.staffEvent(requireUser(request), request.params.id);
     const data = await loadDashboard(app, event);
     return reply
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')

@@ -5,12 +5,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { fieldName } from '../taxonomy/index.js';
 import { followUpPartial } from './service.js';
+import { requireUser } from '../accounts/access.js';
 
 const levelNames: Record<string, string> = { province: '省级', city: '市级', district: '区级' };
 
 const opportunityPages: FastifyPluginAsync = async (app) => {
   app.get('/vendor/opportunities', { config: { access: ['vendor'] } }, async (request, reply) => {
-    const user = request.user!;
+    const user = requireUser(request);
     const vendor = user.vendorId ? await app.models.Vendor.findById(user.vendorId, { name: 1, status: 1 }).lean() : null;
     if (!vendor) {
       return reply.page('followups/opportunities.hbs', { title: '商机', noVendor: true });

@@ -5,6 +5,7 @@ import { AppError } from '../web/errors.js';
 import { parseForm } from '../web/forms.js';
 import { MoveForm } from './schemas.js';
 import { statusNames, targetStatus } from './state.js';
+import { requireUser } from '../accounts/access.js';
 
 // Only these pages are returned to (no open redirect).
 const backPattern = /^\/(vendor\/opportunities|demands\/[0-9a-f]{24}|organizer\/follow-ups)(#[\w-]+)?$/;
@@ -24,7 +25,7 @@ const followUpPages: FastifyPluginAsyncZod = async (app) => {
     }
     const { to, from, note, reason, amountYuan } = form.data;
     try {
-      await app.followUps.advance(request.user!, demandId, vendorId, { to, from, note, reason, amountYuan });
+      await app.followUps.advance(requireUser(request), demandId, vendorId, { to, from, note, reason, amountYuan });
       request.flash('success', `已将对接标记为“${statusNames[targetStatus(to)]}”。`);
     } catch (err) {
       // Someone else's demand or company stays a 404 page; refusals come back as a message on the page.

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { followUpStatuses, moveTargets } from './state.js';
 import { ListQuery, MoveBody } from './schemas.js';
+import { requireUser } from '../accounts/access.js';
 
 const Actor = z.object({ id: z.string(), name: z.string(), role: z.string() });
 const ReasonOut = z.object({ factor: z.string(), value: z.number(), weight: z.number(), text: z.string() });
@@ -50,7 +51,7 @@ const followUpRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { vendorId, ...move } = request.body;
-    return app.followUps.advance(request.user!, request.params.id, vendorId, move);
+    return app.followUps.advance(requireUser(request), request.params.id, vendorId, move);
   });
 
   app.get('/api/v1/demands/:id/follow-ups', {
@@ -61,7 +62,7 @@ const followUpRoutes: FastifyPluginAsyncZod = async (app) => {
       params: z.object({ id: z.string() }),
       response: { 200: z.object({ followUps: z.array(FollowUpOut) }) },
     },
-  }, async (request) => ({ followUps: await app.followUps.listForDemand(request.user!, request.params.id) }));
+  }, async (request) => ({ followUps: await app.followUps.listForDemand(requireUser(request), request.params.id) }));
 
   app.get('/api/v1/follow-ups', {
     config: { access: ['admin', 'organizer', 'vendor'] },
@@ -71,6 +72,6 @@ const followUpRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: ListQuery,
       response: { 200: z.object({ total: z.number(), page: z.number(), pageSize: z.number(), followUps: z.array(FollowUpOut) }) },
     },
-  }, async (request) => app.followUps.listForVendor(request.user!, request.query));
+  }, async (request) => app.followUps.listForVendor(requireUser(request), request.query));
 };
 export default followUpRoutes;

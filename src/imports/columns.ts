@@ -1,24 +1,16 @@
 /**
  * The spreadsheet side of the supplier list: Chinese column headers, how a cell becomes an input value,
  * and how a raw row (from a sheet or from JSON) is turned into a validated VendorInput / ProductInput.
- * Pure: no I/O, so import, export and templates agree on every header.
+ * Pure: no I/O, so import, export and templates agree on every header. Reading sheets is src/imports/sheets.ts.
  */
-import type { z } from 'zod';
 import { certificationCodes, fieldCodes, taxonomy } from '../taxonomy/index.js';
 import { normalizeCreditCode } from '../suppliers/credit-code.js';
 import { ProductInput, VendorInput } from '../suppliers/schemas.js';
+import type { Column, RowIssue as Issue } from './importer.js';
 import type { ImportKind } from './model.js';
+import { categoryLookup, certificationLookup, choices, codes, fieldLookup, isObject, loose, zodIssues } from './values.js';
 
-export interface Column {
-  header: string;
-  /** Input path; "contact.name" is nested. */
-  path: string;
-  required?: boolean;
-  /** Other headers accepted on import (English field names are always accepted). */
-  aliases?: string[];
-  example: string | number;
-  note?: string;
-}
+export type { Column };
 
 export const vendorColumns: Column[] = [
   { header: '统一社会信用代码', path: 'creditCode', required: true, example: '91330108MA27XKYT99', note: '18 位，校验位须正确；同一代码再次导入即为更新' },
@@ -27,8 +19,8 @@ export const vendorColumns: Column[] = [
   { header: '城市', path: 'city', example: '杭州市' },
   { header: '区县', path: 'district', example: '滨江区' },
   { header: '地址', path: 'address', example: '滨江区长河街道示例路 1 号' },
-  { header: '领域', path: 'fields', example: '安防、教育', note: '领域代码或名称，多个用“、”分隔' },
-  { header: '认证', path: 'certifications', aliases: ['企业认证'], example: '高新技术企业、专精特新', note: '认证代码或名称，多个用“、”分隔' },
+  { header: '领域', path: 'fields', example: '安防、教育', note: '领域代码或名称，多个用“、”分隔', choices: choices.fields },
+  { header: '认证', path: 'certifications', aliases: ['企业认证'], example: '高新技术企业、专精特新', note: '认证代码或名称，多个用“、”分隔', choices: choices.certifications },
   { header: '联系人', path: 'contact.name', example: '张工' },
   { header: '联系电话', path: 'contact.phone', example: '0571-88886666' },
   { header: '联系邮箱', path: 'contact.email', aliases: ['电子邮箱'], example: 'sales@example.com' },
@@ -40,9 +32,9 @@ export const productColumns: Column[] = [
   { header: '供应商统一社会信用代码', path: 'vendorCreditCode', required: true, example: '91330108MA27XKYT99', note: '须为本次导入或平台已有的供应商' },
   { header: '产品名称', path: 'name', required: true, example: '400万像素网络摄像机' },
   { header: '型号', path: 'model', required: true, example: 'SL-IPC-4M01', note: '同一供应商的型号不能重复；再次导入即为更新' },
-  { header: '类别', path: 'category', required: true, aliases: ['产品类别'], example: '视频监控前端设备', note: '类别代码或名称，见“说明”表' },
+  { header: '类别', path: 'category', required: true, aliases: ['产品类别'], example: '视频监控前端设备', note: '类别代码或名称，见“说明”表', choices: choices.categories },
   { header: '描述', path: 'description', aliases: ['产品描述'], example: '支持 H.265 编码，夜视 30 米。' },
-  { header: '认证', path: 'certifications', aliases: ['产品认证'], example: '品字标“浙江制造”', note: '认证代码或名称，多个用“、”分隔' },
+  { header: '认证', path: 'certifications', aliases: ['产品认证'], example: '品字标“浙江制造”', note: '认证代码或名称，多个用“、”分隔', choices: choices.certifications },
   { header: '能效等级', path: 'energyGrade', example: 1, note: '1–5 的整数，可空' },
   { header: '最低价（元）', path: 'priceMin', example: 680 },
   { header: '最高价（元）', path: 'priceMax', example: 920, note: '不能低于最低价' },
@@ -52,116 +44,11 @@ export const productColumns: Column[] = [
 ];
 
 export const columnsOf = (kind: ImportKind) => (kind === 'vendor' ? vendorColumns : productColumns);
-export const kindNames: Record<string, string> = { vendor: '供应商', product: '产品', file: '文件' };
-
-/** Header text as people type it: spaces, half-width brackets, a "*" required marker are all tolerated. */
-export function normalizeHeader(value: string): string {
-  return value.replace(/\s+/g, '').replace(/\(/g, '（').replace(/\)/g, '）').replace(/[*＊]/g, '').toLowerCase();
-}
-
-function headerIndex(columns: Column[]): Map<string, Column> {
-  const index = new Map<string, Column>();
-  for (const column of columns) {
-    for (const name of [column.header, column.path, ...(column.aliases ?? [])]) index.set(normalizeHeader(name), column);
-  }
-  return index;
-}
-const headerIndexes = { vendor: headerIndex(vendorColumns), product: headerIndex(productColumns) };
-
-export interface HeaderMap {
-  /** Column position → column, for the headers we know; others are ignored. */
-  byPosition: Map<number, Column>;
-  missing: Column[];
-}
-
-export function mapHeaders(kind: ImportKind, headers: string[]): HeaderMap {
-  const byPosition = new Map<number, Column>();
-  const seen = new Set<Column>();
-  headers.forEach((header, i) => {
-    const column = headerIndexes[kind].get(normalizeHeader(header));
-    if (column && !seen.has(column)) {
-      byPosition.set(i, column);
-      seen.add(column);
-    }
-  });
-  return { byPosition, missing: columnsOf(kind).filter((c) => c.required && !seen.has(c)) };
-}
-
-/** Which kind of sheet a header row describes: products have a model, vendors a company name. */
-export function detectKind(headers: string[]): ImportKind | undefined {
-  const normalized = new Set(headers.map(normalizeHeader));
-  if (normalized.has('型号') || normalized.has('model') || normalized.has(normalizeHeader('供应商统一社会信用代码'))) return 'product';
-  if (normalized.has('企业名称') || normalized.has('统一社会信用代码') || normalized.has('creditcode')) return 'vendor';
-  return undefined;
-}
-
-/** Turns a row of cell texts into a raw record keyed by input path, plus the fields it supplies. */
-export function recordFromCells(headerMap: HeaderMap, cells: string[]): { data: Record<string, unknown>; present: string[] } {
-  const data: Record<string, unknown> = {};
-  const present = new Set<string>();
-  for (const [i, column] of headerMap.byPosition) {
-    const top = column.path.split('.')[0];
-    present.add(top);
-    const value = (cells[i] ?? '').trim();
-    if (column.path.includes('.')) {
-      const [parent, child] = column.path.split('.');
-      const nested = (data[parent] ??= {}) as Record<string, unknown>;
-      nested[child] = value;
-    } else {
-      data[column.path] = value;
-    }
-  }
-  return { data, present: [...present] };
-}
-
-export function isBlankRow(cells: string[]): boolean {
-  return cells.every((c) => c.trim() === '');
-}
+export const kindNames: Record<string, string> = { vendor: '供应商', product: '产品', demand: '需求', file: '文件' };
 
 // --- values: codes or Chinese names --------------------------------------------------------------
 
-const loose = (s: string) => s.replace(/[\s“”"'‘’「」《》]/g, '').replace(/\(/g, '（').replace(/\)/g, '）').toLowerCase();
-
-function lookup(entries: Array<{ code: string; name: string }>): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const e of entries) {
-    map.set(loose(e.code), e.code);
-    map.set(loose(e.name), e.code);
-  }
-  return map;
-}
-const fieldLookup = lookup(taxonomy.fields);
-const categoryLookup = lookup(taxonomy.fields.flatMap((f) => f.categories));
-const certificationLookup = lookup(taxonomy.certifications);
 export const categoryNameOf = new Map(taxonomy.fields.flatMap((f) => f.categories.map((c) => [c.code, c.name] as const)));
-
-function splitList(value: unknown): string[] | undefined {
-  if (value === undefined || value === null) return [];
-  if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter(Boolean);
-  if (typeof value !== 'string') return undefined;
-  return value.split(/[、,，;；\n/|]+/).map((v) => v.trim()).filter(Boolean);
-}
-
-interface Issue { field: string; message: string }
-
-function codes(value: unknown, table: Map<string, string>, what: string, field: string, issues: Issue[]): string[] | undefined {
-  const tokens = splitList(value);
-  if (!tokens) {
-    issues.push({ field, message: `${what}应为代码或名称的列表` });
-    return undefined;
-  }
-  const out: string[] = [];
-  for (const token of tokens) {
-    // "ccc iso9001" in one cell: fall back to splitting on spaces when the whole token is unknown.
-    const parts = table.has(loose(token)) ? [token] : token.split(/\s+/).filter(Boolean);
-    for (const part of parts) {
-      const code = table.get(loose(part));
-      if (!code) issues.push({ field, message: `未知的${what}：${part.slice(0, 40)}（可填代码或名称，见模板“说明”表）` });
-      else if (!out.includes(code)) out.push(code);
-    }
-  }
-  return out;
-}
 
 /** "分辨率=400万像素；镜头=4mm" → [{key, value}]. */
 function specRows(value: unknown, issues: Issue[]): unknown {
@@ -196,14 +83,6 @@ export interface RowResult<T> {
   issues: Issue[];
 }
 
-function zodIssues(error: z.ZodError): Issue[] {
-  return error.issues.map((issue) => {
-    const numeric = issue.path.findIndex((p) => typeof p === 'number');
-    const path = (numeric >= 0 ? issue.path.slice(0, numeric) : issue.path).join('.');
-    return { field: path || '_row', message: issue.message };
-  });
-}
-
 function merge(pre: Issue[], zod: Issue[]): Issue[] {
   const preFields = new Set(pre.map((i) => i.field));
   const seen = new Set<string>();
@@ -214,8 +93,6 @@ function merge(pre: Issue[], zod: Issue[]): Issue[] {
     return true;
   });
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function validateVendor(raw: unknown): RowResult<VendorInput> {
   if (!isObject(raw)) return { ok: false, issues: [{ field: '_row', message: '每一行应为一个对象' }] };
@@ -256,12 +133,6 @@ export function naturalKey(kind: ImportKind, raw: unknown): string | undefined {
   if (typeof raw.model !== 'string' && typeof raw.model !== 'number') return undefined;
   const model = String(raw.model).trim();
   return model ? `${normalizeCreditCode(code)}\u0000${model}` : undefined;
-}
-
-/** The header a field came from, for messages about spreadsheet rows. */
-export function headerOf(kind: ImportKind, field: string): string | undefined {
-  const columns = columnsOf(kind);
-  return (columns.find((c) => c.path === field) ?? columns.find((c) => c.path.split('.')[0] === field))?.header;
 }
 
 // --- export formatting: the same texts import reads back ----------------------------------------

@@ -1,5 +1,5 @@
 /**
- * The published list (推介清单) as spreadsheets, and the import templates. Export uses the same headers
+ * The published list (推介清单) as spreadsheets (the templates are src/imports/template.ts). Export uses the same headers
  * and cell texts that import reads, so an exported file imports back without changes.
  */
 import ExcelJS from 'exceljs';
@@ -7,11 +7,12 @@ import { PassThrough, type Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Models } from '../infra/models.js';
 import { effectiveCertifications } from '../suppliers/freshness.js';
-import { certificationCodes, fieldCodes, fieldOfCategory, taxonomy } from '../taxonomy/index.js';
-import { addSafeRow, csvText, xlsxBuffer } from '../web/spreadsheet-safety.js';
+import { certificationCodes, fieldCodes, fieldOfCategory } from '../taxonomy/index.js';
+import { addSafeRow, csvText } from '../web/spreadsheet-safety.js';
 import {
-  categoryNameOf, certificationNameOf, fieldNameOf, listText, productColumns, specsText, vendorColumns, type Column,
+  categoryNameOf, certificationNameOf, fieldNameOf, listText, specsText, vendorColumns,
 } from './columns.js';
+import { widthOf } from './template.js';
 
 const code = (codes: readonly string[], what: string) =>
   z.preprocess((v) => (v === '' ? undefined : v), z.enum(codes as [string, ...string[]], { error: `未知的${what}代码` }).optional());
@@ -105,55 +106,6 @@ export function exportCsv(list: Awaited<ReturnType<typeof publishedList>>): stri
     return [...productRow(p, v?.name ?? ''), ...[v?.province, v?.city, v?.district, v?.contact?.name, v?.contact?.phone, v?.contact?.email].map(optional)];
   });
   return csvText([[...productExportHeaders, ...csvVendorHeaders], ...rows]);
-}
-
-const widthOf = (header: string) => Math.max(10, header.length * 2 + 4);
-
-const exampleRow = (columns: Column[]) => columns.map((c) => c.example);
-
-/** The import template: 供应商 and 产品 sheets with one example row each, and a 说明 sheet of codes. */
-export async function templateXlsx(): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
-  for (const [name, columns] of [['供应商', vendorColumns], ['产品', productColumns]] as const) {
-    const sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
-    sheet.columns = columns.map((c) => ({ header: c.header, width: widthOf(c.header) }));
-    sheet.addRow(exampleRow(columns));
-    sheet.getRow(1).font = { bold: true };
-    columns.forEach((c, i) => {
-      if (c.required) sheet.getCell(1, i + 1).font = { bold: true, color: { argb: 'FFC0392B' } };
-    });
-  }
-  const help = workbook.addWorksheet('说明');
-  help.columns = [{ width: 26 }, { width: 34 }, { width: 16 }, { width: 60 }];
-  const add = (values: unknown[], bold = false) => {
-    const row = help.addRow(values);
-    if (bold) row.font = { bold: true };
-  };
-  add(['填写说明'], true);
-  add(['“供应商”和“产品”两张表各占一个工作表，第一行为表头，示例行请删除后再导入。']);
-  add(['同一统一社会信用代码（供应商）、同一供应商加型号（产品）再次导入时更新原记录，不会重复创建。']);
-  add(['红色表头为必填列。有误的行会被跳过，并在导入结果中列出行号和原因；其余行照常导入。']);
-  add(['领域、类别、认证可以填代码或名称；多个值用“、”分隔。规格参数写成“名称=值”，多项用“；”分隔。']);
-  add([]);
-  for (const [title, columns] of [['供应商表的列', vendorColumns], ['产品表的列', productColumns]] as const) {
-    add([title, '对应字段', '是否必填', '说明'], true);
-    for (const c of columns) add([c.header, c.path, c.required ? '必填' : '选填', c.note ?? '']);
-    add([]);
-  }
-  add(['领域代码', '领域名称'], true);
-  for (const f of taxonomy.fields) add([f.code, f.name]);
-  add([]);
-  add(['类别代码', '类别名称', '所属领域'], true);
-  for (const f of taxonomy.fields) for (const c of f.categories) add([c.code, c.name, f.name]);
-  add([]);
-  add(['认证代码', '认证名称'], true);
-  for (const c of taxonomy.certifications) add([c.code, c.name]);
-  return xlsxBuffer(workbook);
-}
-
-export function templateCsv(kind: 'vendor' | 'product'): string {
-  const columns = kind === 'vendor' ? vendorColumns : productColumns;
-  return csvText([columns.map((c) => c.header), exampleRow(columns)]);
 }
 
 /** Content-Disposition for a Chinese file name, with an ASCII fallback. */

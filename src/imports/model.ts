@@ -2,6 +2,7 @@
  * Bulk-import jobs live in MongoDB, not in a process: any instance can report a job, and any instance
  * may resume one whose owner died (its lease lapses). The uploaded file sits in GridFS until a worker
  * parses it into job rows; counts, errors and the cursor advance in the same transaction as each batch.
+ * Every importer has its own collections (src/imports/importer.ts `storage`), with these schemas.
  */
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 
@@ -10,7 +11,8 @@ export type ImportKind = 'vendor' | 'product';
 
 const ImportErrorSchema = new Schema(
   {
-    kind: { type: String, enum: ['vendor', 'product', 'file'] },
+    /** The row's kind ('vendor', 'product', 'demand'), or 'file' for the file as a whole. */
+    kind: String,
     /** 1-based row as the person sees it: spreadsheet row (header is row 1) or JSON array index + 1. */
     row: Number,
     field: String,
@@ -28,10 +30,11 @@ const ImportJobSchema = new Schema(
     phase: { type: String, enum: ['parse', 'rows'], default: 'parse' },
     format: { type: String, enum: ['json', 'xlsx', 'csv'], required: true },
     filename: String,
-    /** The uploaded (or posted) source in GridFS bucket "imports"; removed once the job ends. */
+    /** The uploaded (or posted) source in the importer's GridFS bucket; removed once the rows are staged. */
     fileId: Schema.Types.ObjectId,
+    /** New records are published (suppliers) or opened (demands) at once. */
     publish: { type: Boolean, default: false },
-    createdBy: { id: String, name: String },
+    createdBy: { id: String, name: String, role: String },
     total: { type: Number, default: 0 },
     processed: { type: Number, default: 0 },
     created: { type: Number, default: 0 },
@@ -42,7 +45,7 @@ const ImportJobSchema = new Schema(
     errorCount: { type: Number, default: 0 },
     /** The rejected rows' reasons (the API calls them `errors`; that name is reserved in mongoose). */
     rowErrors: { type: [ImportErrorSchema], default: [] },
-    /** Rows the import deliberately left as they were (a suspended vendor's status, an archived product). */
+    /** Rows the import deliberately left as they were (a suspended vendor's status, a closed demand). */
     skipped: { type: Number, default: 0 },
     skippedRows: { type: [new Schema({ kind: String, row: Number, message: String }, { _id: false })], default: [] },
     /** Why the whole job failed, in Chinese. */
@@ -61,12 +64,12 @@ const ImportJobSchema = new Schema(
 ImportJobSchema.index({ status: 1, leaseUntil: 1 });
 ImportJobSchema.index({ createdAt: -1 });
 
-/** One source row, parsed but not yet validated; deleted when the job ends. */
+/** One source row, parsed but not yet written; deleted when the job ends, kept (for a while) when rejected. */
 const ImportRowSchema = new Schema(
   {
     job: { type: Schema.Types.ObjectId, required: true },
     seq: { type: Number, required: true },
-    kind: { type: String, enum: ['vendor', 'product'], required: true },
+    kind: { type: String, required: true },
     row: { type: Number, required: true },
     /** The row as JSON text: user-supplied keys never become MongoDB field names. */
     data: { type: String, required: true },
@@ -79,13 +82,36 @@ const ImportRowSchema = new Schema(
 );
 ImportRowSchema.index({ job: 1, seq: 1 }, { unique: true });
 
+/** A rejected row with its reasons, for the error workbook; MongoDB removes it after 30 days. */
+const RejectedRowSchema = new Schema(
+  {
+    job: { type: Schema.Types.ObjectId, required: true },
+    seq: { type: Number, required: true },
+    kind: String,
+    row: Number,
+    data: String,
+    reasons: { type: [ImportErrorSchema], default: [] },
+    expireAt: { type: Date, required: true },
+  },
+  { versionKey: false, minimize: false },
+);
+RejectedRowSchema.index({ job: 1, seq: 1 }, { unique: true });
+RejectedRowSchema.index({ expireAt: 1 }, { expireAfterSeconds: 0 });
+
 export type ImportJob = InferSchemaType<typeof ImportJobSchema>;
 export type ImportRow = InferSchemaType<typeof ImportRowSchema>;
+export type RejectedRow = InferSchemaType<typeof RejectedRowSchema>;
 
-export function importModels(conn: Connection) {
+const modelName = (collection: string) => collection.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
+
+/** The job, row and rejected-row models of one importer's collections. */
+export function jobModels(conn: Connection, storage: { jobs: string; rows: string }) {
+  const model = <T>(collection: string, schema: Schema) =>
+    (conn.models[modelName(collection)] ?? conn.model(modelName(collection), schema, collection)) as Model<T>;
   return {
-    ImportJob: (conn.models.ImportJob ?? conn.model('ImportJob', ImportJobSchema, 'import_jobs')) as Model<ImportJob>,
-    ImportRow: (conn.models.ImportRow ?? conn.model('ImportRow', ImportRowSchema, 'import_rows')) as Model<ImportRow>,
+    ImportJob: model<ImportJob>(storage.jobs, ImportJobSchema),
+    ImportRow: model<ImportRow>(storage.rows, ImportRowSchema),
+    RejectedRow: model<RejectedRow>(`${storage.rows}_rejected`, RejectedRowSchema),
   };
 }
-export type ImportModels = ReturnType<typeof importModels>;
+export type JobModels = ReturnType<typeof jobModels>;

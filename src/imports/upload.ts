@@ -6,7 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { AppError, badRequest } from '../web/errors.js';
-import type { ImportFormat } from './service.js';
+import type { ImportFormat } from './sheets.js';
 import { checkXlsx } from './xlsx-guard.js';
 
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;

@@ -5,6 +5,7 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import { ObjectIdParam } from '../accounts/schemas.js';
 import { AppError, notFound } from '../web/errors.js';
+import { requireUser } from '../accounts/access.js';
 
 /** Meilisearch unreachable: a clear 503 rather than a 500. */
 async function unavailableAs503<T>(fn: () => Promise<T>): Promise<T> {
@@ -55,7 +56,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.object({ matches: z.array(MatchOut) }) },
     },
   }, async (request) => {
-    const user = request.user!;
+    const user = requireUser(request);
     const demand = await app.models.Demand.findById(request.params.id, { buyerOrg: 1 }).lean();
     // A buyer learns nothing about other organizations' demands, not even that they exist.
     if (!demand || (user.role === 'buyer' && String(demand.buyerOrg) !== user.buyerOrgId)) throw notFound('未找到该需求。');
@@ -74,7 +75,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.object({ opportunities: z.array(OpportunityOut) }) },
     },
   }, async (request) => {
-    const user = request.user!;
+    const user = requireUser(request);
     // Another company's opportunities do not exist for a vendor (as with its drafts and products).
     if (user.role === 'vendor' && user.vendorId !== request.params.id) throw notFound('未找到该企业。');
     if (!Types.ObjectId.isValid(request.params.id)) throw notFound('未找到该企业。');

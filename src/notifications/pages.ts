@@ -1,6 +1,7 @@
 /** The inbox page (/inbox): every logged-in user's messages, mark one or all read. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { requireUser } from '../accounts/access.js';
 
 const kindNames: Record<string, string> = {
   'demand.match': '新需求匹配',
@@ -18,7 +19,7 @@ const safePath = (link: string | undefined) => (link && /^\/(?!\/)/.test(link) &
 const notificationPages: FastifyPluginAsyncZod = async (app) => {
   app.get('/inbox', { config: { access: 'user' }, schema: { querystring: PageQuery } }, async (request, reply) => {
     const pageSize = 20;
-    const r = await app.notifications.list(request.user!.id, { page: request.query.page, pageSize });
+    const r = await app.notifications.list(requireUser(request).id, { page: request.query.page, pageSize });
     const pages = Math.max(1, Math.ceil(r.total / pageSize));
     return reply.page('notifications/inbox.hbs', {
       title: '消息',
@@ -34,7 +35,7 @@ const notificationPages: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/inbox/:id/read', { config: { access: 'user' }, schema: { params: IdParams } }, async (request, reply) => {
-    const n = await app.notifications.markRead(request.user!.id, request.params.id);
+    const n = await app.notifications.markRead(requireUser(request).id, request.params.id);
     const form = ReadForm.safeParse(request.body ?? {});
     // "查看" opens the message's page; "标为已读" stays in the inbox.
     const target = form.success && form.data.go ? safePath(n.link) : undefined;
@@ -42,7 +43,7 @@ const notificationPages: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/inbox/read-all', { config: { access: 'user' } }, async (request, reply) => {
-    const count = await app.notifications.markAllRead(request.user!.id);
+    const count = await app.notifications.markAllRead(requireUser(request).id);
     request.flash('success', count ? `已将 ${count} 条消息标为已读。` : '没有未读消息。');
     return reply.redirect('/inbox', 303);
   });

@@ -1,6 +1,7 @@
 /** JSON API of the in-app inbox: every logged-in user reads and marks their own messages. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { requireUser } from '../accounts/access.js';
 
 const NotificationOut = z.object({
   id: z.string(),
@@ -29,7 +30,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const q = request.query;
-    const r = await app.notifications.list(request.user!.id, { unreadOnly: q.unread === 'true' || q.unread === '1', page: q.page, pageSize: q.pageSize });
+    const r = await app.notifications.list(requireUser(request).id, { unreadOnly: q.unread === 'true' || q.unread === '1', page: q.page, pageSize: q.pageSize });
     return { total: r.total, unread: r.unread, page: r.page, pageSize: r.pageSize, notifications: r.items };
   });
 
@@ -40,7 +41,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
       params: z.object({ id: z.string() }),
       response: { 200: NotificationOut },
     },
-  }, async (request) => app.notifications.markRead(request.user!.id, request.params.id));
+  }, async (request) => app.notifications.markRead(requireUser(request).id, request.params.id));
 
   app.post('/api/v1/notifications/read-all', {
     config: { access: 'user' },
@@ -48,6 +49,6 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: '全部标为已读', tags: ['消息'],
       response: { 200: z.object({ updated: z.number() }) },
     },
-  }, async (request) => ({ updated: await app.notifications.markAllRead(request.user!.id) }));
+  }, async (request) => ({ updated: await app.notifications.markAllRead(requireUser(request).id) }));
 };
 export default notificationRoutes;

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { ObjectIdParam } from '../accounts/schemas.js';
 import { AppError } from '../web/errors.js';
 import { storeVendorFile } from './files.js';
+import { requireUser } from '../accounts/access.js';
 
 export const MAX_EVIDENCE_BYTES = 5 * 1024 * 1024;
 
@@ -47,9 +48,9 @@ const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 201: z.object({ fileId: z.string(), contentType: z.string(), filename: z.string() }) },
     },
   }, async (request, reply) => {
-    const vendor = await app.suppliers.managedVendor(request.user!, request.params.id);
+    const vendor = await app.suppliers.managedVendor(requireUser(request), request.params.id);
     const { buf, filename } = await readEvidence(request);
-    const stored = await storeEvidence(vendor._id, request.user!.id, buf, filename);
+    const stored = await storeEvidence(vendor._id, requireUser(request).id, buf, filename);
     return reply.code(201).send({ fileId: String(stored.fileId), contentType: stored.contentType, filename });
   });
 
@@ -60,11 +61,11 @@ const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/vendor/evidence', { config: { access: ['vendor'] } }, async (request, reply) => {
-    const vendorId = request.user!.vendorId;
+    const vendorId = requireUser(request).vendorId;
     if (!vendorId) return reply.redirect('/vendor', 303);
     try {
       const { buf, filename } = await readEvidence(request);
-      await storeEvidence(vendorId, request.user!.id, buf, filename);
+      await storeEvidence(vendorId, requireUser(request).id, buf, filename);
       request.flash('success', `扫描件“${filename}”已上传。请在下方资质证书中选择它，保存后随修改一并提交审核。`);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;

@@ -7,7 +7,7 @@
  */
 import { mongo, type Types } from 'mongoose';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { CurrentUser } from '../accounts/access.js';
+import { isStaff, type CurrentUser } from '../accounts/access.js';
 import { AppError, badRequest, notFound } from '../web/errors.js';
 import { markProducts } from '../search/outbox.js';
 import { recordChange } from './history.js';
@@ -39,7 +39,6 @@ export async function storeImage(app: FastifyInstance, buf: Buffer, meta: { vend
   }
 }
 
-const isStaff = (user: CurrentUser) => user.role === 'organizer' || user.role === 'admin';
 
 /**
  * Changes a product's image list. On a published product a vendor's change joins the pending revision

@@ -13,8 +13,9 @@ import { freshnessNames, policyOf, vendorHistory } from './pages-vendor.js';
 import { withoutEvidence, type StoredQualification } from './qualifications.js';
 import { ReasonBody } from './schemas.js';
 import { statusNames } from './service.js';
+import { requireUser, STAFF_ROLES, type CurrentUser } from '../accounts/access.js';
 
-const STAFF = ['organizer', 'admin'] as const;
+const STAFF = STAFF_ROLES;
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
 const DAY = 86_400_000;
 
@@ -177,7 +178,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
    * that item when the reason is missing; a conflict (someone else acted first) becomes a flash.
    */
   function action(path: string, what: '企业' | '产品', opts: {
-    run: (request: FastifyRequest, id: string, reason: string) => Promise<unknown>;
+    run: (user: CurrentUser, id: string, reason: string) => Promise<unknown>;
     done: string;
     reasonKey?: (id: string) => string;
   }) {
@@ -200,7 +201,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
         reason = form.data.reason;
       }
       try {
-        await opts.run(request, id, reason);
+        await opts.run(requireUser(request), id, reason);
         request.flash('success', opts.done);
       } catch (err) {
         if (!(err instanceof AppError) || err.statusCode >= 500 || err.statusCode === 404) throw err;
@@ -210,15 +211,15 @@ const organizerPages: FastifyPluginAsync = async (app) => {
     });
   }
 
-  action('/organizer/vendors/:id/approve', '企业', { run: (r, id) => suppliers.approveVendor(r.user!, id), done: '企业已审核通过，进入供应商清单。' });
-  action('/organizer/vendors/:id/reject', '企业', { run: (r, id, reason) => suppliers.rejectVendor(r.user!, id, reason), done: '已退回企业资料，供应商将看到退回原因。', reasonKey: (id) => `vendor-${id}` });
-  action('/organizer/vendors/:id/suspend', '企业', { run: (r, id, reason) => suppliers.suspendVendor(r.user!, id, reason), done: '已暂停该企业，其产品不再对外展示。', reasonKey: (id) => `suspend-${id}` });
-  action('/organizer/vendors/:id/revision/approve', '企业', { run: (r, id) => suppliers.approveVendorRevision(r.user!, id), done: '企业资料的修改已通过，推介清单已更新。' });
-  action('/organizer/vendors/:id/revision/reject', '企业', { run: (r, id, reason) => suppliers.rejectVendorRevision(r.user!, id, reason), done: '已退回企业资料的修改，公开资料保持不变。', reasonKey: (id) => `vendor-revision-${id}` });
-  action('/organizer/products/:id/publish', '产品', { run: (r, id) => suppliers.publishProduct(r.user!, id), done: '产品已发布。' });
-  action('/organizer/products/:id/reject', '产品', { run: (r, id, reason) => suppliers.rejectProduct(r.user!, id, reason), done: '已退回产品，供应商将看到退回原因。', reasonKey: (id) => `product-${id}` });
-  action('/organizer/products/:id/revision/approve', '产品', { run: (r, id) => suppliers.approveRevision(r.user!, id), done: '修改已通过，公开信息已更新。' });
-  action('/organizer/products/:id/revision/reject', '产品', { run: (r, id, reason) => suppliers.rejectRevision(r.user!, id, reason), done: '已退回修改，公开信息保持不变。', reasonKey: (id) => `revision-${id}` });
+  action('/organizer/vendors/:id/approve', '企业', { run: (user, id) => suppliers.approveVendor(user, id), done: '企业已审核通过，进入供应商清单。' });
+  action('/organizer/vendors/:id/reject', '企业', { run: (user, id, reason) => suppliers.rejectVendor(user, id, reason), done: '已退回企业资料，供应商将看到退回原因。', reasonKey: (id) => `vendor-${id}` });
+  action('/organizer/vendors/:id/suspend', '企业', { run: (user, id, reason) => suppliers.suspendVendor(user, id, reason), done: '已暂停该企业，其产品不再对外展示。', reasonKey: (id) => `suspend-${id}` });
+  action('/organizer/vendors/:id/revision/approve', '企业', { run: (user, id) => suppliers.approveVendorRevision(user, id), done: '企业资料的修改已通过，推介清单已更新。' });
+  action('/organizer/vendors/:id/revision/reject', '企业', { run: (user, id, reason) => suppliers.rejectVendorRevision(user, id, reason), done: '已退回企业资料的修改，公开资料保持不变。', reasonKey: (id) => `vendor-revision-${id}` });
+  action('/organizer/products/:id/publish', '产品', { run: (user, id) => suppliers.publishProduct(user, id), done: '产品已发布。' });
+  action('/organizer/products/:id/reject', '产品', { run: (user, id, reason) => suppliers.rejectProduct(user, id, reason), done: '已退回产品，供应商将看到退回原因。', reasonKey: (id) => `product-${id}` });
+  action('/organizer/products/:id/revision/approve', '产品', { run: (user, id) => suppliers.approveRevision(user, id), done: '修改已通过，公开信息已更新。' });
+  action('/organizer/products/:id/revision/reject', '产品', { run: (user, id, reason) => suppliers.rejectRevision(user, id, reason), done: '已退回修改，公开信息保持不变。', reasonKey: (id) => `revision-${id}` });
 
   app.get('/organizer/stale', { config: { access: STAFF } }, async (request, reply) => {
     const now = app.clock();

@@ -15,6 +15,7 @@ import { ProductInput, VendorInput } from './schemas.js';
 import { statusNames } from './service.js';
 import { changeProductImages, MAX_IMAGE_BYTES, readImageUpload, storeImage } from './pages-files.js';
 import { removeFiles } from './files.js';
+import { requireUser } from '../accounts/access.js';
 
 const DAY = 86_400_000;
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
@@ -49,7 +50,7 @@ const vendorPages: FastifyPluginAsync = async (app) => {
   const suppliers = app.suppliers;
 
   async function ownVendor(request: FastifyRequest) {
-    const id = request.user!.vendorId;
+    const id = requireUser(request).vendorId;
     return id ? Vendor.findById(id).lean() : null;
   }
 
@@ -146,7 +147,7 @@ const vendorPages: FastifyPluginAsync = async (app) => {
     const form = parseForm(VendorInput, input);
     if (!form.ok) return renderDashboard(request, reply, { values: input, errors: form.errors, status: 400 });
     try {
-      await suppliers.createVendor(request.user!, form.data);
+      await suppliers.createVendor(requireUser(request), form.data);
     } catch (err) {
       const failure = serviceFailure(err);
       return renderDashboard(request, reply, { values: input, ...failure });
@@ -158,7 +159,7 @@ const vendorPages: FastifyPluginAsync = async (app) => {
   /** The company actions: each a small form posting here. */
   const vendorAction = (path: string, run: (request: FastifyRequest, vendorId: string) => Promise<unknown>, done: string) =>
     app.post(path, { config: { access: ['vendor'] } }, async (request, reply) => {
-      const vendorId = request.user!.vendorId;
+      const vendorId = requireUser(request).vendorId;
       if (!vendorId) return reply.redirect('/vendor', 303);
       try {
         await run(request, vendorId);
@@ -169,8 +170,8 @@ const vendorPages: FastifyPluginAsync = async (app) => {
       }
       return reply.redirect('/vendor', 303);
     });
-  vendorAction('/vendor/submit', (request, id) => suppliers.submitVendor(request.user!, id), '企业资料已提交，请等待主办方审核。');
-  vendorAction('/vendor/confirm', (request, id) => suppliers.confirmListings(request.user!, id), '已确认企业与产品信息有效。');
+  vendorAction('/vendor/submit', (request, id) => suppliers.submitVendor(requireUser(request), id), '企业资料已提交，请等待主办方审核。');
+  vendorAction('/vendor/confirm', (request, id) => suppliers.confirmListings(requireUser(request), id), '已确认企业与产品信息有效。');
 
   type ProfileVendor = { _id: unknown; creditCode: string; name: string; status: string; logo?: { fileId: unknown } | null; pendingRevision?: { changes?: unknown; submittedBy?: string | null; submittedAt?: Date | null } | null };
 
@@ -213,7 +214,7 @@ const vendorPages: FastifyPluginAsync = async (app) => {
     if (!form.ok) return renderProfile(request, reply, vendor, input, form.errors, 400);
     let pending = false;
     try {
-      ({ pending } = await suppliers.updateVendor(request.user!, String(vendor._id), form.data));
+      ({ pending } = await suppliers.updateVendor(requireUser(request), String(vendor._id), form.data));
     } catch (err) {
       const failure = serviceFailure(err);
       return renderProfile(request, reply, vendor, input, failure.errors, failure.status);
@@ -286,7 +287,7 @@ const vendorPages: FastifyPluginAsync = async (app) => {
     if (!form.ok) return renderProductForm(request, reply, { values: input, errors: form.errors, status: 400 });
     let created;
     try {
-      created = await suppliers.createProduct(request.user!, form.data);
+      created = await suppliers.createProduct(requireUser(request), form.data);
     } catch (err) {
       const failure = serviceFailure(err);
       return renderProductForm(request, reply, { values: input, errors: failure.errors, status: failure.status });
@@ -296,18 +297,18 @@ const vendorPages: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/vendor/products/:id/edit', { config: { access: ['vendor'] } }, async (request, reply) => {
-    const product = await suppliers.managedProduct(request.user!, productId(request.params));
+    const product = await suppliers.managedProduct(requireUser(request), productId(request.params));
     return renderProductForm(request, reply, { product, values: productValues(product) });
   });
 
   app.post('/vendor/products/:id', { config: { access: ['vendor'] } }, async (request, reply) => {
-    const product = await suppliers.managedProduct(request.user!, productId(request.params));
+    const product = await suppliers.managedProduct(requireUser(request), productId(request.params));
     const input = productFormInput(request.body, product.vendorCreditCode);
     const form = parseForm(ProductInput, input);
     if (!form.ok) return renderProductForm(request, reply, { product, values: input, errors: form.errors, status: 400 });
     let result;
     try {
-      result = await suppliers.updateProduct(request.user!, String(product._id), form.data);
+      result = await suppliers.updateProduct(requireUser(request), String(product._id), form.data);
     } catch (err) {
       const failure = serviceFailure(err);
       return renderProductForm(request, reply, { product, values: input, errors: failure.errors, status: failure.status });
@@ -321,7 +322,7 @@ const vendorPages: FastifyPluginAsync = async (app) => {
       const id = productId(request.params);
       const run = { submit: suppliers.submitProduct, archive: suppliers.archiveProduct, restore: suppliers.restoreProduct }[action];
       try {
-        const product = await run(request.user!, id);
+        const product = await run(requireUser(request), id);
         request.flash('success', `产品“${product.name}”${done}`);
       } catch (err) {
         if (!(err instanceof AppError) || err.statusCode >= 500 || err.statusCode === 404) throw err;
@@ -334,7 +335,7 @@ const vendorPages: FastifyPluginAsync = async (app) => {
   productAction('restore', '已恢复为草稿。');
 
   app.get('/vendor/products/:id/history', { config: { access: ['vendor'] } }, async (request, reply) => {
-    const product = await suppliers.managedProduct(request.user!, productId(request.params));
+    const product = await suppliers.managedProduct(requireUser(request), productId(request.params));
     const entries = await ChangeLog.find({ entity: 'product', entityId: product._id }).sort({ at: -1, _id: -1 }).limit(500).lean();
     return reply.page('suppliers/history.hbs', {
       title: `变更记录 · ${product.name}`,
@@ -356,17 +357,17 @@ const vendorPages: FastifyPluginAsync = async (app) => {
     });
 
     uploads.post('/vendor/products/:id/images', { config: { access: ['vendor'] } }, async (request, reply) => {
-      const product = await suppliers.managedProduct(request.user!, productId(request.params));
+      const product = await suppliers.managedProduct(requireUser(request), productId(request.params));
       const fail = (status: number, imageError: string) =>
         renderProductForm(request, reply, { product, values: productValues(product), imageError, status });
       const upload = await readImageUpload(request);
       if (!upload.ok) return fail(upload.status, upload.message);
-      const stored = await storeImage(app, upload.buf, { vendor: product.vendor, uploadedBy: request.user!.id, filename: upload.filename });
+      const stored = await storeImage(app, upload.buf, { vendor: product.vendor, uploadedBy: requireUser(request).id, filename: upload.filename });
       if (!stored.ok) return fail(stored.status, stored.message);
       const { fileId, type } = stored;
       let result;
       try {
-        result = await changeProductImages(app, request.user!, String(product._id), (images) => [...images, { fileId, contentType: type }]);
+        result = await changeProductImages(app, requireUser(request), String(product._id), (images) => [...images, { fileId, contentType: type }]);
       } catch (err) {
         await removeFiles(app, [fileId]);
         const failure = serviceFailure(err);
@@ -384,10 +385,10 @@ const vendorPages: FastifyPluginAsync = async (app) => {
         renderProfile(request, reply, vendor, vendor as unknown as Record<string, unknown>, {}, status, message);
       const upload = await readImageUpload(request);
       if (!upload.ok) return fail(upload.status, upload.message);
-      const stored = await storeImage(app, upload.buf, { vendor: vendor._id, uploadedBy: request.user!.id, filename: upload.filename });
+      const stored = await storeImage(app, upload.buf, { vendor: vendor._id, uploadedBy: requireUser(request).id, filename: upload.filename });
       if (!stored.ok) return fail(stored.status, stored.message);
       try {
-        await suppliers.setVendorLogo(request.user!, String(vendor._id), { fileId: stored.fileId, contentType: stored.type });
+        await suppliers.setVendorLogo(requireUser(request), String(vendor._id), { fileId: stored.fileId, contentType: stored.type });
       } catch (err) {
         await removeFiles(app, [stored.fileId]);
         throw err;
@@ -400,7 +401,7 @@ const vendorPages: FastifyPluginAsync = async (app) => {
   app.post('/vendor/logo/delete', { config: { access: ['vendor'] } }, async (request, reply) => {
     const vendor = await ownVendor(request);
     if (!vendor) return reply.redirect('/vendor', 303);
-    await suppliers.setVendorLogo(request.user!, String(vendor._id), undefined);
+    await suppliers.setVendorLogo(requireUser(request), String(vendor._id), undefined);
     request.flash('success', '企业标志已删除。');
     return reply.redirect('/vendor/profile', 303);
   });
@@ -408,7 +409,7 @@ const vendorPages: FastifyPluginAsync = async (app) => {
   app.post('/vendor/products/:id/images/:fileId/delete', { config: { access: ['vendor'] } }, async (request, reply) => {
     const id = productId(request.params);
     const fileId = (request.params as { fileId?: string }).fileId ?? '';
-    const result = await changeProductImages(app, request.user!, id, (images) => images.filter((i) => String(i.fileId) !== fileId));
+    const result = await changeProductImages(app, requireUser(request), id, (images) => images.filter((i) => String(i.fileId) !== fileId));
     request.flash('success', result.pending ? '删除图片的修改将在主办方审核后生效。' : '图片已删除。');
     return reply.redirect(`/vendor/products/${id}/edit`, 303);
   });

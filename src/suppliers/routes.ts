@@ -1,15 +1,14 @@
 /** JSON API of the supplier list: vendors and products through their lifecycles, history, review. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { CurrentUser } from '../accounts/access.js';
+import { STAFF_ROLES, isStaff, requireUser, type CurrentUser } from '../accounts/access.js';
 import { ObjectIdParam } from '../accounts/schemas.js';
 import { notFound } from '../web/errors.js';
 import { freshnessOf } from './freshness.js';
 import { ProductInput, ReasonBody, VendorInput } from './schemas.js';
 
 const IdParams = z.object({ id: ObjectIdParam });
-const staff = ['organizer', 'admin'] as const;
-const isStaff = (user: CurrentUser | null) => user?.role === 'organizer' || user?.role === 'admin';
+const staff = STAFF_ROLES;
 
 const VendorOut = z.object({
   id: z.string(), name: z.string(), creditCode: z.string(), province: z.string(),
@@ -73,7 +72,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     config: { access: ['vendor', ...staff] },
     schema: { summary: '登记企业（草稿）；供应商账号登记后即关联该企业', tags, body: VendorInput, response: { 201: z.object({ id: z.string() }) } },
   }, async (request, reply) => {
-    const vendor = await service.createVendor(request.user!, request.body);
+    const vendor = await service.createVendor(requireUser(request), request.body);
     return reply.code(201).send({ id: String(vendor._id) });
   });
 
@@ -101,34 +100,34 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       tags, params: IdParams, body: VendorInput, response: { 200: z.object({ vendor: VendorOut, pending: z.boolean() }) },
     },
   }, async (request) => {
-    const result = await service.updateVendor(request.user!, request.params.id, request.body);
+    const result = await service.updateVendor(requireUser(request), request.params.id, request.body);
     return { vendor: vendorJson(result.vendor), pending: result.pending };
   });
 
   app.post('/api/v1/vendors/:id/revision/approve', {
     config: { access: [...staff], audit: 'vendor.revision.approve' },
     schema: { summary: '通过企业资料的待审核修改（其中的资质证书记为已核验）', tags, params: IdParams, response: { 200: z.object({ vendor: VendorOut }) } },
-  }, async (request) => ({ vendor: vendorJson(await service.approveVendorRevision(request.user!, request.params.id)) }));
+  }, async (request) => ({ vendor: vendorJson(await service.approveVendorRevision(requireUser(request), request.params.id)) }));
 
   app.post('/api/v1/vendors/:id/revision/reject', {
     config: { access: [...staff], audit: 'vendor.revision.reject' },
     schema: { summary: '退回企业资料的待审核修改（附原因）', tags, params: IdParams, body: ReasonBody, response: { 200: z.object({ vendor: VendorOut }) } },
-  }, async (request) => ({ vendor: vendorJson(await service.rejectVendorRevision(request.user!, request.params.id, request.body.reason)) }));
+  }, async (request) => ({ vendor: vendorJson(await service.rejectVendorRevision(requireUser(request), request.params.id, request.body.reason)) }));
 
   app.post('/api/v1/vendors/:id/submit', {
     config: { access: ['vendor', ...staff] },
     schema: { summary: '提交企业审核', tags, params: IdParams, response: { 200: z.object({ vendor: VendorOut }) } },
-  }, async (request) => ({ vendor: vendorJson(await service.submitVendor(request.user!, request.params.id)) }));
+  }, async (request) => ({ vendor: vendorJson(await service.submitVendor(requireUser(request), request.params.id)) }));
 
   app.post('/api/v1/vendors/:id/confirm', {
     config: { access: ['vendor', ...staff] },
     schema: { summary: '确认企业与产品信息仍然有效（重新计算新鲜度）', tags, params: IdParams, response: { 200: z.object({ vendor: VendorOut }) } },
-  }, async (request) => ({ vendor: vendorJson(await service.confirmListings(request.user!, request.params.id)) }));
+  }, async (request) => ({ vendor: vendorJson(await service.confirmListings(requireUser(request), request.params.id)) }));
 
   app.post('/api/v1/vendors/:id/approve', {
     config: { access: [...staff], audit: 'vendor.approve' },
     schema: { summary: '审核通过（入库）或恢复已暂停的企业', tags, params: IdParams, response: { 200: z.object({ vendor: VendorOut }) } },
-  }, async (request) => ({ vendor: vendorJson(await service.approveVendor(request.user!, request.params.id)) }));
+  }, async (request) => ({ vendor: vendorJson(await service.approveVendor(requireUser(request), request.params.id)) }));
 
   for (const [action, summary] of [['reject', '退回企业（附原因）'], ['suspend', '暂停已入库企业（附原因）']] as const) {
     app.post(`/api/v1/vendors/:id/${action}`, {
@@ -136,7 +135,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       schema: { summary, tags, params: IdParams, body: ReasonBody, response: { 200: z.object({ vendor: VendorOut }) } },
     }, async (request) => {
       const run = action === 'reject' ? service.rejectVendor : service.suspendVendor;
-      return { vendor: vendorJson(await run(request.user!, request.params.id, request.body.reason)) };
+      return { vendor: vendorJson(await run(requireUser(request), request.params.id, request.body.reason)) };
     });
   }
 
@@ -144,7 +143,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     config: { access: ['vendor', ...staff] },
     schema: { summary: '企业及其产品的全部变更记录', tags, params: IdParams, response: { 200: HistoryOut } },
   }, async (request) => {
-    await service.managedVendor(request.user!, request.params.id);
+    await service.managedVendor(requireUser(request), request.params.id);
     const entries = await ChangeLog.find({ vendor: request.params.id }).sort({ at: -1, _id: -1 }).limit(500).lean();
     return { entries: entries.map((e) => toJson(e)) as z.infer<typeof HistoryOut>['entries'] };
   });
@@ -173,7 +172,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     config: { access: ['vendor', ...staff] },
     schema: { summary: '新建产品（草稿）', tags, body: ProductInput, response: { 201: z.object({ id: z.string() }) } },
   }, async (request, reply) => {
-    const product = await service.createProduct(request.user!, request.body);
+    const product = await service.createProduct(requireUser(request), request.body);
     return reply.code(201).send({ id: String(product._id) });
   });
 
@@ -198,7 +197,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.object({ product: ProductOut, pending: z.boolean() }) },
     },
   }, async (request) => {
-    const result = await service.updateProduct(request.user!, request.params.id, request.body);
+    const result = await service.updateProduct(requireUser(request), request.params.id, request.body);
     return { product: productJson(result.product), pending: result.pending };
   });
 
@@ -213,7 +212,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     app.post(`/api/v1/products/:id/${action}`, {
       config: { access: roles, audit: ({ publish: 'product.publish', 'revision/approve': 'product.revision.approve' } as Record<string, string>)[action] },
       schema: { summary, tags, params: IdParams, response: { 200: z.object({ product: ProductOut }) } },
-    }, async (request) => ({ product: productJson(await run(request.user!, request.params.id)) }));
+    }, async (request) => ({ product: productJson(await run(requireUser(request), request.params.id)) }));
   }
   for (const [action, summary] of [['reject', '退回产品（附原因，回到草稿）'], ['revision/reject', '退回待审核的修改（附原因）']] as const) {
     app.post(`/api/v1/products/:id/${action}`, {
@@ -221,7 +220,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       schema: { summary, tags, params: IdParams, body: ReasonBody, response: { 200: z.object({ product: ProductOut }) } },
     }, async (request) => {
       const run = action === 'reject' ? service.rejectProduct : service.rejectRevision;
-      return { product: productJson(await run(request.user!, request.params.id, request.body.reason)) };
+      return { product: productJson(await run(requireUser(request), request.params.id, request.body.reason)) };
     });
   }
 
@@ -229,7 +228,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     config: { access: ['vendor', ...staff] },
     schema: { summary: '产品变更记录', tags, params: IdParams, response: { 200: HistoryOut } },
   }, async (request) => {
-    await service.managedProduct(request.user!, request.params.id);
+    await service.managedProduct(requireUser(request), request.params.id);
     const entries = await ChangeLog.find({ entity: 'product', entityId: request.params.id }).sort({ at: -1, _id: -1 }).limit(500).lean();
     return { entries: entries.map((e) => toJson(e)) as z.infer<typeof HistoryOut>['entries'] };
   });

@@ -5,16 +5,14 @@
  */
 import { mongo, type ClientSession, type Connection, type Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
-import type { CurrentUser } from '../accounts/access.js';
+import { actorOf, isStaff, type CurrentUser } from '../accounts/access.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import { markProducts, markVendorProducts } from '../search/outbox.js';
 import { fieldOfCategory } from '../taxonomy/index.js';
-import { diffFields, recordChange, type Actor } from './history.js';
+import { diffFields, recordChange } from './history.js';
 import { carryVerification, evidenceOf, stampVerified, type StoredQualification } from './qualifications.js';
 import { productFields, reviewedVendorFields, vendorFields, type ProductInput, type VendorInput } from './schemas.js';
 
-const isStaff = (user: CurrentUser) => user.role === 'organizer' || user.role === 'admin';
-const actorOf = (user: CurrentUser): Actor => ({ id: user.id, name: user.name });
 const plain = (doc: object) => JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
 /** A vendor's fields as a change log and a reviewer compare them: certificates by their evidence only. */
 const comparable = (values: Record<string, unknown>) => ({
@@ -101,7 +99,7 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
         if (await Vendor.exists({ creditCode: input.creditCode }).session(session)) {
           throw conflict('该统一社会信用代码已登记，请联系主办方关联您的账号。');
         }
-        const { qualifications, ...rest } = input;
+        const { qualifications = [], ...rest } = input;
         // Scans belong to a registered company: they are attached by a later edit.
         if (qualifications.some((q) => q.scanFileId)) throw badRequest('请先登记企业，再上传证书扫描件。', [{ path: 'qualifications', message: '登记后再上传扫描件' }]);
         const stored = qualifications.map(({ scanFileId: _s, ...q }) => q);
@@ -121,11 +119,11 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
      * value leaves the revision.
      */
     async updateVendor(user: CurrentUser, vendorId: string, input: VendorInput) {
-      const scans = await evidenceScans(vendorId, input.qualifications.map((q) => q.scanFileId));
+      const scans = await evidenceScans(vendorId, (input.qualifications ?? []).map((q) => q.scanFileId));
       return inTransaction(async (session) => {
         const vendor = await managedVendor(user, vendorId, session);
         if (input.creditCode !== vendor.creditCode) throw badRequest('统一社会信用代码不能修改。', [{ path: 'creditCode', message: '统一社会信用代码不能修改' }]);
-        const { qualifications: submitted, ...rest } = input;
+        const { qualifications: submitted = [], ...rest } = input;
         const proposed: Record<string, unknown> = {
           ...rest,
           qualifications: submitted.map(({ scanFileId, ...q }): StoredQualification => ({ ...q, ...(scanFileId ? { scan: scans.get(scanFileId) } : {}) })),

@@ -13,46 +13,25 @@ const viewsDir = fileURLToPath(new URL('../../views', import.meta.url));
 
 interface NavItem { href: string; label: string }
 
+const home: NavItem = { href: '/', label: '首页' };
+/** The organizers' back office; admins see the same plus user management and the audit trail. */
+const staffNav: NavItem[] = [
+  { href: '/organizer', label: '工作台' },
+  { href: '/organizer/review', label: '审核队列' },
+  { href: '/organizer/stale', label: '信息待更新企业' },
+  { href: '/organizer/demands', label: '采购需求' },
+  { href: '/organizer/events', label: '对接会' },
+];
+const reports: NavItem = { href: '/reports', label: '统计报表' };
+const imports: NavItem = { href: '/admin/imports', label: '批量导入' };
+
 const navByRole: Record<Role | 'guest', NavItem[]> = {
-  guest: [{ href: '/', label: '首页' }],
-  admin: [
-    { href: '/', label: '首页' },
-    { href: '/organizer', label: '工作台' },
-    { href: '/organizer/review', label: '审核队列' },
-    { href: '/organizer/stale', label: '信息待更新企业' },
-    { href: '/organizer/demands', label: '采购需求' },
-    { href: '/organizer/events', label: '对接会' },
-    { href: '/admin/users', label: '用户管理' },
-    { href: '/admin/imports', label: '批量导入' },
-    { href: '/admin/audit', label: '审计日志' },
-    { href: '/reports', label: '统计报表' },
-  ],
-  organizer: [
-    { href: '/', label: '首页' },
-    { href: '/organizer', label: '工作台' },
-    { href: '/organizer/review', label: '审核队列' },
-    { href: '/organizer/stale', label: '信息待更新企业' },
-    { href: '/organizer/demands', label: '采购需求' },
-    { href: '/organizer/events', label: '对接会' },
-    { href: '/admin/imports', label: '批量导入' },
-    { href: '/reports', label: '统计报表' },
-  ],
-  vendor: [
-    { href: '/', label: '首页' },
-    { href: '/vendor', label: '我的企业' },
-    { href: '/vendor/opportunities', label: '商机' },
-    { href: '/events', label: '对接会' },
-  ],
-  buyer: [
-    { href: '/', label: '首页' },
-    { href: '/buyer', label: '我的采购' },
-    { href: '/demands/new', label: '发布需求' },
-    { href: '/events', label: '对接会' },
-  ],
-  leader: [
-    { href: '/', label: '首页' },
-    { href: '/reports', label: '统计报表' },
-  ],
+  guest: [home],
+  admin: [home, ...staffNav, { href: '/admin/users', label: '用户管理' }, imports, { href: '/admin/audit', label: '审计日志' }, reports],
+  organizer: [home, ...staffNav, imports, reports],
+  vendor: [home, { href: '/vendor', label: '我的企业' }, { href: '/vendor/opportunities', label: '商机' }, { href: '/events', label: '对接会' }],
+  buyer: [home, { href: '/buyer', label: '我的采购' }, { href: '/demands/new', label: '发布需求' }, { href: '/events', label: '对接会' }],
+  leader: [home, reports],
 };
 
 export interface Flash { kind: 'success' | 'error' | 'info'; text: string }

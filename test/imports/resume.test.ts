@@ -1,7 +1,8 @@
 /** Import jobs survive their instance: resumed from the last committed batch, or clearly failed. */
 import t from 'tap';
+import ExcelJS from 'exceljs';
 import { buildTestApp } from '../helper.js';
-import { finish, product, staffSession, vendor } from './fixtures.js';
+import { finish, multipart, product, staffSession, tokenFor, vendor } from './fixtures.js';
 
 const app = await buildTestApp(t, {}, { background: false });
 const staff = await staffSession(app);
@@ -48,3 +49,36 @@ t.test('a job that keeps losing its workers is marked failed, never left running
   t.match(job.failure, /多次中断/);
 });
 
+
+t.test('a demand-list job whose instance died mid-file is resumed from its last committed batch', async (t) => {
+  const token = await tokenFor(app, staff.cookie);
+  const wb = new ExcelJS.Workbook();
+  const sheet = wb.addWorksheet('需求');
+  sheet.addRow(['需求标题', '类别', '数量', '单位', '截止日期', '采购单位', '单位类型', '层级', '省份']);
+  for (let i = 1; i <= 450; i++) sheet.addRow([`续传需求第${i}条`, 'elevator', i, '台', new Date(Date.UTC(2099, 2, 1)), '杭州市续传测试局', '机关单位', '区级', '浙江省']);
+  const body = multipart({ name: '续传.xlsx', content: Buffer.from(await wb.xlsx.writeBuffer()) }, { publish: 'true' });
+  const res = await app.inject({ method: 'POST', url: '/api/v1/demand-imports', headers: { ...body.headers, authorization: `Bearer ${token}` }, payload: body.payload });
+  t.equal(res.statusCode, 202);
+  const { jobId } = res.json();
+  const progress = async () => (await app.inject({ method: 'GET', url: `/api/v1/demand-imports/${jobId}`, headers: { cookie: staff.cookie } })).json();
+
+  const claimed = await app.demandImports.claimJob('instance-a');
+  t.equal(String(claimed?._id), jobId);
+  t.equal(await app.demandImports.runJob(jobId, 'instance-a', { maxBatches: 1 }), 'paused');
+  t.match(await progress(), { status: 'running', stage: 'importing', total: 450, processed: 200, created: 200 }, 'the first batch is committed and visible');
+  t.equal(await app.models.Demand.countDocuments({ title: /^续传需求/ }), 200);
+  t.equal(await app.demandImports.ImportRow.countDocuments({ job: jobId }), 450, 'the rows are staged: the file is not read again');
+  t.equal(await app.conn.db!.collection('demandImports.files').countDocuments(), 0, 'the uploaded file is gone once staged');
+
+  t.equal(await app.demandImports.claimJob('instance-b'), null, 'a live lease keeps other workers away');
+  // instance-a dies: its lease lapses.
+  await app.demandImports.ImportJob.updateOne({ _id: jobId }, { $set: { leaseUntil: new Date(Date.now() - 1000) } });
+  t.equal(String((await app.demandImports.claimJob('instance-b'))?._id), jobId, 'another instance takes it over');
+  t.equal(await app.demandImports.runJob(jobId, 'instance-a'), 'lost', 'the dead owner cannot write any more');
+  t.equal(await app.demandImports.runJob(jobId, 'instance-b'), 'done');
+
+  t.match(await progress(), { status: 'done', total: 450, processed: 450, created: 450, updated: 0, rejected: 0 });
+  t.equal(await app.models.Demand.countDocuments({ title: /^续传需求/ }), 450, 'every row exactly once');
+  t.equal(await app.models.BuyerOrg.countDocuments({ name: '杭州市续传测试局' }), 1);
+  t.equal(await app.demandImports.ImportRow.countDocuments({ job: jobId }), 0, 'staged rows are removed when it ends');
+});

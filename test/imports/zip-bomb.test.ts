@@ -9,7 +9,8 @@ import { once } from 'node:events';
 import zlib from 'node:zlib';
 import { buildTestApp } from '../helper.js';
 import { multipart, staffSession, tokenFor } from './fixtures.js';
-import { readSource, ImportFileError } from '../../src/imports/parse.js';
+import { ImportFileError } from '../../src/imports/sheets.js';
+import { readSupplierSource as readSource } from '../../src/imports/suppliers.js';
 import { readDemandSource } from '../../src/demands/import.js';
 
 interface ZipEntry { name: string; data: Buffer; size: number; crc: number; method: 0 | 8 }
