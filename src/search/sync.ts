@@ -142,16 +142,23 @@ export function createSearchSync(options: SyncOptions) {
     pending: () => SearchOutbox.countDocuments({}),
     /**
      * Delivers everything pending now, waiting for marks other workers hold; throws if Meilisearch fails
-     * or the outbox is not empty within `timeoutMs`.
+     * or the outbox makes no progress for `timeoutMs`. Progress, not a fixed deadline: Meilisearch runs
+     * tasks one at a time across all indexes, so another worker's delivery may wait behind unrelated work.
      */
     async drain(timeoutMs = 30_000): Promise<RoundResult> {
       const total: RoundResult = { claimed: 0, indexed: 0, deleted: 0, cleared: 0 };
-      const deadline = Date.now() + timeoutMs;
+      let deadline = Date.now() + timeoutMs;
+      let lastPending = Number.POSITIVE_INFINITY;
       for (;;) {
         const r = await round(true);
         for (const key of Object.keys(total) as (keyof RoundResult)[]) total[key] += r[key];
         if (r.claimed) continue;
-        if (!(await SearchOutbox.exists({}))) return total;
+        const pending = await SearchOutbox.countDocuments({});
+        if (!pending) return total;
+        if (pending < lastPending) {
+          lastPending = pending;
+          deadline = Date.now() + timeoutMs;
+        }
         if (Date.now() > deadline) throw new Error('搜索同步未能在限定时间内完成');
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
