@@ -22,6 +22,8 @@ export interface JudgedDemand {
   requiredCertifications?: string[];
   preferredCertifications?: string[];
   deadline?: string;
+  /** The deadline as days after the evaluation day (deadline-decided demands stay valid as time passes). */
+  deadlineInDays?: number;
   /** creditCode → grade 0–3; vendors not listed are 0. */
   judgments: Record<string, number>;
 }
@@ -86,7 +88,10 @@ export async function baselineRanking(app: FastifyInstance, title: string, k = 1
 export async function evaluateJudgedSet(app: FastifyInstance, set: JudgedSet = readJudgedSet(), k = 10): Promise<Evaluation> {
   const perDemand: DemandScore[] = [];
   for (const d of set.demands) {
-    const matches = await app.matching.matchDemand({ ...d, deadline: d.deadline ? new Date(d.deadline) : null }, { limit: k });
+    // Midday of the N-th day: a deadline is a day, and the few milliseconds until matching reads the clock
+    // must not turn N days into N − 1.
+    const deadline = d.deadlineInDays != null ? new Date(app.clock().getTime() + (d.deadlineInDays + 0.5) * 86_400_000) : d.deadline ? new Date(d.deadline) : null;
+    const matches = await app.matching.matchDemand({ ...d, deadline }, { limit: k });
     const engine = ndcgAt(matches.map((m) => m.vendor.creditCode), d.judgments, k);
     const baseline = ndcgAt(await baselineRanking(app, d.title, k), d.judgments, k);
     perDemand.push({ title: d.title, kind: d.kind, engine, baseline });

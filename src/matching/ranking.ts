@@ -10,6 +10,7 @@
  */
 import { certificationName, taxonomy } from '../taxonomy/index.js';
 import { categoryName } from '../search/document.js';
+import { describeCorrections, type Correction } from '../search/index.js';
 import type { Factor, MatchResult, Reason } from './types.js';
 import { factors, type Weights } from './weights.js';
 
@@ -49,6 +50,8 @@ export interface RankDemand {
   requiredCertifications?: readonly string[] | null;
   preferredCertifications?: readonly string[] | null;
   deadline?: Date | null;
+  /** How the demand's words were read (slips corrected, abbreviations expanded); shown in the text reason. */
+  corrections?: readonly Correction[] | null;
 }
 
 export interface RankOptions {
@@ -150,7 +153,8 @@ export function leadTimeOf(leadTimeDays: number | null | undefined, deadline: Da
   const lead = `交货期 ${formatNumber(leadTimeDays)} 天`;
   if (daysLeft < 0) return { value: 0, text: `${lead}，需求已过截止日期` };
   if (leadTimeDays <= daysLeft) return { value: 1, text: `${lead}，距截止日期还有 ${formatNumber(daysLeft)} 天` };
-  return { value: clamp(daysLeft / leadTimeDays), text: `${lead}，晚于截止日期（还有 ${formatNumber(daysLeft)} 天）` };
+  // Late is late: a vendor that cannot deliver by the deadline does not meet it "partly".
+  return { value: 0, text: `${lead}，晚于需求截止日期（距截止仅 ${formatNumber(daysLeft)} 天）` };
 }
 
 export function priceOf(priceMin: number | null | undefined, priceMax: number | null | undefined, budgetYuan: number, quantity: number | null | undefined, unit: string): { value: number; text: string } {
@@ -178,7 +182,8 @@ export function freshnessOfCandidate(c: Pick<Candidate, 'confirmedAt' | 'freshne
 function textReason(value: number, c: Candidate, demand: RankDemand, productNames: string[]): string {
   const degree = value >= 0.7 ? '高度相关' : value >= 0.4 ? '相关' : '部分相关';
   const inCategory = demand.category && c.category === demand.category ? `属于“${categoryName(c.category)}”，` : '';
-  return `${inCategory}与需求“${shorten(demand.title)}”${degree}（匹配产品：${productNames.join('、')}）`;
+  const read = demand.corrections?.length ? `；${describeCorrections(demand.corrections)}` : '';
+  return `${inCategory}与需求“${shorten(demand.title)}”${degree}（匹配产品：${productNames.join('、')}${read}）`;
 }
 
 interface Scored { c: Candidate; text: number; score: number; values: Map<Factor, { value: number; text: string }> }

@@ -9,6 +9,7 @@ import type { FreshnessPolicy } from '../suppliers/freshness.js';
 import { notFound } from '../web/errors.js';
 import { rankCandidates } from './ranking.js';
 import { retrieve, type RetrievalDemand } from './retrieval.js';
+import { queryVocabulary, understand, type Vocabulary } from '../search/index.js';
 import type { MatchedProduct, MatchResult, Reason } from './types.js';
 import type { Weights } from './weights.js';
 
@@ -68,10 +69,15 @@ export const OPPORTUNITY_MIN_TEXT = 0.45;
 
 const clampLimit = (limit: number | undefined, fallback: number) => Math.min(100, Math.max(1, Math.floor(limit ?? fallback)));
 
-function toRankDemand(d: DemandLike): RetrievalDemand {
+/** The demand as the engine reads it: slips corrected, abbreviations expanded (src/search/understand.ts). */
+function toRankDemand(d: DemandLike, vocabulary: Vocabulary): RetrievalDemand {
+  const title = understand(d.title, vocabulary);
+  const description = understand(d.description ?? '', vocabulary);
   return {
     title: d.title,
     description: d.description ?? '',
+    understood: { title: title.text, description: description.text, expansions: [...new Set([...title.expansions, ...description.expansions])] },
+    corrections: [...new Map([...title.corrections, ...description.corrections].map((c) => [`${c.from}\u0000${c.to}`, c])).values()],
     field: d.field ?? null,
     category: d.category ?? null,
     quantity: d.quantity ?? null,
@@ -87,7 +93,7 @@ export function createMatchingService(deps: MatchingDeps): MatchingService {
   const { models, clock, policy, weights } = deps;
 
   async function matchAt(demand: DemandLike, now: Date, limit: number, vendorId?: string): Promise<MatchResult[]> {
-    const rankDemand = toRankDemand(demand);
+    const rankDemand = toRankDemand(demand, await queryVocabulary(models));
     const candidates = await retrieve(deps, rankDemand, { now, vendorId, textLimit: vendorId ? 20 : 80, categoryLimit: vendorId ? 20 : 80 });
     // Among one vendor's products "its best" says nothing: the feed asks for a real textual or category fit.
     return rankCandidates(candidates, rankDemand, { now, weights, freshnessDays: policy.days, limit, minText: vendorId ? OPPORTUNITY_MIN_TEXT : 0 });

@@ -18,8 +18,8 @@ export const defaultWeights: Weights = {
   required: 0.02,
   preferred: 0.08,
   distinction: 0.08,
-  capacity: 0.07,
-  leadTime: 0.06,
+  capacity: 0.15,
+  leadTime: 0.15,
   price: 0.07,
   freshness: 0.06,
 };

@@ -8,8 +8,12 @@ import { startLoop, type Loop } from '../infra/background.js';
 import { productsIndexName } from './settings.js';
 import { createSearchSync, type SearchSync } from './sync.js';
 import { createSearchService, type SearchService } from './service.js';
+import { queryVocabulary } from './query-vocabulary.js';
 import searchRoutes from './routes.js';
 import directoryPages from './pages.js';
+
+export { informativeWords, isDomainTerm, understand, describeCorrections, type Correction, type Understood, type Vocabulary } from './understand.js';
+export { queryVocabulary } from './query-vocabulary.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,7 +29,7 @@ export default fp(async (app) => {
   const policy = { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS };
   const sync = createSearchSync({ models: app.models, meili: app.meili, indexUid, clock: app.clock, log: app.log });
   app.decorate('searchSync', sync);
-  app.decorate('productSearch', createSearchService({ meili: app.meili, indexUid, clock: app.clock, policy }));
+  app.decorate('productSearch', createSearchService({ meili: app.meili, indexUid, clock: app.clock, policy, vocabulary: () => queryVocabulary(app.models) }));
 
   let loop: Loop | undefined;
   app.addHook('onReady', async () => {

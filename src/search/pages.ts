@@ -19,7 +19,7 @@ const filterLabels: Record<FilterKey, string> = {
 const labelOf = (key: FilterKey, value: string) =>
   key === 'field' ? fieldName(value) : key === 'category' ? categoryName(value) : key === 'certification' ? certificationName(value) : value;
 
-type Params = Partial<Record<FilterKey | 'q' | 'page', string | number | undefined>>;
+type Params = Partial<Record<FilterKey | 'q' | 'page' | 'exact', string | number | undefined>>;
 
 function href(params: Params): string {
   const qs = new URLSearchParams();
@@ -72,7 +72,7 @@ const directoryPages: FastifyPluginAsync = async (app) => {
       throw badRequest(`筛选条件有误：${parsed.error.issues.map((i) => i.message).join('；')}。请返回推介清单重新选择。`);
     }
     const query = parsed.data;
-    const base: Params = { q: query.q || undefined, ...Object.fromEntries(filterKeys.map((k) => [k, query[k]])) };
+    const base: Params = { q: query.q || undefined, exact: query.exact, ...Object.fromEntries(filterKeys.map((k) => [k, query[k]])) };
     let result: SearchResult | null = null;
     let unavailable = false;
     try {
@@ -103,6 +103,11 @@ const directoryPages: FastifyPluginAsync = async (app) => {
           vendorUrl: `/directory/vendors/${h.vendor.id}`,
         })),
         facets: facetGroups(result, base),
+        // "已按“消防”搜索", with a link back to the words as typed.
+        understood: result.understood && {
+          corrections: result.understood.corrections,
+          exactHref: href({ ...base, exact: '1', page: undefined }),
+        },
         pagination: pagination(result.total, query.page, query.pageSize, base),
       },
       hiddenFilters: filterKeys.filter((k) => query[k]).map((k) => ({ name: k, value: query[k] })),

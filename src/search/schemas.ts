@@ -19,6 +19,7 @@ export const SearchQuery = z.object({
   certification: optional(z.enum(certificationCodes as [string, ...string[]], { error: '未知的资质认证代码' })),
   page: z.preprocess(blank, z.coerce.number({ error: '页码必须是数字' }).int('页码必须是整数').min(1, '页码从 1 开始').max(1000, '页码最大为 1000').default(1)),
   pageSize: z.preprocess(blank, z.coerce.number({ error: '每页条数必须是数字' }).int('每页条数必须是整数').min(1, '每页至少 1 条').max(50, '每页最多 50 条').default(20)),
+  exact: optional(z.enum(['1'], { error: 'exact 只能为 1（按原词搜索，不纠正错别字、不展开缩写）' })),
 });
 export type SearchQuery = z.output<typeof SearchQuery>;
 
@@ -50,6 +51,10 @@ export const SearchResult = z.object({
   pageSize: z.number(),
   hits: z.array(SearchHit),
   facets: z.object({ field: Facet, category: Facet, city: Facet, district: Facet, certification: Facet }),
+  understood: z.object({
+    q: z.string().describe('实际搜索的词：纠正了错别字、展开了缩写、去掉了口语虚词'),
+    corrections: z.array(z.object({ from: z.string(), to: z.string(), kind: z.enum(['slip', 'abbreviation']) })),
+  }).optional().describe('只在搜索词被纠正或展开时出现；加 exact=1 按原词搜索'),
 });
 export type SearchResult = z.output<typeof SearchResult>;
 

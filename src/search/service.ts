@@ -6,6 +6,7 @@ import type { Meilisearch, SearchParams } from 'meilisearch';
 import { searchableSince, type FreshnessPolicy } from '../suppliers/freshness.js';
 import type { ProductDocument } from './document.js';
 import type { SearchHit, SearchQuery, SearchResult, Suggestion } from './schemas.js';
+import { informativeWords, understand, type Understood, type Vocabulary } from './understand.js';
 
 // Private-use characters: they never occur in listings, so only Meilisearch's matches carry them.
 const PRE = '\uE000';
@@ -33,13 +34,21 @@ export interface SearchServiceOptions {
   indexUid: string;
   clock: () => Date;
   policy: FreshnessPolicy;
+  /** The query vocabulary (src/search/query-vocabulary.ts); without it queries are searched as typed. */
+  vocabulary?: () => Promise<Vocabulary>;
+}
+
+/** What Meilisearch is asked for: the words as understood, filler dropped, abbreviations beside their terms (pure). */
+export function searchWords(understood: Understood): string {
+  const words = informativeWords(understood.text);
+  return [...(words.length ? words : [understood.text]), ...understood.expansions].join(' ');
 }
 
 type Filters = Pick<SearchQuery, 'field' | 'category' | 'province' | 'city' | 'district' | 'certification'>;
 
 const DAY = 86_400_000;
 
-export function createSearchService({ meili, indexUid, clock, policy }: SearchServiceOptions) {
+export function createSearchService({ meili, indexUid, clock, policy, vocabulary }: SearchServiceOptions) {
   const index = meili.index<ProductDocument>(indexUid);
 
   /** Meilisearch filter for the user's choices plus what is always true of the public list. */
@@ -88,6 +97,9 @@ export function createSearchService({ meili, indexUid, clock, policy }: SearchSe
 
     async search(query: SearchQuery): Promise<SearchResult> {
       const now = clock();
+      // exact=1 is the person's "search what I typed" after seeing a correction.
+      const understood = query.q && !query.exact && vocabulary ? understand(query.q, await vocabulary()) : null;
+      const q = understood ? searchWords(understood) : query.q;
       const params = {
         filter: filterFor(query, now),
         facets: ['field', 'category', 'city', 'district', 'certifications'],
@@ -105,7 +117,7 @@ export function createSearchService({ meili, indexUid, clock, policy }: SearchSe
         highlightPreTag: PRE,
         highlightPostTag: POST,
       } satisfies SearchParams;
-      const res = await index.search(query.q || null, params);
+      const res = await index.search(q || null, params);
       // Past the confirmation period a listing shows as stale, even before the sweep has marked it.
       const staleBefore = now.getTime() - policy.days * DAY;
       const dist = res.facetDistribution ?? {};
@@ -121,6 +133,7 @@ export function createSearchService({ meili, indexUid, clock, policy }: SearchSe
           district: dist.district ?? {},
           certification: dist.certifications ?? {},
         },
+        ...(understood?.corrections.length ? { understood: { q, corrections: understood.corrections } } : {}),
       };
     },
 

@@ -162,6 +162,27 @@ t.test('monotonicity: raising the weight of a factor on which A beats B never le
   t.pass('held over 2000 random cases');
 });
 
+t.test('deadline: a vendor that cannot deliver in time ranks below an otherwise identical one that can', async (t) => {
+  fc.assert(fc.property(candidateArb, fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 0, max: 3 }), (base, daysLeft, lateBy, place) => {
+    const onTime: Candidate = { ...base, ...places[place], productId: 'p-on-time', vendorId: 'v-on-time', vendorCreditCode: 'Z-on-time', leadTimeDays: daysLeft, rankingScore: 0.8 };
+    const late: Candidate = { ...onTime, productId: 'p-late', vendorId: 'v-late', vendorCreditCode: 'A-late', leadTimeDays: daysLeft + lateBy };
+    const demand: RankDemand = { title: '摄像机', deadline: new Date(now.getTime() + (daysLeft + 0.5) * DAY) };
+    const order = rankCandidates([late, onTime], demand, opts()).map((r) => r.vendor.id);
+    const lateReason = rankCandidates([late], demand, opts())[0].reasons.find((r) => r.factor === 'leadTime')?.text ?? '';
+    return order[0] === 'v-on-time' && order[1] === 'v-late' && lateReason.includes('晚于需求截止日期');
+  }), { numRuns: 500 });
+  t.pass('held over 500 random cases');
+});
+
+t.test('the text reason says how the demand\'s words were read', async (t) => {
+  const c: Candidate = {
+    productId: 'p1', name: '智慧消防监测终端', model: 'F-1', category: 'fire-safety', field: 'security', certifications: [], vendorId: 'v1',
+    vendorName: '杭州甲', vendorCreditCode: 'C1', province: '浙江省', city: '杭州市', district: '滨江区', rankingScore: 0.9,
+  };
+  const [r] = rankCandidates([c], { title: '小区要装消访监测终端', corrections: [{ from: '消访', to: '消防', kind: 'slip' }] }, opts());
+  t.match(r.reasons.find((x) => x.factor === 'text')?.text, /已将“消访”按“消防”理解/);
+});
+
 t.test('locality: with everything else equal, 滨江区 > rest of 杭州市 > rest of 浙江省 > elsewhere', async (t) => {
   const base: Omit<Candidate, 'vendorId' | 'vendorName' | 'vendorCreditCode' | 'productId' | 'province' | 'city' | 'district'> = {
     name: '网络摄像机', model: 'X', category: 'video-surveillance', field: 'security', certifications: ['ccc'],
@@ -184,7 +205,8 @@ t.test('the reasons read as a buyer would write them', async (t) => {
   t.equal(capacityOf(200, 300, '台').text, '月产能 200 台，不足需求 300 台的七成');
   t.equal(capacityOf(null, 300, '台').text, '未填报月产能');
   t.equal(leadTimeOf(15, new Date(now.getTime() + 40 * DAY), now).text, '交货期 15 天，距截止日期还有 40 天');
-  t.equal(leadTimeOf(60, new Date(now.getTime() + 40 * DAY), now).value, 40 / 60);
+  t.equal(leadTimeOf(60, new Date(now.getTime() + 40 * DAY), now).value, 0, 'late is late');
+  t.equal(leadTimeOf(60, new Date(now.getTime() + 40 * DAY), now).text, '交货期 60 天，晚于需求截止日期（距截止仅 40 天）');
   t.equal(priceOf(600, 900, 750_000, 300, '台').text, '报价 600–900 元/台，需求预算约 2,500 元/台，在预算内');
   t.equal(priceOf(3000, 5000, 750_000, 300, '台').text, '报价 3,000–5,000 元/台，需求预算约 2,500 元/台，超出预算');
   t.equal(freshnessOfCandidate({ confirmedAt: now.getTime() - 3 * DAY, freshness: 'current' }, now, 90).text, '信息已于 30 天内确认');
