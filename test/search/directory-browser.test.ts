@@ -37,6 +37,19 @@ t.test('the directory in a browser', async (t) => {
   t.match(await page.locator('.dir-card mark').first().textContent(), /摄像/, 'the match is highlighted');
   t.match(await page.locator('.dir-card').first().textContent() ?? '', /品字标/);
 
+  // A slip of the pinyin keyboard (摄象头) and an abbreviation (NVR) are read as meant, and the page says so.
+  const box = page.getByLabel('搜索产品、型号或企业');
+  await box.fill('监空摄象头');
+  await Promise.all([page.waitForURL(/q=/), page.getByRole('button', { name: '搜索' }).click()]);
+  t.match(await page.locator('[data-test="understood"]').textContent() ?? '', /已按“监控摄像头”搜索（您输入的是“监空摄象头”）/);
+  t.same(await page.locator('.dir-card h3').allTextContents(), ['400万像素筒型网络摄像机'], 'the slip finds the camera');
+  await Promise.all([page.waitForURL(/exact=1/), page.getByRole('link', { name: '仍按原词搜索' }).click()]);
+  t.equal(await page.locator('[data-test="understood"]').count(), 0, 'the words as typed: no correction shown');
+  t.equal(await page.getByLabel('搜索产品、型号或企业').inputValue(), '监空摄象头');
+  await page.goto(`${base}/directory?q=${encodeURIComponent('nvr')}`);
+  t.match(await page.locator('[data-test="understood"]').textContent() ?? '', /nvr 已按“网络硬盘录像机”一并搜索/);
+  t.same(await page.locator('.dir-card h3').allTextContents(), ['32路网络硬盘录像机'], 'the abbreviation finds the recorder');
+
   await page.goto(`${base}/directory`);
   await Promise.all([page.waitForURL(/city=/), page.locator('.dir-facets').getByRole('link', { name: '宁波市' }).click()]);
   t.same(await page.locator('.dir-card h3').allTextContents(), ['既有住宅加装电梯'], 'the city facet filters');
