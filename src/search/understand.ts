@@ -297,8 +297,23 @@ export interface Understood {
   corrections: Correction[];
 }
 
+// The opportunity feed reads the same open demands on every request: remember recent readings per vocabulary.
+const readings = new WeakMap<Vocabulary, Map<string, Understood>>();
+const MAX_READINGS = 20_000;
+
 /** Reads a query or a demand's words the way the person meant them (pure, given the vocabulary). */
 export function understand(text: string, vocabulary: Vocabulary): Understood {
+  let memo = readings.get(vocabulary);
+  if (!memo) readings.set(vocabulary, (memo = new Map()));
+  const known = memo.get(text);
+  if (known) return known;
+  const understood = read(text, vocabulary);
+  if (memo.size >= MAX_READINGS) memo.clear();
+  memo.set(text, understood);
+  return understood;
+}
+
+function read(text: string, vocabulary: Vocabulary): Understood {
   const corrections: Correction[] = [];
   const corrected = text.replace(/\p{Script=Han}+/gu, (run) => correctRun(run, vocabulary, corrections));
   const expansions: string[] = [];
