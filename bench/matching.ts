@@ -16,6 +16,8 @@ import { productsIndexName } from '../src/search/settings.js';
 import { fieldOfCategory } from '../src/taxonomy/index.js';
 import { evaluateJudgedSet, readJudgedSet, seedSampleIndex } from './relevance.js';
 import { retrievalQueries } from '../src/matching/retrieval.js';
+import { toRankDemand } from '../src/matching/service.js';
+import { queryVocabulary } from '../src/search/index.js';
 import { generateCatalog } from './catalog.js';
 import { seededRandom } from '../src/infra/seeded-random.js';
 
@@ -78,7 +80,8 @@ export async function benchMatching(opts: { mongoUri: string; meiliHost: string;
       row(`匹配基准目录 ${size} 个产品（直接批量写入索引）`, `${((performance.now() - started) / 1000).toFixed(1)} 秒`);
 
       const policy = { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS };
-      const demands = set.demands.map((d) => ({ ...d, deadline: d.deadline ? new Date(d.deadline) : null }));
+      const vocabulary = await queryVocabulary(app.models);
+      const demands = set.demands.map((d) => ({ ...d, deadline: d.deadlineInDays != null ? new Date(now.getTime() + (d.deadlineInDays + 0.5) * 86_400_000) : d.deadline ? new Date(d.deadline) : null }));
       // Warm up once, then two timed rounds over the judged demands, alternating engine and raw retrieval.
       for (const d of demands) await app.matching.matchDemand(d);
       const engine: number[] = [];
@@ -88,7 +91,8 @@ export async function benchMatching(opts: { mongoUri: string; meiliHost: string;
           const t0 = performance.now();
           await app.matching.matchDemand(d, { limit: 10 });
           engine.push(performance.now() - t0);
-          const { queries } = retrievalQueries(d, indexUid, { now: app.clock(), policy });
+          // The same retrieval the engine sends: the demand as understood (slips corrected, abbreviations expanded).
+          const { queries } = retrievalQueries(toRankDemand(d, vocabulary), indexUid, { now: app.clock(), policy });
           const t1 = performance.now();
           await app.meili.multiSearch({ queries });
           raw.push(performance.now() - t1);

@@ -70,7 +70,7 @@ export const OPPORTUNITY_MIN_TEXT = 0.45;
 const clampLimit = (limit: number | undefined, fallback: number) => Math.min(100, Math.max(1, Math.floor(limit ?? fallback)));
 
 /** The demand as the engine reads it: slips corrected, abbreviations expanded (src/search/understand.ts). */
-function toRankDemand(d: DemandLike, vocabulary: Vocabulary): RetrievalDemand {
+export function toRankDemand(d: DemandLike, vocabulary: Vocabulary): RetrievalDemand {
   const title = understand(d.title, vocabulary);
   const description = understand(d.description ?? '', vocabulary);
   return {
