@@ -7,12 +7,12 @@
  */
 import type { ClientSession } from 'mongoose';
 import { Types } from 'mongoose';
-import { defineImporter, type RowIssue, type Validation } from '../imports/importer.js';
-import { normalizeHeader, readSource, type ImportFormat } from '../imports/sheets.js';
 import {
-  categoryLookup, certificationLookup, choices, codes, fieldLookup, isObject, lookup, translate,
-} from '../imports/values.js';
-import { BuyerInput, DemandUpdate, fieldLabels, type DemandFields } from './schemas.js';
+  categoryLookup, certificationLookup, choices, codes, defineImporter, fieldLookup, isObject, lookup, normalizeHeader, readSource, translate,
+  type ImportFormat, type RowIssue, type Validation,
+} from '../imports/index.js';
+import { BuyerInput } from '../buyers/index.js';
+import { DemandUpdate, fieldLabels, type DemandFields } from './schemas.js';
 import { changedFields, updateOf, type Actor } from './service.js';
 
 export const MAX_DEMAND_ROWS = 10_000;

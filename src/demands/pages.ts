@@ -5,17 +5,18 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Model } from 'mongoose';
-import { STAFF_ROLES, isStaff, requireUser, type CurrentUser } from '../accounts/access.js';
+import { STAFF_ROLES, isStaff, requireUser, type CurrentUser } from '../accounts/index.js';
 import { certificationName, fieldName, taxonomy } from '../taxonomy/index.js';
 import { errorsFrom, parseForm, type FieldErrors } from '../web/forms.js';
-import { isoDay } from '../suppliers/pages-forms.js';
-import { followUpPartial } from '../followups/service.js';
-import type { MatchResult } from '../matching/types.js';
+import { isoDay } from '../web/forms.js';
+import { followUpPartial } from '../followups/index.js';
+import type { MatchResult } from '../matching/index.js';
 import {
-  actionNames, buyerLevelNames, buyerTypeNames, closedAsNames, CloseBody, DemandInput, DemandListQuery, DemandUpdate, statusNames,
+  actionNames, closedAsNames, CloseBody, DemandInput, DemandListQuery, DemandUpdate, statusNames,
 } from './schemas.js';
 import { allowedTransitions, canManage, type DemandDoc, type OrgDoc, type Transition } from './service.js';
-import { buyerLevels, buyerTypes, demandStatuses } from './model.js';
+import { demandStatuses } from './model.js';
+import { buyerLevelNames, buyerLevels, buyerTypeNames, buyerTypes } from '../buyers/index.js';
 
 const managers = ['buyer', 'organizer', 'admin'] as const;
 const staff = STAFF_ROLES;

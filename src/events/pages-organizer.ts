@@ -6,8 +6,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Types } from 'mongoose';
-import { buyerLevelNames, buyerTypeNames } from '../demands/schemas.js';
-import { buyerLevels, buyerTypes } from '../demands/model.js';
+import { buyerLevelNames, buyerLevels, buyerTypeNames, buyerTypes } from '../buyers/index.js';
 import { taxonomy } from '../taxonomy/index.js';
 import { parseForm, type FieldErrors } from '../web/forms.js';
 import { beijingInstant, buildSlotGrid, parseBreaks, parseTimeOfDay } from './grid.js';
@@ -20,7 +19,7 @@ import {
 } from './schemas.js';
 import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
 import { bodyOf, eventView, list, messageOf, participantView, phaseSteps, slotTime, slotsView, str, type Obj } from './pages-view.js';
-import { STAFF_ROLES, requireUser } from '../accounts/access.js';
+import { STAFF_ROLES, requireUser } from '../accounts/index.js';
 
 const staff = STAFF_ROLES;
 const access = { access: staff };

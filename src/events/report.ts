@@ -1,7 +1,7 @@
 /** The event dashboard loaded from MongoDB, and its .xlsx export for the organizers' report upward. */
 import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
-import { buyerLevelNames } from '../demands/schemas.js';
+import { buyerLevelNames } from '../buyers/index.js';
 import { fieldName } from '../taxonomy/index.js';
 import { dashboardFigures, UNKNOWN, type Dashboard, type DashboardRow } from './dashboard.js';
 import { outcomeNames } from './schemas.js';

@@ -4,7 +4,7 @@
  */
 import { Types, type ClientSession } from 'mongoose';
 import type { FastifyInstance } from 'fastify';
-import { actorOf, isStaff, type CurrentUser } from '../accounts/access.js';
+import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import type { EventDoc, EventPhase, MeetingDoc, ParticipantDoc, PreferenceDoc } from './model.js';
 import { canTransition, selfPreferencesOpen, selfRegistrationOpen, staffMayEdit, visibleToParticipants } from './phases.js';

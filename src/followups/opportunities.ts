@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { fieldName } from '../taxonomy/index.js';
 import { followUpPartial } from './service.js';
-import { requireUser } from '../accounts/access.js';
+import { requireUser } from '../accounts/index.js';
 
 const levelNames: Record<string, string> = { province: '省级', city: '市级', district: '区级' };
 

@@ -4,7 +4,8 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { attachment, ExportQuery, exportCsv, exportXlsx, publishedList } from './export.js';
+import { ExportQuery, exportCsv, exportXlsx, publishedList } from './export.js';
+import { attachment } from '../web/download.js';
 import type { ImporterHttp } from './jobs-http.js';
 
 const staff = ['admin', 'organizer'] as const;

@@ -3,12 +3,13 @@
  * why. `app.matching` (matchDemand, matchDemandById, opportunitiesFor) plus the JSON API.
  */
 import fp from 'fastify-plugin';
-import { productsIndexName } from '../search/settings.js';
+import { productsIndexName } from '../search/index.js';
 import { createMatchingService, type MatchingService } from './service.js';
 import { weightsFrom } from './weights.js';
 import routes from './routes.js';
 
 export type { DemandLike, MatchOptions, MatchingService, Opportunity } from './service.js';
+export type { MatchResult, Reason } from './types.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

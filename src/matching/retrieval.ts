@@ -7,9 +7,9 @@
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import type { Meilisearch, MultiSearchQuery } from 'meilisearch';
-import { searchableSince, type FreshnessPolicy } from '../suppliers/freshness.js';
-import { jiebaWords, synonymGroups } from '../search/vocabulary.js';
-import type { ProductDocument } from '../search/document.js';
+import { searchableSince, type FreshnessPolicy } from '../suppliers/index.js';
+import { jiebaWords, synonymGroups } from '../search/index.js';
+import type { ProductDocument } from '../search/index.js';
 import { taxonomy } from '../taxonomy/index.js';
 import type { Candidate, RankDemand } from './ranking.js';
 

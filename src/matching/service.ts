@@ -5,7 +5,7 @@
 import { Types } from 'mongoose';
 import type { Meilisearch } from 'meilisearch';
 import type { Models } from '../infra/models.js';
-import type { FreshnessPolicy } from '../suppliers/freshness.js';
+import type { FreshnessPolicy } from '../suppliers/index.js';
 import { notFound } from '../web/errors.js';
 import { rankCandidates } from './ranking.js';
 import { retrieve, type RetrievalDemand } from './retrieval.js';

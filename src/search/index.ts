@@ -3,6 +3,11 @@
  * API and the public directory pages. Settings are ensured when the app is ready; if Meilisearch is down
  * then, the app still starts and the sync loop retries.
  */
+// Pure pieces first: matching/ and suppliers/ use these at load time.
+export { jiebaWords, synonymGroups } from './vocabulary.js';
+export { categoryName, type ProductDocument } from './document.js';
+export { productsIndexName } from './settings.js';
+export { markProducts, markVendorProducts } from './outbox.js';
 import fp from 'fastify-plugin';
 import { startLoop, type Loop } from '../infra/background.js';
 import { productsIndexName } from './settings.js';
@@ -49,4 +54,4 @@ export default fp(async (app) => {
 
   await app.register(searchRoutes);
   await app.register(directoryPages);
-});
+}, { name: 'search' });

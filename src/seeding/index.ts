@@ -5,12 +5,12 @@
  */
 import fs from 'node:fs';
 import type { AnyBulkWriteOperation } from 'mongoose';
-import { markProducts } from '../search/outbox.js';
+import { markProducts } from '../search/index.js';
 import type { Models } from '../infra/models.js';
-import { hashPassword } from '../accounts/service.js';
+import { hashPassword } from '../accounts/index.js';
 import { fieldOfCategory, taxonomy } from '../taxonomy/index.js';
-import type { Role } from '../accounts/model.js';
-import { seedSampleEvent } from '../events/seed.js';
+import type { Role } from '../accounts/index.js';
+import { seedSampleEvent } from '../events/index.js';
 
 interface SeedVendor {
   name: string; creditCode: string; province: string; city?: string; district?: string; address?: string;
