@@ -4,11 +4,11 @@
  */
 // Pure pieces first: other modules compose these at load time.
 export { roleNames, roles, type Role } from './model.js';
-export { Email, ObjectIdParam, Password } from './schemas.js';
+export { CreateUserBody, Email, ObjectIdParam, Password } from './schemas.js';
 export {
   STAFF_ROLES, actorOf, isStaff, requireUser, type Access, type CurrentUser,
 } from './access.js';
-export { hashPassword } from './service.js';
+export { accountService, hashPassword } from './service.js';
 export { MongoSessionStore } from './session-store.js';
 export { mongoRateLimitStore } from './rate-limit-store.js';
 export { default as accessControl } from './access.js';

@@ -23,6 +23,10 @@ export function createBuyerService(deps: { models: { BuyerOrg: Model<BuyerOrg> }
     async findByName(name: string, session?: ClientSession): Promise<OrgDoc | null> {
       return BuyerOrg.findOne({ name }).session(session ?? null).lean<OrgDoc>();
     },
+    /** The organizations with these exact names. */
+    async byNames(names: string[]): Promise<OrgDoc[]> {
+      return BuyerOrg.find({ name: { $in: names } }).lean<OrgDoc[]>();
+    },
     /** The organizations with these ids (order not guaranteed); `projection` narrows the fields read. */
     async byIds(ids: unknown[], projection?: Record<string, 0 | 1>): Promise<OrgDoc[]> {
       return BuyerOrg.find({ _id: { $in: ids } }, projection).lean<OrgDoc[]>();

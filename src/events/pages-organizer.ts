@@ -100,7 +100,7 @@ function defaultValues(now: Date): Obj {
 // ---------------------------------------------------------------- the plugin
 
 const organizerPages: FastifyPluginAsync = async (app) => {
-  const { Vendor, BuyerOrg, Demand, EventMeeting } = app.models;
+  const { Vendor, Demand, EventMeeting } = app.models;
   const events = () => app.events;
   const meetings = () => app.eventMeetings;
 
@@ -182,7 +182,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
     let buyerResults: Obj[] | null = null;
     if (bq) {
       const registered = new Set(participants.filter((p) => p.buyerOrg).map((p) => String(p.buyerOrg)));
-      const orgs = await BuyerOrg.find({ name: { $regex: escapeRegex(bq), $options: 'i' } }).sort({ name: 1 }).limit(10).lean();
+      const orgs = await app.buyers.searchByName(bq, 10);
       const demands = await Demand.find({ buyerOrg: { $in: orgs.map((o) => o._id) }, status: { $in: ['open', 'in_progress'] } }, { title: 1, buyerOrg: 1 })
         .sort({ createdAt: -1 }).limit(200).lean();
       buyerResults = orgs.map((o) => ({

@@ -12,7 +12,7 @@ export const fieldLabel = (key: string) => (key === UNKNOWN ? '未填写' : fiel
 export const levelLabel = (key: string) => (key === UNKNOWN ? '未填写' : buyerLevelNames[key] ?? key);
 
 export async function loadDashboard(app: FastifyInstance, event: EventLean) {
-  const { EventParticipant, EventPreference, EventMeeting, Vendor, BuyerOrg } = app.models;
+  const { EventParticipant, EventPreference, EventMeeting, Vendor } = app.models;
   const [participants, wishes, meetings] = await Promise.all([
     EventParticipant.find({ event: event._id }).lean<ParticipantLean[]>(),
     EventPreference.find({ event: event._id }).lean<PreferenceLean[]>(),
@@ -20,7 +20,7 @@ export async function loadDashboard(app: FastifyInstance, event: EventLean) {
   ]);
   const [vendors, orgs] = await Promise.all([
     Vendor.find({ _id: { $in: participants.filter((p) => p.vendor).map((p) => p.vendor) } }, { fields: 1 }).lean(),
-    BuyerOrg.find({ _id: { $in: participants.filter((p) => p.buyerOrg).map((p) => p.buyerOrg) } }, { level: 1 }).lean(),
+    app.buyers.byIds(participants.filter((p) => p.buyerOrg).map((p) => p.buyerOrg), { level: 1 }),
   ]);
   const fieldOf = new Map(vendors.map((v) => [String(v._id), v.fields?.[0]]));
   const levelOf = new Map(orgs.map((o) => [String(o._id), o.level]));

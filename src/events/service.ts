@@ -40,7 +40,7 @@ export interface Suggestion {
 }
 
 export function createEventService(app: FastifyInstance) {
-  const { Event, EventParticipant, EventPreference, EventMeeting, Vendor, BuyerOrg, Demand } = app.models;
+  const { Event, EventParticipant, EventPreference, EventMeeting, Vendor, Demand } = app.models;
   const clock = app.clock;
 
   async function load(id: string): Promise<EventLean> {
@@ -426,7 +426,7 @@ export function createEventService(app: FastifyInstance) {
     },
 
     async buyerOrgs(ids: unknown[]) {
-      return BuyerOrg.find({ _id: { $in: ids } }).lean();
+      return app.buyers.byIds(ids);
     },
   };
 }

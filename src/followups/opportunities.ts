@@ -20,7 +20,7 @@ const opportunityPages: FastifyPluginAsync = async (app) => {
     let unavailable = false;
     let opportunities: Awaited<ReturnType<typeof app.matching.opportunitiesFor>> = [];
     try {
-      opportunities = app.hasDecorator('matching') ? await app.matching.opportunitiesFor(vendorId, { limit: 30 }) : [];
+      opportunities = await app.matching.opportunitiesFor(vendorId, { limit: 30 });
     } catch (err) {
       // Meilisearch down: the page still answers and says so.
       request.log.warn({ err }, '商机推荐暂不可用');

@@ -26,6 +26,7 @@ export default fp(async (app) => {
     policy: { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS },
     // A bad MATCH_WEIGHTS stops the start with a message naming the variable.
     weights: weightsFrom(app.config.MATCH_WEIGHTS),
+    buyers: app.buyers,
   }));
   await app.register(routes);
-}, { name: 'matching' });
+}, { name: 'matching', dependencies: ['buyers'] });

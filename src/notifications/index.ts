@@ -41,6 +41,7 @@ export default fp(async (app) => {
     clock: app.clock,
     log: app.log,
     matching: () => app.matching,
+    buyers: app.buyers,
     matchThreshold: app.config.MATCH_NOTIFY_THRESHOLD,
   });
   app.decorate('notifications', service);
@@ -60,4 +61,4 @@ export default fp(async (app) => {
 
   await app.register(notificationRoutes);
   await app.register(notificationPages);
-}, { name: 'notifications', dependencies: ['matching'] });
+}, { name: 'notifications', dependencies: ['buyers', 'matching'] });

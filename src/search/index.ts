@@ -8,6 +8,7 @@ export { jiebaWords, synonymGroups } from './vocabulary.js';
 export { categoryName, type ProductDocument } from './document.js';
 export { productsIndexName } from './settings.js';
 export { markProducts, markVendorProducts } from './outbox.js';
+export { checkIndexCommand, reindexCommand } from './cli.js';
 import fp from 'fastify-plugin';
 import { startLoop, type Loop } from '../infra/background.js';
 import { productsIndexName } from './settings.js';
