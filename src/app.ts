@@ -16,19 +16,18 @@ import security from './web/security.js';
 import session from './web/session.js';
 import views from './web/views.js';
 import docs from './web/docs.js';
-import access from './accounts/access.js';
-import { mongoRateLimitStore } from './accounts/rate-limit-store.js';
-import accounts from './accounts/index.js';
+import accounts, { accessControl, mongoRateLimitStore } from './accounts/index.js';
 import audit from './audit/index.js';
+import buyers from './buyers/index.js';
 import health from './health/index.js';
 import home from './home/index.js';
 import suppliers from './suppliers/index.js';
-import demands from './demands/index.js';
+import demands, { demandPages } from './demands/index.js';
 import imports from './imports/index.js';
 import search from './search/index.js';
-import demandPages from './demands/pages.js';
 import followUps from './followups/index.js';
 import matching from './matching/index.js';
+import notifications from './notifications/index.js';
 import events from './events/index.js';
 import reports from './reports/index.js';
 
@@ -96,19 +95,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxAge: '1h',
   });
   await app.register(session);
-  await app.register(views);
+  // The unread count in the navigation is looked up per request, once notifications is registered below.
+  await app.register(views, { unreadCount: (userId: string) => app.notifications.unreadCount(userId) });
   await app.register(fastifyRateLimit, { global: false, store: mongoRateLimitStore(app.models.RateLimit) });
   await app.register(docs);
-  await app.register(access);
+  await app.register(accessControl);
 
+  // Capabilities in dependency order; each declares its `dependencies`, so a wrong order fails at start.
   await app.register(health);
   await app.register(home);
   await app.register(audit);
   await app.register(accounts);
+  await app.register(buyers);
   await app.register(suppliers);
-  await app.register(demands);
-  await app.register(followUps);
+  // Matching before notifications and follow-ups: the match alerts and the opportunity feed rank with it.
   await app.register(matching);
+  await app.register(notifications);
+  await app.register(followUps);
+  // Demands after notifications and follow-ups: opening a demand alerts vendors, followers keep seeing it.
+  await app.register(demands);
   await app.register(events);
   await app.register(imports);
   await app.register(search);

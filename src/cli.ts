@@ -8,10 +8,9 @@ import { ConfigError } from './config.js';
 import { EmbeddedError } from './infra/embedded.js';
 import { withDatabase } from './infra/cli-context.js';
 import { seedTaxonomy } from './seeding/index.js';
-import { accountService } from './accounts/service.js';
-import { CreateUserBody } from './accounts/schemas.js';
+import { accountService, CreateUserBody } from './accounts/index.js';
 import { AppError } from './web/errors.js';
-import { checkIndexCommand, reindexCommand } from './search/cli.js';
+import { checkIndexCommand, reindexCommand } from './search/index.js';
 
 const usage = `用法：
   npm run cli -- create-user --email E --password P --role admin|organizer|vendor|buyer|leader [--org ID] [--name 姓名]

@@ -9,7 +9,7 @@ import { createModels } from './infra/models.js';
 import { sessionSecretFor } from './infra/secrets.js';
 import { resolveServers, type Servers } from './infra/servers.js';
 import { seed } from './seeding/index.js';
-import { roleNames } from './accounts/model.js';
+import { roleNames } from './accounts/index.js';
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`启动失败：${message}\n`);

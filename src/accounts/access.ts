@@ -130,7 +130,7 @@ export default fp(async (app) => {
     const existing = route.preValidation ? (Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]) : [];
     route.preValidation = [...guards, ...existing] as never;
   });
-});
+}, { name: 'access' });
 
 export { toCurrentUser };
 

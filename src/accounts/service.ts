@@ -3,6 +3,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
 import { isValidObjectId } from 'mongoose';
 import type { Models } from '../infra/models.js';
+import { createBuyerService } from '../buyers/index.js';
 import { badRequest, conflict, notFound } from '../web/errors.js';
 import { hashToken, toCurrentUser, type CurrentUser } from './access.js';
 import type { Role } from './model.js';
@@ -30,7 +31,8 @@ export interface TokenPolicy {
 const DAY_MS = 86_400_000;
 
 export function accountService(models: Models, tokens: TokenPolicy = { defaultDays: 90, maxDays: 365 }, clock: () => Date = () => new Date()) {
-  const { User, ApiToken, Session, Vendor, BuyerOrg } = models;
+  const { User, ApiToken, Session, Vendor } = models;
+  const buyers = createBuyerService({ models });
 
   async function resolveOrg(role: Role, org: string | undefined) {
     if (role !== 'vendor' && role !== 'buyer') {
@@ -47,7 +49,7 @@ export function accountService(models: Models, tokens: TokenPolicy = { defaultDa
       if (!vendor) throw badRequest(`找不到企业“${org}”。`, [{ path: 'org', message: '找不到该企业' }]);
       return { vendor: vendor._id };
     }
-    const buyerOrg = isValidObjectId(org) ? await BuyerOrg.findById(org).lean() : await BuyerOrg.findOne({ name: org }).lean();
+    const buyerOrg = isValidObjectId(org) ? await buyers.findById(org) : await buyers.findByName(org);
     if (!buyerOrg) throw badRequest(`找不到采购单位“${org}”。`, [{ path: 'org', message: '找不到该单位' }]);
     return { buyerOrg: buyerOrg._id };
   }

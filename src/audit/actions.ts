@@ -3,7 +3,7 @@
  * and (for route-declared actions) how the request body refines or describes it. Codes are stable: they
  * are what `config: { audit: 'vendor.approve' }` names and what the filters and the API use.
  */
-import { phaseNames } from '../events/schemas.js';
+import { phaseNames } from '../events/index.js';
 
 export type TargetKind = 'user' | 'token' | 'vendor' | 'product' | 'event';
 

@@ -2,7 +2,7 @@
 import { xlsxBuffer } from '../web/spreadsheet-safety.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import ExcelJS from 'exceljs';
-import { roleNames, type Role } from '../accounts/model.js';
+import { roleNames, type Role } from '../accounts/index.js';
 import { badRequest, zodDetails } from '../web/errors.js';
 import { parseForm } from '../web/forms.js';
 import { filterableActions } from './actions.js';

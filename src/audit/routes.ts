@@ -1,7 +1,7 @@
 /** GET /api/v1/audit: the audit trail as JSON, for admins (filters as on /admin/audit). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { roles } from '../accounts/model.js';
+import { roles } from '../accounts/index.js';
 import { AuditQuery, PAGE_SIZE } from './service.js';
 
 const EntryOut = z.object({

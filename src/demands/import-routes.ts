@@ -1,6 +1,6 @@
 /** The demand-list import's API and pages: the job engine's (src/imports/jobs-http.ts), with these texts. */
 import { z } from 'zod';
-import type { ImporterHttp } from '../imports/jobs-http.js';
+import type { ImporterHttp } from '../imports/index.js';
 import { demandColumns } from './import.js';
 
 const ImportBody = z.object({

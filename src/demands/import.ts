@@ -7,12 +7,12 @@
  */
 import type { ClientSession } from 'mongoose';
 import { Types } from 'mongoose';
-import { defineImporter, type RowIssue, type Validation } from '../imports/importer.js';
-import { normalizeHeader, readSource, type ImportFormat } from '../imports/sheets.js';
 import {
-  categoryLookup, certificationLookup, choices, codes, fieldLookup, isObject, lookup, translate,
-} from '../imports/values.js';
-import { BuyerInput, DemandUpdate, fieldLabels, type DemandFields } from './schemas.js';
+  categoryLookup, certificationLookup, choices, codes, defineImporter, fieldLookup, isObject, lookup, normalizeHeader, readSource, translate,
+  type ImportFormat, type RowIssue, type Validation,
+} from '../imports/index.js';
+import { BuyerInput, createBuyerService } from '../buyers/index.js';
+import { DemandUpdate, fieldLabels, type DemandFields } from './schemas.js';
 import { changedFields, updateOf, type Actor } from './service.js';
 
 export const MAX_DEMAND_ROWS = 10_000;
@@ -132,7 +132,8 @@ export function demandImporter(onOpened?: (demandId: string, session: ClientSess
 
     async writeBatch(rows, ctx) {
       const { session, now } = ctx;
-      const { Demand, BuyerOrg } = ctx.models;
+      const { Demand } = ctx.models;
+      const buyers = createBuyerService({ models: ctx.models });
       const by = ctx.job.createdBy;
       const actor: Actor = { id: `import:${String(ctx.job._id)}`, name: `需求导入（${by?.name ?? '未知用户'}）`, role: by?.role ?? 'organizer' };
       let created = 0;
@@ -144,15 +145,14 @@ export function demandImporter(onOpened?: (demandId: string, session: ClientSess
         ctx.reject(r, 'deadline', '截止日期已过，不能导入（请核对日期）');
         continue;
       }
-      let org = await BuyerOrg.findOne({ name: buyer.name }).session(session).lean();
+      let org = await buyers.findByName(buyer.name, session);
       if (!org) {
         const full = BuyerInput.safeParse(buyer);
         if (!full.success) {
           for (const i of full.error.issues) ctx.reject(r, `buyer.${i.path.join('.')}`, `平台上还没有“${buyer.name}”，新建单位须填写：${i.message}`);
           continue;
         }
-        const clean = Object.fromEntries(Object.entries(full.data).filter(([, v]) => v !== undefined));
-        [org] = (await BuyerOrg.create([clean], { session })).map((o) => o.toObject());
+        org = await buyers.create(full.data, session);
       }
       const existing = await Demand.findOne({ buyerOrg: org!._id, title: fields.title }).session(session).lean();
       const values = fields as unknown as Record<string, unknown>;

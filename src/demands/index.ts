@@ -1,13 +1,14 @@
 /**
  * Demands: buyer organizations' demands through their lifecycle, the JSON API, the demand-list import and
- * the expiry sweep. (The buyer's and organizer's pages live in pages.ts, registered separately.)
+ * the expiry sweep. The buyer's and organizer's pages (`demandPages`) are registered separately, last,
+ * because they show search results and matches.
  */
 import fp from 'fastify-plugin';
 import type { ClientSession } from 'mongoose';
 import { acquireLease, startLoop, type Loop } from '../infra/background.js';
 import { createDemandService, type DemandService } from './service.js';
-import type { JobEngine } from '../imports/engine.js';
-import { mountImporter } from '../imports/jobs-http.js';
+import { mountImporter, type JobEngine } from '../imports/index.js';
+import pages from './pages.js';
 import { demandImporter } from './import.js';
 import { demandRoutes } from './routes.js';
 import { demandImportHttp } from './import-routes.js';
@@ -26,11 +27,10 @@ const SWEEP_MS = 60_000;
 export default fp(async (app) => {
   // Vendors that match a newly open demand well hear of it (src/notifications), in the same transaction.
   const onOpened = async (demandId: string, session: ClientSession) => {
-    if (app.hasDecorator('notifications')) await app.notifications.enqueueMatchAlert(demandId, { session });
+    await app.notifications.enqueueMatchAlert(demandId, { session });
   };
-  const vendorFollows = async (demandId: string, vendorId: string) =>
-    app.hasDecorator('followUps') && (await app.followUps.get(demandId, [vendorId])).has(vendorId);
-  const service = createDemandService({ conn: app.conn, models: app.models, clock: app.clock, onOpened, vendorFollows });
+  const vendorFollows = async (demandId: string, vendorId: string) => (await app.followUps.get(demandId, [vendorId])).has(vendorId);
+  const service = createDemandService({ conn: app.conn, models: app.models, clock: app.clock, buyers: app.buyers, onOpened, vendorFollows });
   app.decorate('demands', service);
 
   let sweep: Loop | undefined;
@@ -54,4 +54,9 @@ export default fp(async (app) => {
   // The demand-list import runs on the bulk-job engine (src/imports), with its own jobs and worker loop.
   const imports = await mountImporter(app, demandImporter(onOpened), demandImportHttp, {});
   app.decorate('demandImports', Object.assign(imports as unknown as JobEngine, { Job: imports.ImportJob }));
-}, { name: 'demands' });
+}, { name: 'demands', dependencies: ['buyers', 'notifications', 'followups'] });
+
+/** The demand board and forms; they show matches and follow-ups, so they come after matching and follow-ups. */
+export const demandPages = fp(async (app) => {
+  await app.register(pages);
+}, { name: 'demand-pages', dependencies: ['demands', 'matching', 'followups', 'search'] });

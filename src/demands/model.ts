@@ -1,7 +1,5 @@
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 
-export const buyerTypes = ['enterprise', 'hospital', 'school', 'agency', 'other'] as const;
-export const buyerLevels = ['province', 'city', 'district'] as const;
 export const demandStatuses = ['draft', 'open', 'in_progress', 'closed'] as const;
 export const closedAsValues = ['fulfilled', 'cancelled', 'expired'] as const;
 export const demandSources = ['buyer', 'organizer', 'import'] as const;
@@ -10,17 +8,7 @@ export const historyActions = ['create', 'edit', 'open', 'start', 'close', 'expi
 export type DemandStatus = (typeof demandStatuses)[number];
 export type ClosedAs = (typeof closedAsValues)[number];
 
-const BuyerOrgSchema = new Schema(
-  {
-    name: { type: String, required: true, trim: true, unique: true },
-    type: { type: String, enum: buyerTypes, required: true },
-    level: { type: String, enum: buyerLevels, required: true },
-    province: { type: String, required: true },
-    city: String,
-    district: String,
-  },
-  { timestamps: true },
-);
+// The buyer organization a demand belongs to ('BuyerOrg') lives in src/buyers.
 
 /** Who did something: a user, an import job, or the system (expiry). */
 const ActorSchema = new Schema({ id: String, name: String, role: String }, { _id: false });
@@ -71,12 +59,10 @@ DemandSchema.index({ buyerOrg: 1, title: 1 }, { unique: true });
 // The expiry sweep looks for active demands past their deadline.
 DemandSchema.index({ status: 1, deadline: 1 });
 
-export type BuyerOrg = InferSchemaType<typeof BuyerOrgSchema>;
 export type Demand = InferSchemaType<typeof DemandSchema>;
 
 export function demandModels(conn: Connection) {
   return {
-    BuyerOrg: conn.model('BuyerOrg', BuyerOrgSchema),
     Demand: conn.model('Demand', DemandSchema),
   };
 }

@@ -5,17 +5,18 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Model } from 'mongoose';
-import { STAFF_ROLES, isStaff, requireUser, type CurrentUser } from '../accounts/access.js';
+import { STAFF_ROLES, isStaff, requireUser, type CurrentUser } from '../accounts/index.js';
 import { certificationName, fieldName, taxonomy } from '../taxonomy/index.js';
 import { errorsFrom, parseForm, type FieldErrors } from '../web/forms.js';
-import { isoDay } from '../suppliers/pages-forms.js';
-import { followUpPartial } from '../followups/service.js';
-import type { MatchResult } from '../matching/types.js';
+import { isoDay } from '../web/forms.js';
+import { followUpPartial } from '../followups/index.js';
+import type { MatchResult } from '../matching/index.js';
 import {
-  actionNames, buyerLevelNames, buyerTypeNames, closedAsNames, CloseBody, DemandInput, DemandListQuery, DemandUpdate, statusNames,
+  actionNames, closedAsNames, CloseBody, DemandInput, DemandListQuery, DemandUpdate, statusNames,
 } from './schemas.js';
 import { allowedTransitions, canManage, type DemandDoc, type OrgDoc, type Transition } from './service.js';
-import { buyerLevels, buyerTypes, demandStatuses } from './model.js';
+import { demandStatuses } from './model.js';
+import { buyerLevelNames, buyerLevels, buyerTypeNames, buyerTypes } from '../buyers/index.js';
 
 const managers = ['buyer', 'organizer', 'admin'] as const;
 const staff = STAFF_ROLES;
@@ -97,13 +98,13 @@ function summary(d: DemandDoc) {
 const transitionLabels: Record<Transition, string> = { open: '开放征集', start: '开始对接', close: '关闭需求' };
 
 const demandPages: FastifyPluginAsync = async (app) => {
-  const { BuyerOrg, Demand } = app.models;
+  const { Demand } = app.models;
   const service = () => app.demands;
 
   async function renderForm(request: FastifyRequest, reply: FastifyReply, values: Obj, errors: FieldErrors = {}, status = 200) {
     const user = requireUser(request);
     const org = user.role === 'buyer' && user.buyerOrgId ? await service().org(user.buyerOrgId) : null;
-    const orgNames = isStaff(user) ? (await BuyerOrg.find({}, { name: 1 }).sort({ name: 1 }).limit(500).lean()).map((o) => o.name) : [];
+    const orgNames = isStaff(user) ? await app.buyers.names(500) : [];
     reply.code(status);
     return reply.page('demands/form.hbs', {
       title: '发布需求', heading: '发布采购需求', action: '/demands/new', isNew: true,
@@ -201,7 +202,7 @@ const demandPages: FastifyPluginAsync = async (app) => {
     }
     // A vendor sees its own entry only: the other vendors on the list are the buyer's business.
     if (!manager) matches = matches.filter((m) => m.vendor.id === user.vendorId);
-    const followUps = app.hasDecorator('followUps') ? await app.followUps.get(id, matches.map((m) => m.vendor.id)) : new Map();
+    const followUps = await app.followUps.get(id, matches.map((m) => m.vendor.id));
     const demandRef = { id, buyerOrg: demand.buyerOrg, status: demand.status };
     const matchViews = matches.map((m, i) => ({
       rank: i + 1,
@@ -212,7 +213,7 @@ const demandPages: FastifyPluginAsync = async (app) => {
       followUp: followUpPartial(user, demandRef, m.vendor.id, followUps.get(m.vendor.id), { back: `/demands/${id}#m-${m.vendor.id}` }),
     }));
     // A vendor with a follow-up but no longer in the top matches still sees its own row.
-    const ownFollowUp = !manager && user.vendorId && !matches.length && app.hasDecorator('followUps')
+    const ownFollowUp = !manager && user.vendorId && !matches.length
       ? (await app.followUps.get(id, [user.vendorId])).get(user.vendorId) : undefined;
 
     const actions = allowedTransitions(user, demand).map((t) => ({ action: t, label: transitionLabels[t], close: t === 'close', fulfilledAllowed: demand.status !== 'draft' }));
@@ -318,11 +319,10 @@ const demandPages: FastifyPluginAsync = async (app) => {
     const parsed = DemandListQuery.safeParse(raw);
     const query = parsed.success ? parsed.data : { page: 1, pageSize: 20 };
     const user = request.user as CurrentUser;
-    const [result, counts, cities, districts] = await Promise.all([
+    const [result, counts, { cities, districts }] = await Promise.all([
       service().list(user, query),
       service().statusCounts(user, query),
-      BuyerOrg.distinct('city'),
-      BuyerOrg.distinct('district'),
+      app.buyers.regions(),
     ]);
     const keep = (extra: Obj) => {
       const params = new URLSearchParams();

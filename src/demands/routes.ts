@@ -1,10 +1,10 @@
 /** JSON API of demands (docs/api.md: POST /api/v1/demands) and their lifecycle. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ObjectIdParam } from '../accounts/schemas.js';
+import { ObjectIdParam } from '../accounts/index.js';
 import { CloseBody, DemandInput, DemandListQuery, DemandUpdate } from './schemas.js';
 import { canManage, demandJson, type DemandService } from './service.js';
-import { requireUser } from '../accounts/access.js';
+import { requireUser } from '../accounts/index.js';
 
 const IdParams = z.object({ id: ObjectIdParam });
 const managers = ['buyer', 'organizer', 'admin'] as const;

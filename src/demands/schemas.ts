@@ -4,10 +4,9 @@
  */
 import { z } from 'zod';
 import { certificationCodes, fieldCodes, fieldOfCategory } from '../taxonomy/index.js';
-import { buyerLevels, buyerTypes, closedAsValues, demandStatuses } from './model.js';
+import { BuyerInput, buyerLevels } from '../buyers/index.js';
+import { closedAsValues, demandStatuses } from './model.js';
 
-export const buyerTypeNames: Record<string, string> = { enterprise: '企业', hospital: '医院', school: '学校', agency: '机关单位', other: '其他' };
-export const buyerLevelNames: Record<string, string> = { province: '省级', city: '市级', district: '区级' };
 export const statusNames: Record<string, string> = { draft: '草稿', open: '征集中', in_progress: '对接中', closed: '已关闭' };
 export const closedAsNames: Record<string, string> = { fulfilled: '已完成', cancelled: '已取消', expired: '已过期' };
 export const actionNames: Record<string, string> = {
@@ -56,16 +55,6 @@ const Deadline = z.preprocess(
   (v) => (blank(v) || v === undefined ? undefined : parseDeadline(v)),
   z.date({ error: '截止日期必须是日期，例如 2027-06-30' }).optional(),
 );
-
-export const BuyerInput = z.object({
-  name: text(100, '请填写采购单位名称').min(2, '请填写采购单位名称'),
-  type: z.enum(buyerTypes, { error: '单位类型应为 企业、医院、学校、机关单位 或 其他（enterprise/hospital/school/agency/other）' }),
-  level: z.enum(buyerLevels, { error: '层级应为 省级、市级 或 区级（province/city/district）' }),
-  province: text(20, '请填写省份').min(2, '请填写省份'),
-  city: optionalText(20),
-  district: optionalText(20),
-});
-export type BuyerInput = z.infer<typeof BuyerInput>;
 
 /** The demand's own fields (everything but who posts it). */
 const demandFields = {

@@ -6,12 +6,13 @@
  * organizers and admins everything.
  */
 import { Types, type ClientSession, type Connection } from 'mongoose';
-import { actorOf, isStaff, type CurrentUser } from '../accounts/access.js';
+import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import type { Models } from '../infra/models.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import type { DemandStatus } from './model.js';
+import type { BuyerInput, BuyerService, OrgDoc } from '../buyers/index.js';
 import {
-  editableFields, statusNames, type BuyerInput, type CloseBody, type DemandFields, type DemandInput, type DemandListQuery,
+  editableFields, statusNames, type CloseBody, type DemandFields, type DemandInput, type DemandListQuery,
 } from './schemas.js';
 
 export interface Actor { id: string; name: string; role: string }
@@ -20,7 +21,7 @@ export const systemActor: Actor = { id: 'system', name: '系统', role: 'system'
 
 type Lean<T> = T & { _id: Types.ObjectId; createdAt?: Date; updatedAt?: Date };
 export type DemandDoc = Lean<import('./model.js').Demand>;
-export type OrgDoc = Lean<import('./model.js').BuyerOrg>;
+export type { OrgDoc };
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -73,6 +74,7 @@ export interface DemandServiceOptions {
   conn: Connection;
   models: Models;
   clock: () => Date;
+  buyers: BuyerService;
   /** Called in the write's transaction when a demand becomes open (vendors that match it hear of it). */
   onOpened?: (demandId: string, session: ClientSession) => Promise<unknown>;
   /** Whether a vendor already follows this demand up (it then keeps seeing it after it leaves 'open'). */
@@ -82,8 +84,8 @@ export interface DemandServiceOptions {
 export type DemandService = ReturnType<typeof createDemandService>;
 
 export function createDemandService(options: DemandServiceOptions) {
-  const { conn, models, clock } = options;
-  const { Demand, BuyerOrg } = models;
+  const { conn, models, clock, buyers } = options;
+  const { Demand } = models;
 
   const opened = async (id: Types.ObjectId | string, session: ClientSession) => {
     await options.onOpened?.(String(id), session);
@@ -96,22 +98,12 @@ export function createDemandService(options: DemandServiceOptions) {
   }
 
   /** Finds the organization by its exact name, or creates it; never changes an existing one. */
-  async function orgByName(buyer: BuyerInput, session?: ClientSession): Promise<OrgDoc> {
-    const clean = Object.fromEntries(Object.entries(buyer).filter(([, v]) => v !== undefined));
-    try {
-      const org = await BuyerOrg.findOneAndUpdate({ name: buyer.name }, { $setOnInsert: clean }, { upsert: true, new: true, session }).lean<OrgDoc>();
-      return org!;
-    } catch (err) {
-      // Two requests created the same organization at once: the other one won, use it.
-      if ((err as { code?: number }).code !== 11000) throw err;
-      return (await BuyerOrg.findOne({ name: buyer.name }).session(session ?? null).lean<OrgDoc>())!;
-    }
-  }
+  const orgByName = (buyer: BuyerInput, session?: ClientSession): Promise<OrgDoc> => buyers.resolve(buyer, session);
 
   /** The organization a user posts for: a buyer's own; staff name one (found or created). */
   async function orgFor(user: CurrentUser, buyer: BuyerInput | undefined, session?: ClientSession): Promise<OrgDoc> {
     if (user.role === 'buyer') {
-      const org = user.buyerOrgId ? await BuyerOrg.findById(user.buyerOrgId).session(session ?? null).lean<OrgDoc>() : null;
+      const org = user.buyerOrgId ? await buyers.findById(user.buyerOrgId, session) : null;
       if (!org) throw forbidden('您的账号尚未关联采购单位，请联系主办方。');
       if (buyer && buyer.name !== org.name) {
         throw badRequest(`采购方账号只能为本单位（${org.name}）发布需求。`, [{ path: 'buyer.name', message: `应为本单位名称“${org.name}”，或不填` }]);
@@ -172,12 +164,7 @@ export function createDemandService(options: DemandServiceOptions) {
 
   /** Organizations matching the level/region filters, or undefined when there are none. */
   async function orgsMatching(query: Partial<DemandListQuery>): Promise<Types.ObjectId[] | undefined> {
-    if (!query.level && !query.city && !query.district) return undefined;
-    const f: Record<string, unknown> = {};
-    if (query.level) f.level = query.level;
-    if (query.city) f.city = query.city;
-    if (query.district) f.district = query.district;
-    return (await BuyerOrg.find(f, { _id: 1 }).lean()).map((o) => o._id);
+    return buyers.idsMatching(query);
   }
 
   return {
@@ -294,7 +281,7 @@ export function createDemandService(options: DemandServiceOptions) {
         Demand.countDocuments(filter),
         Demand.find(filter).sort({ createdAt: -1, _id: -1 }).skip((page - 1) * pageSize).limit(pageSize).lean<DemandDoc[]>(),
       ]);
-      const orgs = await BuyerOrg.find({ _id: { $in: [...new Set(items.map((d) => String(d.buyerOrg)))] } }).lean<OrgDoc[]>();
+      const orgs = await buyers.byIds([...new Set(items.map((d) => String(d.buyerOrg)))]);
       const orgById = new Map(orgs.map((o) => [String(o._id), o]));
       return { total, page, pageSize, items: items.map((d) => ({ demand: d, org: orgById.get(String(d.buyerOrg)) })) };
     },
@@ -307,7 +294,7 @@ export function createDemandService(options: DemandServiceOptions) {
     },
 
     async org(id: unknown): Promise<OrgDoc | null> {
-      return BuyerOrg.findById(id).lean<OrgDoc>();
+      return buyers.findById(id);
     },
   };
 }

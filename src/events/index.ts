@@ -2,6 +2,8 @@
  * Matchmaking events (供需对接会): `app.events` (events, registrations, wishes, suggestions),
  * `app.eventMeetings` (the schedule, manual moves, publishing, check-in, outcomes), the JSON API and pages.
  */
+export { phaseNames } from './schemas.js';
+export { seedSampleEvent } from './seed.js';
 import fp from 'fastify-plugin';
 import { createEventService, type EventService } from './service.js';
 import { createMeetingService, type MeetingService } from './meetings.js';
@@ -20,4 +22,4 @@ export default fp(async (app) => {
   app.decorate('eventMeetings', createMeetingService(app));
   await app.register(eventRoutes);
   await app.register(eventPages);
-}, { name: 'events', dependencies: ['followups'] });
+}, { name: 'events', dependencies: ['buyers', 'followups'] });

@@ -10,7 +10,7 @@
  */
 import { Types, type ClientSession } from 'mongoose';
 import type { FastifyInstance } from 'fastify';
-import { actorOf, isStaff, type CurrentUser } from '../accounts/access.js';
+import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import type { EventPhase } from './model.js';
 import { canCheckIn, canSchedule } from './phases.js';

@@ -5,7 +5,7 @@
  */
 import { Types } from 'mongoose';
 import type { FastifyInstance } from 'fastify';
-import { actorOf, isStaff, type CurrentUser } from '../accounts/access.js';
+import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import type { EventPhase, MeetingOutcome } from './model.js';
 import { canRecordOutcome } from './phases.js';

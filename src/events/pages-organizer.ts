@@ -6,8 +6,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Types } from 'mongoose';
-import { buyerLevelNames, buyerTypeNames } from '../demands/schemas.js';
-import { buyerLevels, buyerTypes } from '../demands/model.js';
+import { buyerLevelNames, buyerLevels, buyerTypeNames, buyerTypes } from '../buyers/index.js';
 import { taxonomy } from '../taxonomy/index.js';
 import { parseForm, type FieldErrors } from '../web/forms.js';
 import { beijingInstant, buildSlotGrid, parseBreaks, parseTimeOfDay } from './grid.js';
@@ -20,7 +19,7 @@ import {
 } from './schemas.js';
 import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
 import { bodyOf, eventView, list, messageOf, participantView, phaseSteps, slotTime, slotsView, str, type Obj } from './pages-view.js';
-import { STAFF_ROLES, requireUser } from '../accounts/access.js';
+import { STAFF_ROLES, requireUser } from '../accounts/index.js';
 
 const staff = STAFF_ROLES;
 const access = { access: staff };
@@ -101,7 +100,7 @@ function defaultValues(now: Date): Obj {
 // ---------------------------------------------------------------- the plugin
 
 const organizerPages: FastifyPluginAsync = async (app) => {
-  const { Vendor, BuyerOrg, Demand, EventMeeting } = app.models;
+  const { Vendor, Demand, EventMeeting } = app.models;
   const events = () => app.events;
   const meetings = () => app.eventMeetings;
 
@@ -183,7 +182,7 @@ const organizerPages: FastifyPluginAsync = async (app) => {
     let buyerResults: Obj[] | null = null;
     if (bq) {
       const registered = new Set(participants.filter((p) => p.buyerOrg).map((p) => String(p.buyerOrg)));
-      const orgs = await BuyerOrg.find({ name: { $regex: escapeRegex(bq), $options: 'i' } }).sort({ name: 1 }).limit(10).lean();
+      const orgs = await app.buyers.searchByName(bq, 10);
       const demands = await Demand.find({ buyerOrg: { $in: orgs.map((o) => o._id) }, status: { $in: ['open', 'in_progress'] } }, { title: 1, buyerOrg: 1 })
         .sort({ createdAt: -1 }).limit(200).lean();
       buyerResults = orgs.map((o) => ({

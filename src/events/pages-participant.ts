@@ -5,7 +5,7 @@
  * (/events/:id/agenda/:participantId). Ownership and phases are checked by the services.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { isStaff, requireUser, type CurrentUser } from '../accounts/access.js';
+import { isStaff, requireUser, type CurrentUser } from '../accounts/index.js';
 import { parseForm, type FieldErrors } from '../web/forms.js';
 import type { EventPhase } from './model.js';
 import { agendaVisible, selfPreferencesOpen, selfRegistrationOpen, staffMayEdit } from './phases.js';

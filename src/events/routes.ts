@@ -1,8 +1,8 @@
 /** JSON API of matchmaking events (docs/api.md: events, participants, preferences, schedule, agenda.ics). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ObjectIdParam } from '../accounts/schemas.js';
-import { attachment } from '../imports/export.js';
+import { ObjectIdParam } from '../accounts/index.js';
+import { attachment } from '../web/download.js';
 import { agendaCalendar } from './ics.js';
 import { eventPhases } from './model.js';
 import { dashboardWorkbook, loadDashboard } from './report.js';
@@ -11,7 +11,7 @@ import {
   PhaseInput, PreferenceInput, ReviewInput, ScheduleRunInput, kindNames,
 } from './schemas.js';
 import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
-import { STAFF_ROLES, isStaff, requireUser } from '../accounts/access.js';
+import { STAFF_ROLES, isStaff, requireUser } from '../accounts/index.js';
 
 const tags = ['供需对接会'];
 const staff = STAFF_ROLES;

@@ -3,7 +3,7 @@
  * Messages are Chinese; ids are checked as ObjectId strings so no user object reaches a query.
  */
 import { z } from 'zod';
-import { BuyerInput } from '../demands/schemas.js';
+import { BuyerInput } from '../buyers/index.js';
 import { fieldCodes } from '../taxonomy/index.js';
 import { meetingOutcomes, preferenceLevels } from './model.js';
 

@@ -5,6 +5,7 @@
  */
 import { Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
+import { createBuyerService } from '../buyers/index.js';
 
 export const SAMPLE_EVENT_ID = new Types.ObjectId('65a000000000000000000a01');
 const MINUTE = 60_000;
@@ -35,7 +36,8 @@ async function ignoreDuplicates(write: Promise<unknown>) {
 export interface SampleCompanies { vendorCreditCodes: string[]; buyerNames: string[] }
 
 export async function seedSampleEvent(models: Models, now: Date, sample: SampleCompanies): Promise<void> {
-  const { Event, EventParticipant, EventPreference, Vendor, BuyerOrg, Demand } = models;
+  const { Event, EventParticipant, EventPreference, Vendor, Demand } = models;
+  const buyers = createBuyerService({ models });
   if (await Event.exists({ _id: SAMPLE_EVENT_ID })) return;
   const day = new Date(now.getTime() + 21 * 24 * 60 * MINUTE);
   const slots = sampleSlots(day);
@@ -57,9 +59,9 @@ export async function seedSampleEvent(models: Models, now: Date, sample: SampleC
   }));
 
   const vendors = await Vendor.find({ status: 'approved', fields: 'security', creditCode: { $in: sample.vendorCreditCodes } }).sort({ creditCode: 1 }).limit(14).lean();
-  const sampleOrgs = await BuyerOrg.find({ name: { $in: sample.buyerNames } }, { _id: 1 }).lean();
+  const sampleOrgs = await buyers.byNames(sample.buyerNames);
   const demands = await Demand.find({ field: 'security', status: 'open', buyerOrg: { $in: sampleOrgs.map((o) => o._id) } }).sort({ title: 1 }).lean();
-  const orgs = await BuyerOrg.find({ _id: { $in: demands.map((d) => d.buyerOrg) } }).sort({ name: 1 }).lean();
+  const orgs = (await buyers.byIds(demands.map((d) => d.buyerOrg))).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   await ignoreDuplicates(EventParticipant.insertMany([
     ...vendors.map((v, i) => ({
       event: SAMPLE_EVENT_ID, kind: 'vendor', vendor: v._id, name: v.name, representatives: i < 3 ? 2 : 1,

@@ -4,7 +4,7 @@
  */
 import { Types, type ClientSession } from 'mongoose';
 import type { FastifyInstance } from 'fastify';
-import { actorOf, isStaff, type CurrentUser } from '../accounts/access.js';
+import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import type { EventDoc, EventPhase, MeetingDoc, ParticipantDoc, PreferenceDoc } from './model.js';
 import { canTransition, selfPreferencesOpen, selfRegistrationOpen, staffMayEdit, visibleToParticipants } from './phases.js';
@@ -40,7 +40,7 @@ export interface Suggestion {
 }
 
 export function createEventService(app: FastifyInstance) {
-  const { Event, EventParticipant, EventPreference, EventMeeting, Vendor, BuyerOrg, Demand } = app.models;
+  const { Event, EventParticipant, EventPreference, EventMeeting, Vendor, Demand } = app.models;
   const clock = app.clock;
 
   async function load(id: string): Promise<EventLean> {
@@ -426,7 +426,7 @@ export function createEventService(app: FastifyInstance) {
     },
 
     async buyerOrgs(ids: unknown[]) {
-      return BuyerOrg.find({ _id: { $in: ids } }).lean();
+      return app.buyers.byIds(ids);
     },
   };
 }

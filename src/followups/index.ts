@@ -1,10 +1,8 @@
 /**
- * Follow-up of matches (`app.followUps`, API, the buttons' form post), the vendor opportunity feed and,
- * registered first because follow-ups notify, the notifications plugin (`app.notify`, inbox).
+ * Follow-up of matches (`app.followUps`, API, the buttons' form post) and the vendor opportunity feed.
+ * Follow-ups notify (`app.notify`) and the feed ranks by matching, so both are registered before this.
  */
 import fp from 'fastify-plugin';
-import notifications from '../notifications/index.js';
-import { followUpModels } from './model.js';
 import { createFollowUpService, type FollowUpService } from './service.js';
 import followUpRoutes from './routes.js';
 import followUpPages from './pages.js';
@@ -19,20 +17,16 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
-  await app.register(notifications);
-  const { FollowUp } = followUpModels(app.conn);
-  // The collection must exist before the first transaction writes to it (MongoDB 4.0).
-  await FollowUp.init();
   app.decorate('followUps', createFollowUpService({
     conn: app.conn,
     models: app.models,
-    FollowUp,
+    FollowUp: app.models.FollowUp,
     clock: app.clock,
-    matching: () => (app.hasDecorator('matching') ? app.matching : undefined),
+    matching: () => app.matching,
     notify: (event, options) => app.notify(event, options),
     log: app.log,
   }));
   await app.register(followUpRoutes);
   await app.register(followUpPages);
   await app.register(opportunityPages);
-}, { name: 'followups' });
+}, { name: 'followups', dependencies: ['matching', 'notifications'] });

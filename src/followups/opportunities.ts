@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { fieldName } from '../taxonomy/index.js';
 import { followUpPartial } from './service.js';
-import { requireUser } from '../accounts/access.js';
+import { requireUser } from '../accounts/index.js';
 
 const levelNames: Record<string, string> = { province: '省级', city: '市级', district: '区级' };
 
@@ -20,7 +20,7 @@ const opportunityPages: FastifyPluginAsync = async (app) => {
     let unavailable = false;
     let opportunities: Awaited<ReturnType<typeof app.matching.opportunitiesFor>> = [];
     try {
-      opportunities = app.hasDecorator('matching') ? await app.matching.opportunitiesFor(vendorId, { limit: 30 }) : [];
+      opportunities = await app.matching.opportunitiesFor(vendorId, { limit: 30 });
     } catch (err) {
       // Meilisearch down: the page still answers and says so.
       request.log.warn({ err }, '商机推荐暂不可用');

@@ -5,7 +5,7 @@ import { AppError } from '../web/errors.js';
 import { parseForm } from '../web/forms.js';
 import { MoveForm } from './schemas.js';
 import { statusNames, targetStatus } from './state.js';
-import { requireUser } from '../accounts/access.js';
+import { requireUser } from '../accounts/index.js';
 
 // Only these pages are returned to (no open redirect).
 const backPattern = /^\/(vendor\/opportunities|demands\/[0-9a-f]{24}|organizer\/follow-ups)(#[\w-]+)?$/;

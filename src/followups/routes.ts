@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { followUpStatuses, moveTargets } from './state.js';
 import { ListQuery, MoveBody } from './schemas.js';
-import { requireUser } from '../accounts/access.js';
+import { requireUser } from '../accounts/index.js';
 
 const Actor = z.object({ id: z.string(), name: z.string(), role: z.string() });
 const ReasonOut = z.object({ factor: z.string(), value: z.number(), weight: z.number(), text: z.string() });

@@ -9,11 +9,11 @@
  */
 import { Types, type ClientSession, type Connection, type Model } from 'mongoose';
 import type { Models } from '../infra/models.js';
-import type { CurrentUser } from '../accounts/access.js';
+import type { CurrentUser } from '../accounts/index.js';
 import type { MatchingService } from '../matching/index.js';
-import type { Reason } from '../matching/types.js';
+import type { Reason } from '../matching/index.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
-import type { NotifyEventInput } from '../notifications/service.js';
+import type { NotifyEventInput } from '../notifications/index.js';
 import type { FollowUp } from './model.js';
 import {
   actionLabels, allowedMoves, isValidMove, partyOf, roleMayMove, statusNames, targetStatus,

@@ -12,7 +12,7 @@
  * Roles: a vendor moves its own follow-ups to contacted, intent or declined; a buyer moves those of its
  * own organization's demands to contacted, intent, signed or declined; organizers and admins to any.
  */
-import type { Role } from '../accounts/model.js';
+import type { Role } from '../accounts/index.js';
 
 export const followUpStatuses = ['contacted', 'intent', 'signed', 'declined'] as const;
 export type FollowUpStatus = (typeof followUpStatuses)[number];

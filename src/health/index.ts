@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { mongoAnswers } from '../infra/db.js';
@@ -28,4 +29,4 @@ const health: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
-export default health;
+export default fp(async (app) => { await app.register(health); }, { name: 'health' });

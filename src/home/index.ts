@@ -1,4 +1,5 @@
 /** The public home page and the organizers' workbench: what the platform is, and where it stands. */
+import fp from 'fastify-plugin';
 import type { FastifyPluginAsync } from 'fastify';
 import { taxonomy } from '../taxonomy/index.js';
 
@@ -60,4 +61,5 @@ const home: FastifyPluginAsync = async (app) => {
     });
   });
 };
-export default home;
+// Registered inside its own fp wrapper so the routes stay encapsulated while the plugin has a name.
+export default fp(async (app) => { await app.register(home); }, { name: 'home' });

@@ -4,8 +4,8 @@
  * Pure: no I/O, so import, export and templates agree on every header. Reading sheets is src/imports/sheets.ts.
  */
 import { certificationCodes, fieldCodes, taxonomy } from '../taxonomy/index.js';
-import { normalizeCreditCode } from '../suppliers/credit-code.js';
-import { ProductInput, VendorInput } from '../suppliers/schemas.js';
+import { normalizeCreditCode } from '../suppliers/index.js';
+import { ProductInput, VendorInput } from '../suppliers/index.js';
 import type { Column, RowIssue as Issue } from './importer.js';
 import type { ImportKind } from './model.js';
 import { categoryLookup, certificationLookup, choices, codes, fieldLookup, isObject, loose, zodIssues } from './values.js';

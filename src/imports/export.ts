@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs';
 import { PassThrough, type Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Models } from '../infra/models.js';
-import { effectiveCertifications } from '../suppliers/freshness.js';
+import { effectiveCertifications } from '../suppliers/index.js';
 import { certificationCodes, fieldCodes, fieldOfCategory } from '../taxonomy/index.js';
 import { addSafeRow, csvText } from '../web/spreadsheet-safety.js';
 import {
@@ -106,9 +106,4 @@ export function exportCsv(list: Awaited<ReturnType<typeof publishedList>>): stri
     return [...productRow(p, v?.name ?? ''), ...[v?.province, v?.city, v?.district, v?.contact?.name, v?.contact?.phone, v?.contact?.email].map(optional)];
   });
   return csvText([[...productExportHeaders, ...csvVendorHeaders], ...rows]);
-}
-
-/** Content-Disposition for a Chinese file name, with an ASCII fallback. */
-export function attachment(asciiName: string, chineseName: string): string {
-  return `attachment; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(chineseName)}`;
 }

@@ -4,10 +4,12 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { attachment, ExportQuery, exportCsv, exportXlsx, publishedList } from './export.js';
+import { ExportQuery, exportCsv, exportXlsx, publishedList } from './export.js';
+import { attachment } from '../web/download.js';
+import { STAFF_ROLES } from '../accounts/index.js';
 import type { ImporterHttp } from './jobs-http.js';
 
-const staff = ['admin', 'organizer'] as const;
+const staff = STAFF_ROLES;
 const tags = ['批量导入'];
 
 const ImportBody = z.object({

@@ -5,9 +5,9 @@
  * records, their change-log entries and the search-outbox marks in the engine's transaction.
  */
 import { Types } from 'mongoose';
-import { markProducts } from '../search/outbox.js';
-import { diffFields, type Actor, type FieldChange } from '../suppliers/history.js';
-import { fieldLabels, productFields, vendorFields, type ProductInput, type VendorInput } from '../suppliers/schemas.js';
+import { markProducts } from '../search/index.js';
+import { diffFields, type Actor, type FieldChange } from '../suppliers/index.js';
+import { fieldLabels, productFields, vendorFields, type ProductInput, type VendorInput } from '../suppliers/index.js';
 import { fieldOfCategory } from '../taxonomy/index.js';
 import { naturalKey, productColumns, validateProduct, validateVendor, vendorColumns } from './columns.js';
 import { defineImporter, type ValidRow } from './importer.js';

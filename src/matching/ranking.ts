@@ -9,8 +9,7 @@
  * A candidate missing the data (no capacity listed) gets a neutral value and a reason saying so.
  */
 import { certificationName, taxonomy } from '../taxonomy/index.js';
-import { categoryName } from '../search/document.js';
-import { describeCorrections, type Correction } from '../search/index.js';
+import { categoryName, describeCorrections, type Correction } from '../search/index.js';
 import type { Factor, MatchResult, Reason } from './types.js';
 import { factors, type Weights } from './weights.js';
 

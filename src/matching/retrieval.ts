@@ -5,9 +5,8 @@
  * differ; required certifications are hard filters. One multi-search round trip.
  */
 import type { Meilisearch, MultiSearchQuery } from 'meilisearch';
-import { searchableSince, type FreshnessPolicy } from '../suppliers/freshness.js';
-import { informativeWords, isDomainTerm } from '../search/index.js';
-import type { ProductDocument } from '../search/document.js';
+import { searchableSince, type FreshnessPolicy } from '../suppliers/index.js';
+import { informativeWords, isDomainTerm, type ProductDocument } from '../search/index.js';
 import type { Candidate, RankDemand } from './ranking.js';
 
 /** At most this many words: Meilisearch reads only the first ten words of a query. */

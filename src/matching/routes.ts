@@ -3,9 +3,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { MeilisearchRequestError } from 'meilisearch';
 import { Types } from 'mongoose';
 import { z } from 'zod';
-import { ObjectIdParam } from '../accounts/schemas.js';
+import { ObjectIdParam } from '../accounts/index.js';
 import { AppError, notFound } from '../web/errors.js';
-import { requireUser } from '../accounts/access.js';
+import { requireUser } from '../accounts/index.js';
 
 /** Meilisearch unreachable: a clear 503 rather than a 500. */
 async function unavailableAs503<T>(fn: () => Promise<T>): Promise<T> {

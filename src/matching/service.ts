@@ -5,7 +5,8 @@
 import { Types } from 'mongoose';
 import type { Meilisearch } from 'meilisearch';
 import type { Models } from '../infra/models.js';
-import type { FreshnessPolicy } from '../suppliers/freshness.js';
+import type { BuyerService } from '../buyers/index.js';
+import type { FreshnessPolicy } from '../suppliers/index.js';
 import { notFound } from '../web/errors.js';
 import { rankCandidates } from './ranking.js';
 import { retrieve, type RetrievalDemand } from './retrieval.js';
@@ -59,6 +60,7 @@ export interface MatchingDeps {
   clock: () => Date;
   policy: FreshnessPolicy;
   weights: Weights;
+  buyers: BuyerService;
 }
 
 /** Open demands an opportunity feed considers at most (see the report on scaling). */
@@ -133,7 +135,7 @@ export function createMatchingService(deps: MatchingDeps): MatchingService {
         status: 'open',
         $or: [{ deadline: null }, { deadline: { $gte: now } }],
       }).sort({ _id: -1 }).limit(MAX_OPEN_DEMANDS).lean();
-      const buyers = new Map((await models.BuyerOrg.find({ _id: { $in: demands.map((d) => d.buyerOrg) } }).lean()).map((b) => [String(b._id), b]));
+      const buyers = new Map((await deps.buyers.byIds(demands.map((d) => d.buyerOrg))).map((b) => [String(b._id), b]));
 
       // One retrieval per open demand, restricted to this vendor's products, a few at a time.
       const found: Array<Opportunity & { order: number }> = [];

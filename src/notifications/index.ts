@@ -8,13 +8,13 @@ import fp from 'fastify-plugin';
 import type { ClientSession } from 'mongoose';
 import type { FastifyInstance } from 'fastify';
 import { startLoop, type Loop } from '../infra/background.js';
-import { notificationModels } from './model.js';
 import { createNotificationService, type NotificationService, type NotifyEventInput } from './service.js';
 import notificationRoutes from './routes.js';
 import notificationPages from './pages.js';
 
 export type { NotificationChannel, ChannelMessage, Recipient } from './channels.js';
 export { logChannel } from './channels.js';
+export type { NotifyEventInput } from './service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,15 +35,13 @@ export async function notifyMatchingVendors(app: FastifyInstance, demandId: stri
 }
 
 export default fp(async (app) => {
-  const nmodels = notificationModels(app.conn);
-  // Collections must exist before a transaction writes to them (MongoDB 4.0).
-  await Promise.all([nmodels.NotificationOutbox.init(), nmodels.Notification.init()]);
   const service = createNotificationService({
     models: app.models,
-    nmodels,
+    nmodels: app.models,
     clock: app.clock,
     log: app.log,
-    matching: () => (app.hasDecorator('matching') ? app.matching : undefined),
+    matching: () => app.matching,
+    buyers: app.buyers,
     matchThreshold: app.config.MATCH_NOTIFY_THRESHOLD,
   });
   app.decorate('notifications', service);
@@ -63,4 +61,4 @@ export default fp(async (app) => {
 
   await app.register(notificationRoutes);
   await app.register(notificationPages);
-}, { name: 'notifications' });
+}, { name: 'notifications', dependencies: ['buyers', 'matching'] });

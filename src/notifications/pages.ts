@@ -1,7 +1,7 @@
 /** The inbox page (/inbox): every logged-in user's messages, mark one or all read. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireUser } from '../accounts/access.js';
+import { requireUser } from '../accounts/index.js';
 
 const kindNames: Record<string, string> = {
   'demand.match': '新需求匹配',

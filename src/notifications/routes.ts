@@ -1,7 +1,7 @@
 /** JSON API of the in-app inbox: every logged-in user reads and marks their own messages. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireUser } from '../accounts/access.js';
+import { requireUser } from '../accounts/index.js';
 
 const NotificationOut = z.object({
   id: z.string(),

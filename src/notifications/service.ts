@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { Models } from '../infra/models.js';
 import { instanceId } from '../infra/background.js';
 import { notFound } from '../web/errors.js';
+import type { BuyerService } from '../buyers/index.js';
 import type { MatchingService } from '../matching/index.js';
 import { inAppChannel, type NotificationChannel, type Recipient } from './channels.js';
 import type { NotificationModels, NotificationOutboxDoc } from './model.js';
@@ -49,8 +50,9 @@ export interface NotificationServiceOptions {
   nmodels: NotificationModels;
   clock: () => Date;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
-  /** The matching engine, looked up when needed (its plugin may register after this one). */
+  /** The matching engine, looked up when a match alert runs. */
   matching: () => MatchingService | undefined;
+  buyers: BuyerService;
   /** Vendors whose match score reaches this hear of a new demand. */
   matchThreshold: number;
   /** At most this many vendors hear of one demand. */
@@ -178,7 +180,7 @@ export function createNotificationService(options: NotificationServiceOptions) {
     if (!demand || demand.status !== 'open') return 'done';
     const matching = options.matching();
     if (!matching) throw new Error('匹配服务尚未就绪');
-    const org = await models.BuyerOrg.findById(demand.buyerOrg, { name: 1 }).lean();
+    const org = await options.buyers.findById(demand.buyerOrg);
     const matches = await matching.matchDemandById(String(demand._id), { limit: top });
     const good = matches.filter((m) => m.score >= options.matchThreshold).slice(0, top);
     for (const m of good) {

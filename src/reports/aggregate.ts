@@ -9,7 +9,7 @@
  */
 import { Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
-import { searchableSince, type FreshnessPolicy } from '../suppliers/freshness.js';
+import { searchableSince, type FreshnessPolicy } from '../suppliers/index.js';
 import { taxonomy } from '../taxonomy/index.js';
 import { OUTSIDE } from './schemas.js';
 

@@ -4,7 +4,7 @@
  * numbers. Pure: no I/O, the clock is an argument.
  */
 import { fieldName, certificationName, taxonomy } from '../taxonomy/index.js';
-import type { FreshnessPolicy } from '../suppliers/freshness.js';
+import type { FreshnessPolicy } from '../suppliers/index.js';
 import type { DemandRows, EventRows, FunnelRows, ReportScope, SupplierRows } from './aggregate.js';
 import type { ReportQuery } from './schemas.js';
 

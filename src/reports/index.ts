@@ -1,8 +1,26 @@
 /** 统计报表: the organizers' and district leaders' view of the whole programme (issue 6). */
-import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Loop } from '../infra/background.js';
+import { createSnapshots, type ReportSnapshots } from './snapshots.js';
 import reportPages from './pages.js';
 
-const reports: FastifyPluginAsync = async (app) => {
+export { overview, type ReportDeps } from './service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Reports kept for a minute per filter: `app.reportSnapshots.get(query)`, `.refresh()`. */
+    reportSnapshots: ReportSnapshots;
+  }
+}
+
+export default fp(async (app) => {
+  const policy = { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS };
+  const snapshots = createSnapshots({ models: app.models, clock: app.clock, policy });
+  app.decorate('reportSnapshots', snapshots);
+  if (app.runsBackground) {
+    let loop: Loop | undefined;
+    app.addHook('onReady', async () => { loop = snapshots.startRefreshLoop(app.log); });
+    app.addHook('onClose', async () => { await loop?.stop(); });
+  }
   await app.register(reportPages);
-};
-export default reports;
+}, { name: 'reports' });

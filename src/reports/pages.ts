@@ -10,11 +10,10 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { taxonomy } from '../taxonomy/index.js';
-import { attachment } from '../imports/export.js';
+import { attachment } from '../web/download.js';
 import { badRequest, zodDetails } from '../web/errors.js';
 import { ReportQuery, regionValues, OUTSIDE } from './schemas.js';
 import { scriptJson, type Report } from './figures.js';
-import { createSnapshots } from './snapshots.js';
 import { reportXlsx } from './xlsx.js';
 
 export const reportReaders = ['organizer', 'admin', 'leader'] as const;
@@ -101,8 +100,7 @@ const ReportOut = z.object({
 
 const reportPages: FastifyPluginAsyncZod = async (app) => {
   const access = reportReaders;
-  const snapshots = await createSnapshots(app);
-  const overview = (_app: unknown, query: ReportQuery) => snapshots.get(query);
+  const overview = (_app: unknown, query: ReportQuery) => app.reportSnapshots.get(query);
 
   app.get('/reports', { config: { access } }, async (request, reply) => {
     const query = parseQuery(request);

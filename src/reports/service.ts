@@ -1,17 +1,26 @@
 /** `overview(query)`: the four groups of aggregations run side by side, then shaped into the report. */
-import type { FastifyInstance } from 'fastify';
+import type { Models } from '../infra/models.js';
+import type { FreshnessPolicy } from '../suppliers/index.js';
 import { demandRows, eventRows, funnelRows, supplierRows } from './aggregate.js';
 import { buildReport, scopeOf, type Report } from './figures.js';
 import type { ReportQuery } from './schemas.js';
 
-export async function overview(app: FastifyInstance, query: ReportQuery): Promise<Report> {
-  const now = app.clock();
-  const scope = scopeOf(query, now, { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS });
+export interface ReportDeps {
+  models: Models;
+  clock: () => Date;
+  /** Supplier freshness (FRESHNESS_DAYS / FRESHNESS_GRACE_DAYS): the report counts current suppliers with it. */
+  policy: FreshnessPolicy;
+}
+
+export async function overview(deps: ReportDeps, query: ReportQuery): Promise<Report> {
+  const { models, clock, policy } = deps;
+  const now = clock();
+  const scope = scopeOf(query, now, policy);
   const [suppliers, demands, funnel, events] = await Promise.all([
-    supplierRows(app.models, scope),
-    demandRows(app.models, scope),
-    funnelRows(app.models, scope),
-    eventRows(app.models, scope),
+    supplierRows(models, scope),
+    demandRows(models, scope),
+    funnelRows(models, scope),
+    eventRows(models, scope),
   ]);
   return buildReport({ suppliers, demands, funnel, events }, scope, query, now);
 }

@@ -5,38 +5,20 @@
  * time, by lease) before it ages out; other filters are computed on first request. The page shows when
  * its figures were computed.
  */
-import { Schema, type Model } from 'mongoose';
-import type { FastifyInstance } from 'fastify';
 import { acquireLease, startLoop, type Loop } from '../infra/background.js';
 import type { Report } from './figures.js';
 import type { ReportQuery } from './schemas.js';
-import { overview } from './service.js';
+import { overview, type ReportDeps } from './service.js';
 
 /** A snapshot older than this is computed again. */
 export const SNAPSHOT_MAX_AGE_MS = 60_000;
 const REFRESH_MS = 45_000;
 
-interface Snapshot { _id: string; report: Report; computedAt: Date; expiresAt: Date }
-
-const SnapshotSchema = new Schema<Snapshot>(
-  {
-    _id: String,
-    report: { type: Schema.Types.Mixed, required: true },
-    computedAt: { type: Date, required: true },
-    // Unused snapshots leave by themselves.
-    expiresAt: { type: Date, required: true, index: { expireAfterSeconds: 0 } },
-  },
-  { versionKey: false },
-);
-
-export function snapshotModel(app: FastifyInstance): Model<Snapshot> {
-  return (app.conn.models.ReportSnapshot ?? app.conn.model('ReportSnapshot', SnapshotSchema, 'report_snapshots')) as Model<Snapshot>;
-}
-
 const keyOf = (q: ReportQuery) => JSON.stringify([q.from ?? '', q.to ?? '', q.field ?? '', q.region ?? '']);
 
-async function compute(app: FastifyInstance, Snapshot: Model<Snapshot>, query: ReportQuery): Promise<Report> {
-  const report = await overview(app, query);
+async function compute(deps: ReportDeps, query: ReportQuery): Promise<Report> {
+  const Snapshot = deps.models.ReportSnapshot;
+  const report = await overview(deps, query);
   const computedAt = new Date();
   await Snapshot.replaceOne(
     { _id: keyOf(query) },
@@ -52,25 +34,12 @@ export interface ReportSnapshots {
   get(query: ReportQuery): Promise<Report & { computedAt: Date }>;
   /** Computes and keeps the unfiltered overview (the background loop's round). */
   refresh(): Promise<void>;
+  /** Refreshes the unfiltered overview before it ages out, on one instance at a time (by lease). */
+  startRefreshLoop(log: { error(obj: object, msg: string): void }): Loop;
 }
 
-export async function createSnapshots(app: FastifyInstance): Promise<ReportSnapshots> {
-  const Snapshot = snapshotModel(app);
-  await Snapshot.init();
-  let loop: Loop | undefined;
-  if (app.runsBackground) {
-    app.addHook('onReady', async () => {
-      loop = startLoop({
-        name: 'report-snapshots',
-        intervalMs: REFRESH_MS,
-        round: async () => {
-          if (await acquireLease(app.models.Lease, 'report-snapshots', REFRESH_MS * 2)) await compute(app, Snapshot, {});
-        },
-        log: app.log,
-      });
-    });
-    app.addHook('onClose', async () => { await loop?.stop(); });
-  }
+export function createSnapshots(deps: ReportDeps): ReportSnapshots {
+  const Snapshot = deps.models.ReportSnapshot;
   return {
     async get(query) {
       const snapshot = await Snapshot.findById(keyOf(query)).lean();
@@ -78,8 +47,18 @@ export async function createSnapshots(app: FastifyInstance): Promise<ReportSnaps
         return { ...snapshot.report, generatedAt: new Date(snapshot.report.generatedAt), computedAt: snapshot.computedAt };
       }
       const computedAt = new Date();
-      return { ...(await compute(app, Snapshot, query)), computedAt };
+      return { ...(await compute(deps, query)), computedAt };
     },
-    async refresh() { await compute(app, Snapshot, {}); },
+    async refresh() { await compute(deps, {}); },
+    startRefreshLoop(log) {
+      return startLoop({
+        name: 'report-snapshots',
+        intervalMs: REFRESH_MS,
+        round: async () => {
+          if (await acquireLease(deps.models.Lease, 'report-snapshots', REFRESH_MS * 2)) await compute(deps, {});
+        },
+        log,
+      });
+    },
   };
 }

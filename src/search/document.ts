@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import { pinyin } from 'pinyin-pro';
-import { effectiveCertifications, type Freshness } from '../suppliers/freshness.js';
+import { effectiveCertifications, type Freshness } from '../suppliers/index.js';
 import { fieldName, taxonomy } from '../taxonomy/index.js';
 import { jiebaWords } from './vocabulary.js';
 

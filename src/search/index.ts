@@ -3,6 +3,14 @@
  * API and the public directory pages. Settings are ensured when the app is ready; if Meilisearch is down
  * then, the app still starts and the sync loop retries.
  */
+// Pure pieces first: matching/ and suppliers/ use these at load time.
+export { jiebaWords, synonymGroups } from './vocabulary.js';
+export { categoryName, type ProductDocument } from './document.js';
+export { productsIndexName } from './settings.js';
+export { markProducts, markVendorProducts } from './outbox.js';
+export { checkIndexCommand, reindexCommand } from './cli.js';
+export { informativeWords, isDomainTerm, understand, describeCorrections, type Correction, type Understood, type Vocabulary } from './understand.js';
+export { queryVocabulary } from './query-vocabulary.js';
 import fp from 'fastify-plugin';
 import { startLoop, type Loop } from '../infra/background.js';
 import { productsIndexName } from './settings.js';
@@ -11,9 +19,6 @@ import { createSearchService, type SearchService } from './service.js';
 import { queryVocabulary } from './query-vocabulary.js';
 import searchRoutes from './routes.js';
 import directoryPages from './pages.js';
-
-export { informativeWords, isDomainTerm, understand, describeCorrections, type Correction, type Understood, type Vocabulary } from './understand.js';
-export { queryVocabulary } from './query-vocabulary.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -53,4 +58,4 @@ export default fp(async (app) => {
 
   await app.register(searchRoutes);
   await app.register(directoryPages);
-});
+}, { name: 'search' });

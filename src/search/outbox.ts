@@ -4,28 +4,8 @@
  * (src/search/sync.ts) delivers each mark to Meilisearch by reading the product's committed state, so
  * nothing uncommitted is ever indexed and nothing is lost while Meilisearch is down.
  */
-import { Schema, type ClientSession, type Connection, type Types } from 'mongoose';
+import type { ClientSession, Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
-
-const SearchOutboxSchema = new Schema(
-  {
-    /** The product's id: one mark per product, however often it changes before delivery. */
-    _id: { type: Schema.Types.ObjectId },
-    /** Bumped on every mark, so a worker only clears the mark it delivered, not a newer one. */
-    version: { type: Number, required: true, default: 0 },
-    markedAt: { type: Date, required: true },
-    /** A worker's claim; others skip the mark until it expires (a crashed worker's claim lapses). */
-    lockedUntil: { type: Date, default: null, index: true },
-    owner: String,
-    attempts: { type: Number, default: 0 },
-    lastError: String,
-  },
-  { versionKey: false },
-);
-
-export function searchModels(conn: Connection) {
-  return { SearchOutbox: conn.model('SearchOutbox', SearchOutboxSchema, 'search_outbox') };
-}
 
 /** Marks products for (re)indexing; pass the write's session so the mark commits with it. */
 export async function markProducts(models: Models, productIds: Types.ObjectId[], session?: ClientSession): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { certificationName, fieldName } from '../taxonomy/index.js';
-import { effectiveCertifications, freshnessOf } from '../suppliers/freshness.js';
+import { effectiveCertifications, freshnessOf } from '../suppliers/index.js';
 import { AppError, badRequest, notFound } from '../web/errors.js';
 import { badgesOf, categoryName } from './document.js';
 import { SearchQuery, type SearchResult } from './schemas.js';

@@ -3,7 +3,7 @@
  * the answer per docs/api.md. Highlights come back HTML-escaped with only our own markers turned into <mark>.
  */
 import type { Meilisearch, SearchParams } from 'meilisearch';
-import { searchableSince, type FreshnessPolicy } from '../suppliers/freshness.js';
+import { searchableSince, type FreshnessPolicy } from '../suppliers/index.js';
 import type { ProductDocument } from './document.js';
 import type { SearchHit, SearchQuery, SearchResult, Suggestion } from './schemas.js';
 import { informativeWords, understand, type Understood, type Vocabulary } from './understand.js';

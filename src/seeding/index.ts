@@ -5,12 +5,13 @@
  */
 import fs from 'node:fs';
 import type { AnyBulkWriteOperation } from 'mongoose';
-import { markProducts } from '../search/outbox.js';
+import { markProducts } from '../search/index.js';
 import type { Models } from '../infra/models.js';
-import { hashPassword } from '../accounts/service.js';
+import { hashPassword } from '../accounts/index.js';
 import { fieldOfCategory, taxonomy } from '../taxonomy/index.js';
-import type { Role } from '../accounts/model.js';
-import { seedSampleEvent } from '../events/seed.js';
+import type { Role } from '../accounts/index.js';
+import { seedSampleEvent } from '../events/index.js';
+import { createBuyerService, type BuyerInput } from '../buyers/index.js';
 
 interface SeedVendor {
   name: string; creditCode: string; province: string; city?: string; district?: string; address?: string;
@@ -64,7 +65,7 @@ export async function seedTaxonomy(models: Models): Promise<void> {
 }
 
 export async function seedSampleData(models: Models): Promise<{ logins: SampleLogin[] }> {
-  const { Vendor, Product, BuyerOrg, Demand, User } = models;
+  const { Vendor, Product, Demand, User } = models;
   const vendors = readSeed<SeedVendor[]>('vendors.json');
   const products = readSeed<SeedProduct[]>('products.json');
   const demands = readSeed<SeedDemand[]>('demands.json');
@@ -90,10 +91,7 @@ export async function seedSampleData(models: Models): Promise<{ logins: SampleLo
   })));
 
   const buyers = new Map(demands.map((d) => [d.buyer.name, d.buyer]));
-  await insertMissing(BuyerOrg, [...buyers.values()].map((b) => ({
-    updateOne: { filter: { name: b.name }, update: { $setOnInsert: b }, upsert: true },
-  })));
-  const orgIds = new Map((await BuyerOrg.find({}, { name: 1 }).lean()).map((o) => [o.name, o._id]));
+  const orgIds = await createBuyerService({ models }).upsertMany([...buyers.values()] as BuyerInput[]);
   await insertMissing(Demand, demands.map(({ buyer, deadline, ...d }) => ({
     updateOne: {
       filter: { buyerOrg: orgIds.get(buyer.name), title: d.title },

@@ -9,10 +9,10 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ObjectIdParam } from '../accounts/schemas.js';
+import { ObjectIdParam } from '../accounts/index.js';
 import { AppError } from '../web/errors.js';
 import { storeVendorFile } from './files.js';
-import { requireUser } from '../accounts/access.js';
+import { requireUser } from '../accounts/index.js';
 
 export const MAX_EVIDENCE_BYTES = 5 * 1024 * 1024;
 

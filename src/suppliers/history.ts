@@ -2,7 +2,7 @@
  * Every change to a vendor or product is recorded: who, when, what, and each field before and after.
  * Written in the same transaction as the change it describes.
  */
-import { Schema, type ClientSession, type Connection, type Types } from 'mongoose';
+import type { ClientSession, Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
 
 export interface Actor {
@@ -15,26 +15,6 @@ export interface FieldChange {
   field: string;
   before: unknown;
   after: unknown;
-}
-
-const ChangeLogSchema = new Schema(
-  {
-    entity: { type: String, enum: ['vendor', 'product'], required: true },
-    entityId: { type: Schema.Types.ObjectId, required: true },
-    /** The vendor the entity belongs to, so a vendor's whole history is one query. */
-    vendor: { type: Schema.Types.ObjectId, required: true, index: true },
-    action: { type: String, required: true },
-    actor: { id: String, name: String },
-    at: { type: Date, required: true },
-    note: String,
-    changes: { type: [{ _id: false, field: String, before: Schema.Types.Mixed, after: Schema.Types.Mixed }], default: [] },
-  },
-  { versionKey: false },
-);
-ChangeLogSchema.index({ entity: 1, entityId: 1, at: -1 });
-
-export function historyModels(conn: Connection) {
-  return { ChangeLog: conn.model('ChangeLog', ChangeLogSchema, 'change_log') };
 }
 
 const comparable = (v: unknown): string => JSON.stringify(v instanceof Date ? v.toISOString() : v ?? null);

@@ -1,4 +1,10 @@
 /** The supplier list: vendors and products, their lifecycles, history and freshness. */
+// Pure pieces first: imports/ and search/ compose these at load time.
+export { effectiveCertifications, freshnessOf, searchableSince, type Freshness, type FreshnessPolicy } from './freshness.js';
+export { normalizeCreditCode } from './credit-code.js';
+export { fieldLabels, productFields, vendorFields, ProductInput, VendorInput } from './schemas.js';
+export { diffFields, type Actor, type FieldChange } from './history.js';
+export { sweepFreshness, type FreshnessSweepDeps } from './freshness-sweep.js';
 import fp from 'fastify-plugin';
 import { createSupplierService, type SupplierService } from './service.js';
 import supplierPages from './pages.js';
@@ -23,9 +29,10 @@ export default fp(async (app) => {
   if (app.runsBackground) {
     let loop: Loop | undefined;
     app.addHook('onReady', async () => {
-      loop = startFreshnessSweep(app);
+      const policy = { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS };
+      loop = startFreshnessSweep({ conn: app.conn, models: app.models, clock: app.clock, policy, log: app.log });
       void loop.runOnce();
     });
     app.addHook('onClose', async () => loop?.stop());
   }
-});
+}, { name: 'suppliers' });

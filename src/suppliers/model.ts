@@ -110,9 +110,28 @@ ProductSchema.index({ status: 1, field: 1, vendor: 1, category: 1 });
 export type Vendor = InferSchemaType<typeof VendorSchema>;
 export type Product = InferSchemaType<typeof ProductSchema>;
 
+/** Every change to a vendor or product (written by history.ts's recordChange). */
+const ChangeLogSchema = new Schema(
+  {
+    entity: { type: String, enum: ['vendor', 'product'], required: true },
+    entityId: { type: Schema.Types.ObjectId, required: true },
+    /** The vendor the entity belongs to, so a vendor's whole history is one query. */
+    vendor: { type: Schema.Types.ObjectId, required: true, index: true },
+    action: { type: String, required: true },
+    actor: { id: String, name: String },
+    at: { type: Date, required: true },
+    note: String,
+    changes: { type: [{ _id: false, field: String, before: Schema.Types.Mixed, after: Schema.Types.Mixed }], default: [] },
+  },
+  { versionKey: false },
+);
+ChangeLogSchema.index({ entity: 1, entityId: 1, at: -1 });
+
+
 export function supplierModels(conn: Connection) {
   return {
     Vendor: conn.model('Vendor', VendorSchema),
     Product: conn.model('Product', ProductSchema),
+    ChangeLog: conn.model('ChangeLog', ChangeLogSchema, 'change_log'),
   };
 }

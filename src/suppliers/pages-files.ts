@@ -7,9 +7,9 @@
  */
 import { mongo, type Types } from 'mongoose';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { isStaff, type CurrentUser } from '../accounts/access.js';
+import { isStaff, type CurrentUser } from '../accounts/index.js';
 import { AppError, badRequest, notFound } from '../web/errors.js';
-import { markProducts } from '../search/outbox.js';
+import { markProducts } from '../search/index.js';
 import { recordChange } from './history.js';
 import { MAX_IMAGE_BYTES, removeUnreferencedFiles, sniffImage, storeVendorFile, uploadsBucketOf } from './files.js';
 

@@ -4,7 +4,7 @@
  * values, and showing stored values (arrays, specs, codes, dates) in words a person reads.
  */
 import { certificationName, fieldName, taxonomy } from '../taxonomy/index.js';
-import type { FieldErrors } from '../web/forms.js';
+import { isoDay, type FieldErrors } from '../web/forms.js';
 import { fieldLabels } from './schemas.js';
 import { actionNames, statusNames } from './service.js';
 
@@ -98,13 +98,7 @@ export function productFormInput(body: unknown, vendorCreditCode: string): Obj {
   };
 }
 
-/** yyyy-mm-dd in Beijing time, for date inputs. */
-export function isoDay(value: unknown): string {
-  if (!value) return '';
-  const d = value instanceof Date ? value : new Date(String(value));
-  if (Number.isNaN(d.getTime())) return typeof value === 'string' ? value : '';
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
+export { isoDay };
 
 const errorOf = (errors: FieldErrors, key: string) => errors[key];
 

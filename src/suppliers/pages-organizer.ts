@@ -13,7 +13,7 @@ import { freshnessNames, policyOf, vendorHistory } from './pages-vendor.js';
 import { withoutEvidence, type StoredQualification } from './qualifications.js';
 import { ReasonBody } from './schemas.js';
 import { statusNames } from './service.js';
-import { requireUser, STAFF_ROLES, type CurrentUser } from '../accounts/access.js';
+import { requireUser, STAFF_ROLES, type CurrentUser } from '../accounts/index.js';
 
 const STAFF = STAFF_ROLES;
 const OBJECT_ID = /^[0-9a-f]{24}$/i;

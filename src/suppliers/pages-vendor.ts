@@ -15,7 +15,7 @@ import { ProductInput, VendorInput } from './schemas.js';
 import { statusNames } from './service.js';
 import { changeProductImages, MAX_IMAGE_BYTES, readImageUpload, storeImage } from './pages-files.js';
 import { removeFiles } from './files.js';
-import { requireUser } from '../accounts/access.js';
+import { requireUser } from '../accounts/index.js';
 
 const DAY = 86_400_000;
 const OBJECT_ID = /^[0-9a-f]{24}$/i;

@@ -1,8 +1,8 @@
 /** JSON API of the supplier list: vendors and products through their lifecycles, history, review. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { STAFF_ROLES, isStaff, requireUser, type CurrentUser } from '../accounts/access.js';
-import { ObjectIdParam } from '../accounts/schemas.js';
+import { STAFF_ROLES, isStaff, requireUser, type CurrentUser } from '../accounts/index.js';
+import { ObjectIdParam } from '../accounts/index.js';
 import { notFound } from '../web/errors.js';
 import { freshnessOf } from './freshness.js';
 import { ProductInput, ReasonBody, VendorInput } from './schemas.js';

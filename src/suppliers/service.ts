@@ -5,9 +5,9 @@
  */
 import { mongo, type ClientSession, type Connection, type Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
-import { actorOf, isStaff, type CurrentUser } from '../accounts/access.js';
+import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
-import { markProducts, markVendorProducts } from '../search/outbox.js';
+import { markProducts, markVendorProducts } from '../search/index.js';
 import { fieldOfCategory } from '../taxonomy/index.js';
 import { diffFields, recordChange } from './history.js';
 import { carryVerification, evidenceOf, stampVerified, type StoredQualification } from './qualifications.js';

@@ -25,3 +25,11 @@ export function errorsFrom(err: unknown): FieldErrors {
   for (const d of err.details ?? []) errors[d.path] = d.message;
   return errors;
 }
+
+/** yyyy-mm-dd in Beijing time, for date inputs. */
+export function isoDay(value: unknown): string {
+  if (!value) return '';
+  const d = value instanceof Date ? value : new Date(String(value));
+  if (Number.isNaN(d.getTime())) return typeof value === 'string' ? value : '';
+  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}

@@ -8,7 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import fastifyCsrf from '@fastify/csrf-protection';
-import { MongoSessionStore } from '../accounts/session-store.js';
+import { MongoSessionStore } from '../accounts/index.js';
 import { AppError } from './errors.js';
 
 declare module 'fastify' {

@@ -7,7 +7,7 @@ import fastifyView from '@fastify/view';
 import Handlebars from 'handlebars';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { roleNames, type Role } from '../accounts/model.js';
+import { roleNames, type Role } from '../accounts/index.js';
 
 const viewsDir = fileURLToPath(new URL('../../views', import.meta.url));
 
@@ -77,7 +77,12 @@ function navFor(request: FastifyRequest, unread = 0): NavItem[] {
   return items.map((item) => ({ ...item, current: item === current }));
 }
 
-export default fp(async (app) => {
+export interface ViewsOptions {
+  /** The signed-in user's unread notifications, for the navigation badge (late-bound: notifications registers later). */
+  unreadCount?: (userId: string) => Promise<number>;
+}
+
+export default fp<ViewsOptions>(async (app, { unreadCount = async () => 0 }) => {
   await app.register(fastifyView, {
     engine: { handlebars },
     root: viewsDir,
@@ -107,7 +112,7 @@ export default fp(async (app) => {
     if (flashes.length) session.set('flash', undefined);
     // Only a logged-in person has a session; a guest's form (login) gets a cookie-bound token instead.
     const csrfToken = request.authVia === 'session' ? await this.generateCsrf() : options.csrf ? this.generateGuestCsrf() : undefined;
-    const unread = request.user && this.server.hasDecorator('notifications') ? await this.server.notifications.unreadCount(request.user.id).catch(() => 0) : 0;
+    const unread = request.user ? await unreadCount(request.user.id).catch(() => 0) : 0;
     this.type('text/html; charset=utf-8');
     return this.view(template, {
       ...data,

@@ -13,7 +13,8 @@ import { NOW, loadDataset } from './dataset.js';
 const app = await buildTestApp(t, {}, { clock: () => NOW, background: false });
 await loadDataset(app);
 
-const run = (q: Record<string, string> = {}) => overview(app, ReportQuery.parse(q));
+const policy = { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS };
+const run = (q: Record<string, string> = {}) => overview({ models: app.models, clock: app.clock, policy }, ReportQuery.parse(q));
 const rows = (report: Report, id: string) => {
   const table = report.sections.flatMap((s) => s.tables).find((x) => x.id === id);
   if (!table) throw new Error(`no table ${id}`);

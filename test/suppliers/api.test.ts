@@ -2,6 +2,12 @@
 import t from 'tap';
 import { creditCodeCheckChar } from '../../src/suppliers/credit-code.js';
 import { sweepFreshness } from '../../src/suppliers/freshness-sweep.js';
+import type { FastifyInstance } from 'fastify';
+
+// The sweep takes its dependencies explicitly; the app's are the ones the background loop uses.
+const sweepDeps = (app: FastifyInstance) => ({
+  conn: app.conn, models: app.models, clock: app.clock, policy: { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS },
+});
 import { buildTestApp, createUser, login } from '../helper.js';
 
 const code = (n: number) => {
@@ -157,25 +163,25 @@ t.test('freshness: current → stale → hidden with the clock; confirming resto
   t.equal(await freshness(), 'current');
 
   now = new Date(start.getTime() + 90 * DAY);
-  await sweepFreshness(app);
+  await sweepFreshness(sweepDeps(app));
   t.equal(await freshness(), 'current', 'still current on day 90');
   now = new Date(start.getTime() + 91 * DAY);
-  await sweepFreshness(app);
+  await sweepFreshness(sweepDeps(app));
   t.equal(await freshness(), 'stale', 'stale on day 91');
   const stale = (await asOrganizer('GET', '/api/v1/vendors/stale')).json().vendors;
   t.match(stale.find((s: { id: string }) => s.id === v.vendorId), { freshness: 'stale', daysSinceConfirmed: 91 });
 
   now = new Date(start.getTime() + 121 * DAY);
-  await sweepFreshness(app);
+  await sweepFreshness(sweepDeps(app));
   t.equal(await freshness(), 'hidden', 'hidden after the 30-day grace period');
   const log = await app.models.ChangeLog.find({ vendor: v.vendorId, action: 'freshness' }).sort({ at: 1 }).lean();
   t.same(log.map((l) => l.changes[0].after), ['stale', 'hidden'], 'each transition recorded');
-  t.equal(await sweepFreshness(app) >= 0, true);
+  t.equal(await sweepFreshness(sweepDeps(app)) >= 0, true);
   t.equal(await app.models.ChangeLog.countDocuments({ vendor: v.vendorId, action: 'freshness' }), 2, 'a second sweep changes nothing');
 
   await v.call('POST', `/api/v1/vendors/${v.vendorId}/confirm`);
   t.equal(await freshness(), 'current');
-  await sweepFreshness(app);
+  await sweepFreshness(sweepDeps(app));
   t.equal(await freshness(), 'current');
   t.notOk((await asOrganizer('GET', '/api/v1/vendors/stale')).json().vendors.some((s: { id: string }) => s.id === v.vendorId));
 });
