@@ -312,16 +312,9 @@ export function createMeetingService(app: FastifyInstance) {
         return e;
       });
       const participants = await EventParticipant.find({ event: event._id, status: 'approved' }).lean<ParticipantLean[]>();
-      for (const p of participants) {
-        await app.notify({
-          kind: 'event-agenda',
-          recipients: p.kind === 'vendor' ? { vendorId: String(p.vendor) } : { buyerOrgId: String(p.buyerOrg) },
-          title: `“${event.title}”洽谈日程已发布`,
-          body: '请查看您的洽谈安排，可下载日历文件。',
-          link: `/events/${String(event._id)}/agenda/${String(p._id)}`,
-          dedupeKey: `event-agenda:${String(event._id)}:${String(p._id)}`,
-        });
-      }
+      await tellAboutAgenda(event, participants, {
+        kind: 'event-agenda', title: `“${event.title}”洽谈日程已发布`, body: '请查看您的洽谈安排，可下载日历文件。', dedupe: true,
+      });
       return updated;
     },
 
@@ -368,13 +361,19 @@ export function createMeetingService(app: FastifyInstance) {
     }
     if (touched.size === 0) return;
     const list = await EventParticipant.find({ _id: { $in: [...touched].map((t) => new Types.ObjectId(t)) } }).lean<ParticipantLean[]>();
-    for (const p of list) {
+    await tellAboutAgenda(event, list, { kind: 'event-agenda-change', title: `“${event.title}”洽谈安排有变动`, body: '请查看最新的洽谈日程。' });
+  }
+
+  /** Tells each participant's company, with a link to its agenda (once per participant and event when `dedupe`). */
+  async function tellAboutAgenda(event: EventLean, participants: ParticipantLean[], message: { kind: string; title: string; body: string; dedupe?: boolean }) {
+    for (const p of participants) {
       await app.notify({
-        kind: 'event-agenda-change',
+        kind: message.kind,
         recipients: p.kind === 'vendor' ? { vendorId: String(p.vendor) } : { buyerOrgId: String(p.buyerOrg) },
-        title: `“${event.title}”洽谈安排有变动`,
-        body: '请查看最新的洽谈日程。',
+        title: message.title,
+        body: message.body,
         link: `/events/${String(event._id)}/agenda/${String(p._id)}`,
+        ...(message.dedupe ? { dedupeKey: `${message.kind}:${String(event._id)}:${String(p._id)}` } : {}),
       });
     }
   }

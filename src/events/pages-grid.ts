@@ -5,8 +5,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { STAFF_ROLES, requireUser } from '../accounts/access.js';
-import { pageErrors, readForm } from '../web/page-validation.js';
+import { STAFF_ROLES, requireUser, type CurrentUser } from '../accounts/access.js';
+import { pageErrors, readForm, type PageForm } from '../web/page-validation.js';
 import { EventParams, GridQuery, MeetingAddForm, MeetingMoveForm, MeetingParams, OutcomeForm, eventMissing } from './forms.js';
 import { cardsView, chosenMeeting, dashboardView, describeMeeting, gridView, type GridState } from './grid-view.js';
 import { messageOf } from './pages-view.js';
@@ -65,15 +65,18 @@ const gridPages: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.post('/organizer/events/:id/meetings/:meetingId/move', { ...onMeeting, schema: { ...onMeeting.schema, body: MeetingMoveForm.schema } }, async (request, reply) => {
-    const { id, meetingId } = request.params;
-    const form = readForm(request, MeetingMoveForm, meetingMissing);
-    if (!form.ok) return renderGrid(request, reply, id, { errors: { _form: '请选择新的时段和桌号。', ...form.errors }, status: 400, meetingId, values: form.values });
-    return gridAct(request, reply, id, { meetingId, values: form.values }, async () => {
-      const m = await app.eventMeetings.move(requireUser(request), id, meetingId, form.input);
-      return `已调整：${await described(id, m)}。`;
-    }, `?m=${meetingId}#edit`);
-  });
+  /** A form about one meeting (move, outcome): refused → the grid with `refused` by the meeting's form; done → back to it. */
+  function meetingForm<K extends string, Out>(form: PageForm<K, never, Out>, refused: string, fn: (user: CurrentUser, id: string, meetingId: string, input: Out) => Promise<string>) {
+    return async (request: FastifyRequest<{ Params: { id: string; meetingId: string } }>, reply: FastifyReply) => {
+      const { id, meetingId } = request.params;
+      const read = readForm(request, form, meetingMissing);
+      if (!read.ok) return renderGrid(request, reply, id, { errors: { _form: refused, ...read.errors }, status: 400, meetingId, values: read.values });
+      return gridAct(request, reply, id, { meetingId, values: read.values }, () => fn(requireUser(request), id, meetingId, read.input), `?m=${meetingId}#edit`);
+    };
+  }
+
+  app.post('/organizer/events/:id/meetings/:meetingId/move', { ...onMeeting, schema: { ...onMeeting.schema, body: MeetingMoveForm.schema } },
+    meetingForm(MeetingMoveForm, '请选择新的时段和桌号。', async (user, id, meetingId, to) => `已调整：${await described(id, await app.eventMeetings.move(user, id, meetingId, to))}。`));
 
   app.post('/organizer/events/:id/meetings/:meetingId/cancel', onMeeting, async (request, reply) => {
     pageErrors(request, meetingMissing);
@@ -84,15 +87,11 @@ const gridPages: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.post('/organizer/events/:id/meetings/:meetingId/outcome', { ...onMeeting, schema: { ...onMeeting.schema, body: OutcomeForm.schema } }, async (request, reply) => {
-    const { id, meetingId } = request.params;
-    const form = readForm(request, OutcomeForm, meetingMissing);
-    if (!form.ok) return renderGrid(request, reply, id, { errors: { _form: '请按提示修改后再提交。', ...form.errors }, status: 400, meetingId, values: form.values });
-    return gridAct(request, reply, id, { meetingId, values: form.values }, async () => {
-      const m = await app.eventMeetings.outcome(requireUser(request), id, meetingId, form.input);
+  app.post('/organizer/events/:id/meetings/:meetingId/outcome', { ...onMeeting, schema: { ...onMeeting.schema, body: OutcomeForm.schema } },
+    meetingForm(OutcomeForm, '请按提示修改后再提交。', async (user, id, meetingId, input) => {
+      const m = await app.eventMeetings.outcome(user, id, meetingId, input);
       return `已登记洽谈结果：${outcomeNames[m.outcome ?? ''] ?? ''}。`;
-    }, `?m=${meetingId}#edit`);
-  });
+    }));
 
   // ---- printable table cards, dashboard ----
   app.get('/organizer/events/:id/cards', onEvent, async (request, reply) => {
