@@ -79,4 +79,4 @@ export function readForm<K extends string, L extends string, Out>(request: Fasti
 }
 
 /** A query parameter that never refuses a page: text when it is text, otherwise undefined. */
-export const queryText = z.unknown().transform((v) => (typeof v === 'string' ? v : undefined));
+export const queryText = z.preprocess((v) => (typeof v === 'string' ? v : undefined), z.string().optional());
