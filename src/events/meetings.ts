@@ -123,6 +123,14 @@ export function createMeetingService(app: FastifyInstance) {
     return seat;
   }
 
+  /** A saved meeting that has not happened yet (one with an outcome is history): refused with `missing` or `held`. */
+  async function unheldMeeting(event: EventLean, meetingId: string, session: ClientSession, missing: string, held: string): Promise<MeetingLean> {
+    const m = await EventMeeting.findOne({ _id: meetingId, event: event._id }).session(session).lean<MeetingLean>();
+    if (!m) throw notFound(missing);
+    if (m.outcome) throw conflict(held);
+    return m;
+  }
+
   function staffOnly(user: CurrentUser) {
     if (!isStaff(user)) throw forbidden('只有主办方可以安排洽谈。');
   }
@@ -246,9 +254,7 @@ export function createMeetingService(app: FastifyInstance) {
       const event = await schedulable(user, id);
       if (!Types.ObjectId.isValid(meetingId)) throw notFound('未找到该洽谈。');
       return guarded(app, '该时段或洽谈桌刚刚被他人占用，请刷新后再试。', async (session) => {
-        const m = await EventMeeting.findOne({ _id: meetingId, event: event._id }).session(session).lean<MeetingLean>();
-        if (!m) throw notFound('未找到该洽谈：它可能刚刚被重新排期或取消，请刷新后再试。');
-        if (m.outcome) throw conflict('该洽谈已登记结果，不能再调整。');
+        const m = await unheldMeeting(event, meetingId, session, '未找到该洽谈：它可能刚刚被重新排期或取消，请刷新后再试。', '该洽谈已登记结果，不能再调整。');
         const [buyer, vendor] = await Promise.all([events().participant(event, String(m.buyer)), events().participant(event, String(m.vendor))]);
         const seat = await checkPlacement(event, buyer, vendor, to.slot, to.table, session, m._id);
         const updated = await EventMeeting.findOneAndUpdate(
@@ -285,9 +291,7 @@ export function createMeetingService(app: FastifyInstance) {
       const event = await schedulable(user, id);
       if (!Types.ObjectId.isValid(meetingId)) throw notFound('未找到该洽谈。');
       await guarded(app, '操作冲突，请刷新后再试。', async (session) => {
-        const m = await EventMeeting.findOne({ _id: meetingId, event: event._id }).session(session).lean<MeetingLean>();
-        if (!m) throw notFound('未找到该洽谈。');
-        if (m.outcome) throw conflict('该洽谈已登记结果，不能取消。');
+        const m = await unheldMeeting(event, meetingId, session, '未找到该洽谈。', '该洽谈已登记结果，不能取消。');
         await EventMeeting.deleteOne({ _id: m._id }, { session });
         const names = await events().names(event._id);
         await bump(event, session, { action: 'cancel', by: actorOf(user), at: clock(), text: `${names.get(String(m.buyer))?.name ?? ''} × ${names.get(String(m.vendor))?.name ?? ''}：第 ${m.slot + 1} 时段 ${m.table} 号桌` }, {}, false);
@@ -312,16 +316,9 @@ export function createMeetingService(app: FastifyInstance) {
         return e;
       });
       const participants = await EventParticipant.find({ event: event._id, status: 'approved' }).lean<ParticipantLean[]>();
-      for (const p of participants) {
-        await app.notify({
-          kind: 'event-agenda',
-          recipients: p.kind === 'vendor' ? { vendorId: String(p.vendor) } : { buyerOrgId: String(p.buyerOrg) },
-          title: `“${event.title}”洽谈日程已发布`,
-          body: '请查看您的洽谈安排，可下载日历文件。',
-          link: `/events/${String(event._id)}/agenda/${String(p._id)}`,
-          dedupeKey: `event-agenda:${String(event._id)}:${String(p._id)}`,
-        });
-      }
+      await tellAboutAgenda(event, participants, {
+        kind: 'event-agenda', title: `“${event.title}”洽谈日程已发布`, body: '请查看您的洽谈安排，可下载日历文件。', dedupe: true,
+      });
       return updated;
     },
 
@@ -368,13 +365,19 @@ export function createMeetingService(app: FastifyInstance) {
     }
     if (touched.size === 0) return;
     const list = await EventParticipant.find({ _id: { $in: [...touched].map((t) => new Types.ObjectId(t)) } }).lean<ParticipantLean[]>();
-    for (const p of list) {
+    await tellAboutAgenda(event, list, { kind: 'event-agenda-change', title: `“${event.title}”洽谈安排有变动`, body: '请查看最新的洽谈日程。' });
+  }
+
+  /** Tells each participant's company, with a link to its agenda (once per participant and event when `dedupe`). */
+  async function tellAboutAgenda(event: EventLean, participants: ParticipantLean[], message: { kind: string; title: string; body: string; dedupe?: boolean }) {
+    for (const p of participants) {
       await app.notify({
-        kind: 'event-agenda-change',
+        kind: message.kind,
         recipients: p.kind === 'vendor' ? { vendorId: String(p.vendor) } : { buyerOrgId: String(p.buyerOrg) },
-        title: `“${event.title}”洽谈安排有变动`,
-        body: '请查看最新的洽谈日程。',
+        title: message.title,
+        body: message.body,
         link: `/events/${String(event._id)}/agenda/${String(p._id)}`,
+        ...(message.dedupe ? { dedupeKey: `${message.kind}:${String(event._id)}:${String(p._id)}` } : {}),
       });
     }
   }

@@ -4,35 +4,33 @@
  * with the platform's suggestions (/events/:id/wishes) and the printable agenda
  * (/events/:id/agenda/:participantId). Ownership and phases are checked by the services.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { isStaff, requireUser, type CurrentUser } from '../accounts/index.js';
-import { parseForm, type FieldErrors } from '../web/forms.js';
+import type { FieldErrors } from '../web/forms.js';
+import { pageErrors, readForm } from '../web/page-validation.js';
+import { EventParams, OnBehalfQuery, ParticipantParams, RegistrationForm, WishForm, eventMissing, registrationOf } from './forms.js';
 import type { EventPhase } from './model.js';
-import { agendaVisible, selfPreferencesOpen, selfRegistrationOpen, staffMayEdit } from './phases.js';
-import { ParticipantInput, ParticipantUpdate, PreferenceInput, kindNames, levelNames, participantStatusNames } from './schemas.js';
+import { agendaView, showView, suggestionRows, wishRows, type RegistrationValues, type WishError } from './participant-view.js';
+import { selfPreferencesOpen, selfRegistrationOpen, staffMayEdit } from './phases.js';
+import { eventView, messageOf, participantView } from './pages-view.js';
+import { createEventReadModel } from './read-model.js';
+import { kindNames, levelNames, participantStatusNames } from './schemas.js';
 import type { EventLean, ParticipantLean } from './service.js';
-import { bodyOf, eventView, list, messageOf, participantView, slotsView, str, type Obj } from './pages-view.js';
 
-type IdParams = { Params: { id: string } };
-type ParticipantParams = { Params: { id: string; participantId: string } };
 /** Participants' companies and staff; read-only district leaders see events only as report figures. */
 const access = { access: ['vendor', 'buyer', 'organizer', 'admin'] as const };
+const participantMissing = '未找到该参会方。';
 
-const participantPages: FastifyPluginAsync = async (app) => {
-  const { Demand } = app.models;
-  const events = () => app.events;
-
-  /** An organization's demands that may be brought to an event (not drafts, not closed). */
-  async function demandsOf(buyerOrgId: unknown) {
-    if (!buyerOrgId) return [];
-    return Demand.find({ buyerOrg: buyerOrgId, status: { $in: ['open', 'in_progress'] } }, { title: 1 }).sort({ createdAt: -1 }).limit(100).lean();
-  }
+const participantPages: FastifyPluginAsyncZod = async (app) => {
+  const events = app.events;
+  const reads = createEventReadModel(app);
 
   // ---- the events open to me ----
   app.get('/events', { config: access }, async (request, reply) => {
     const user = requireUser(request);
-    const rows = await events().list(user);
-    const mineByEvent = await events().ownIn(user, rows.map((r) => r.event._id));
+    const rows = await events.list(user);
+    const mineByEvent = await events.ownIn(user, rows.map((r) => r.event._id));
     const items = rows.map(({ event, vendors, buyers }) => {
       const mine = mineByEvent.get(String(event._id));
       return {
@@ -46,117 +44,70 @@ const participantPages: FastifyPluginAsync = async (app) => {
 
   // ---- an event: details, registration ----
   /** pid: an organizer editing a participant's registration on its behalf (/events/:id?p=…). */
-  interface ShowState { errors?: FieldErrors; values?: Obj; status?: number; pid?: string }
+  interface ShowState { errors?: FieldErrors; values?: RegistrationValues; status?: number; pid?: string }
 
   async function renderShow(request: FastifyRequest, reply: FastifyReply, id: string, state: ShowState = {}) {
     const user = requireUser(request);
-    const event = await events().visible(user, id);
+    const event = await events.visible(user, id);
     const onBehalf = isStaff(user) && Boolean(state.pid);
-    const mine = onBehalf ? await events().participant(event, state.pid!) : await events().own(user, event._id);
-    const phase = event.phase as EventPhase;
-    const now = app.clock();
-    const canRegister = !mine && selfRegistrationOpen(phase, event, now) && ((user.role === 'vendor' && Boolean(user.vendorId)) || (user.role === 'buyer' && Boolean(user.buyerOrgId)));
-    const editable = Boolean(mine) && mine!.status !== 'rejected' && mine!.status !== 'withdrawn';
-    const canUpdate = editable && (onBehalf ? staffMayEdit(phase) : selfPreferencesOpen(phase, event, now));
-    const values = state.values ?? {};
-    const unavailable = new Set((values.unavailableSlots as string[] | undefined)?.map(Number) ?? mine?.unavailableSlots ?? []);
-    const chosenDemands = new Set((values.demands as string[] | undefined) ?? (mine?.demands ?? []).map(String));
-    const demands = await demandsOf(onBehalf ? mine?.buyerOrg : user.role === 'buyer' ? user.buyerOrgId : undefined);
-    reply.code(state.status ?? 200);
-    return reply.page('events/show.hbs', {
-      title: event.title,
-      event: eventView(event),
-      slots: slotsView(event).map((s) => ({ ...s, unavailable: unavailable.has(s.index) })),
-      staff: isStaff(user),
-      onBehalf,
-      pq: onBehalf ? `?p=${String(mine!._id)}` : '',
-      isVendor: onBehalf ? mine!.kind === 'vendor' : user.role === 'vendor',
-      isBuyer: onBehalf ? mine!.kind === 'buyer' : user.role === 'buyer',
-      noOrg: (user.role === 'vendor' && !user.vendorId) || (user.role === 'buyer' && !user.buyerOrgId),
-      mine: mine ? participantView(mine) : null,
-      canRegister,
-      regForm: canRegister
-        ? { heading: '报名参会', action: `/events/${String(event._id)}/register`, button: '提交报名' }
-        : canUpdate ? { heading: onBehalf ? `修改报名信息（代 ${mine!.name}）` : '修改报名信息', action: `/events/${String(event._id)}/participants/${String(mine!._id)}/update`, button: '保存' } : null,
-      canWithdraw: Boolean(mine) && (mine!.status === 'pending' || mine!.status === 'approved') && staffMayEdit(phase),
-      registrationOpen: selfRegistrationOpen(phase, event, now),
-      preferencesOpen: selfPreferencesOpen(phase, event, now),
-      agendaOut: agendaVisible(phase),
-      demandOptions: demands.map((d) => ({ id: String(d._id), title: d.title, checked: chosenDemands.has(String(d._id)) })),
-      values: {
-        representatives: values.representatives ?? String(mine?.representatives ?? 1),
-        contactName: values.contactName ?? mine?.contactName ?? '',
-        contactPhone: values.contactPhone ?? mine?.contactPhone ?? '',
-      },
-      errors: state.errors ?? {},
-    });
+    const mine = onBehalf ? await events.participant(event, state.pid!) : await events.own(user, event._id);
+    const demands = await reads.demandsToBring(onBehalf ? mine?.buyerOrg : user.role === 'buyer' ? user.buyerOrgId : undefined);
+    return reply.code(state.status ?? 200).page('events/show.hbs', showView({
+      user, staff: isStaff(user), event, mine, onBehalf, demands, now: app.clock(), values: state.values, errors: state.errors,
+    }));
   }
 
-  app.get<IdParams>('/events/:id', { config: access }, async (request, reply) =>
-    renderShow(request, reply, request.params.id, { pid: str(((request.query ?? {}) as Obj).p) }));
+  app.get('/events/:id', { config: access, schema: { params: EventParams, querystring: OnBehalfQuery }, attachValidation: true }, async (request, reply) => {
+    pageErrors(request, eventMissing);
+    return renderShow(request, reply, request.params.id, { pid: request.query.p });
+  });
 
-  function registrationValues(body: Obj) {
-    return {
-      representatives: str(body.representatives) ?? '',
-      contactName: str(body.contactName) ?? '',
-      contactPhone: str(body.contactPhone) ?? '',
-      unavailableSlots: list(body.unavailableSlots),
-      demands: list(body.demands),
-    };
-  }
-
-  app.post<IdParams>('/events/:id/register', { config: access }, async (request, reply) => {
+  app.post('/events/:id/register', { config: access, schema: { params: EventParams, body: RegistrationForm.schema }, attachValidation: true }, async (request, reply) => {
     const user = requireUser(request);
+    const form = readForm(request, RegistrationForm, eventMissing);
     const id = request.params.id;
-    const event = await events().visible(user, id);
+    const event = await events.visible(user, id);
     if (isStaff(user)) {
       request.flash('info', '主办方请在对接会管理页为供应商或采购方报名。');
       return reply.redirect(`/organizer/events/${String(event._id)}#register`, 303);
     }
-    const values = registrationValues(bodyOf(request));
+    if (!form.ok) return renderShow(request, reply, id, { errors: { _form: '请按提示修改后再提交。', ...form.errors }, values: form.values, status: 400 });
     const kind = user.role === 'vendor' ? 'vendor' : 'buyer';
-    const parsed = parseForm(ParticipantInput, {
-      kind,
-      contactName: values.contactName, contactPhone: values.contactPhone, unavailableSlots: values.unavailableSlots,
-      ...(kind === 'vendor' ? { representatives: values.representatives || undefined } : { demands: values.demands }),
-    });
-    if (!parsed.ok) return renderShow(request, reply, id, { errors: { _form: '请按提示修改后再提交。', ...parsed.errors }, values, status: 400 });
     try {
-      await events().register(user, id, parsed.data);
+      await events.register(user, id, { kind, ...registrationOf(kind, form.input) });
       request.flash('success', '报名已提交，请等待主办方审核。审核通过后即可选择希望洽谈的对象。');
       return reply.redirect(`/events/${id}`, 303);
     } catch (err) {
       const e = messageOf(err);
-      return renderShow(request, reply, id, { errors: { _form: e.message, ...e.details }, values, status: e.status });
+      return renderShow(request, reply, id, { errors: { _form: e.message, ...e.details }, values: form.values, status: e.status });
     }
   });
 
-  app.post<ParticipantParams>('/events/:id/participants/:participantId/update', { config: access }, async (request, reply) => {
+  app.post('/events/:id/participants/:participantId/update', {
+    config: access, schema: { params: ParticipantParams, body: RegistrationForm.schema }, attachValidation: true,
+  }, async (request, reply) => {
     const user = requireUser(request);
+    const form = readForm(request, RegistrationForm, participantMissing);
     const { id, participantId } = request.params;
-    const event = await events().visible(user, id);
-    const p = await events().participant(event, participantId);
-    const values = registrationValues(bodyOf(request));
-    const parsed = parseForm(ParticipantUpdate, {
-      contactName: values.contactName, contactPhone: values.contactPhone, unavailableSlots: values.unavailableSlots,
-      ...(p.kind === 'vendor' ? { representatives: values.representatives || undefined } : { demands: values.demands }),
-    });
+    const event = await events.visible(user, id);
+    const p = await events.participant(event, participantId);
     const pid = isStaff(user) ? participantId : undefined;
-    if (!parsed.ok) return renderShow(request, reply, id, { errors: { _form: '请按提示修改后再提交。', ...parsed.errors }, values, status: 400, pid });
+    if (!form.ok) return renderShow(request, reply, id, { errors: { _form: '请按提示修改后再提交。', ...form.errors }, values: form.values, status: 400, pid });
     try {
-      await events().updateParticipant(user, id, participantId, parsed.data);
+      await events.updateParticipant(user, id, participantId, registrationOf(p.kind as 'vendor' | 'buyer', form.input));
       request.flash('success', '报名信息已保存。');
       return reply.redirect(pid ? `/events/${id}?p=${pid}` : `/events/${id}`, 303);
     } catch (err) {
       const e = messageOf(err);
-      return renderShow(request, reply, id, { errors: { _form: e.message, ...e.details }, values, status: e.status, pid });
+      return renderShow(request, reply, id, { errors: { _form: e.message, ...e.details }, values: form.values, status: e.status, pid });
     }
   });
 
-  app.post<ParticipantParams>('/events/:id/participants/:participantId/withdraw', { config: access }, async (request, reply) => {
+  app.post('/events/:id/participants/:participantId/withdraw', { config: access, schema: { params: ParticipantParams }, attachValidation: true }, async (request, reply) => {
+    pageErrors(request, participantMissing);
     const { id, participantId } = request.params;
     try {
-      const p = await events().withdraw(requireUser(request), id, participantId);
+      const p = await events.withdraw(requireUser(request), id, participantId);
       request.flash('success', `“${p.name}”已退出本场对接会。`);
     } catch (err) {
       request.flash('error', messageOf(err).message);
@@ -165,101 +116,81 @@ const participantPages: FastifyPluginAsync = async (app) => {
   });
 
   // ---- wishes and suggestions ----
-  interface WishState { error?: { to: string; message: string }; status?: number }
+  interface WishState { error?: WishError; status?: number }
 
   /** Whose wishes the page is about: the user's own registration, or (organizers) the one named by ?p=. */
   async function subject(user: CurrentUser, event: EventLean, p: string | undefined): Promise<ParticipantLean | null> {
-    if (isStaff(user)) return p ? events().participant(event, p) : null;
-    return events().own(user, event._id);
+    if (isStaff(user)) return p ? events.participant(event, p) : null;
+    return events.own(user, event._id);
   }
 
   async function renderWishes(request: FastifyRequest, reply: FastifyReply, id: string, pid: string | undefined, state: WishState = {}) {
     const user = requireUser(request);
-    const { event, participants } = await events().participants(user, id);
+    const { event, participants } = await events.participants(user, id);
     const me = await subject(user, event, pid);
-    const phase = event.phase as EventPhase;
     const staff = isStaff(user);
-    const base = { title: `洽谈意向 · ${event.title}`, event: eventView(event), staff };
+    const base = { title: `洽谈意向 · ${event.title}`, event: eventView(event), staff, formError: state.error?.message ?? '' };
     reply.code(state.status ?? 200);
     if (!me) {
       return reply.page('events/wishes.hbs', {
         ...base,
-        formError: state.error?.message ?? '',
         notRegistered: !staff,
         choose: staff
           ? participants.filter((p) => p.status === 'approved').map((p) => ({ id: String(p._id), name: p.name, kindName: kindNames[p.kind] }))
           : [],
       });
     }
+    const phase = event.phase as EventPhase;
     const open = staff ? staffMayEdit(phase) : selfPreferencesOpen(phase, event, app.clock()) && me.status !== 'rejected' && me.status !== 'withdrawn';
-    const wishes = await events().preferences(user, event, me);
-    const mineTo = new Map(wishes.filter((w) => String(w.from) === String(me._id)).map((w) => [String(w.to), w]));
-    const theirs = new Map(wishes.filter((w) => String(w.to) === String(me._id) && w.level !== 'no').map((w) => [String(w.from), w.level]));
-    const others = participants.filter((p) => p.kind !== me.kind && p.status === 'approved');
-    let suggestions: Obj[] = [];
+    const wishes = await events.preferences(user, event, me);
+    let suggestions: ReturnType<typeof suggestionRows> = [];
     let suggestionsUnavailable = false;
     try {
-      suggestions = (await events().suggestions(user, id, String(me._id))).map((s) => ({
-        to: s.to, name: s.name, percent: Math.round(s.score * 100), demand: s.demand.title,
-        reasons: s.reasons.filter((r) => r.text).map((r) => r.text), products: s.products.map((x) => `${x.name}${x.model ? `（${x.model}）` : ''}`),
-        levelName: s.level ? levelNames[s.level] : '', wished: Boolean(s.level),
-      }));
+      suggestions = suggestionRows(await events.suggestions(user, id, String(me._id)));
     } catch (err) {
       request.log.warn({ err }, '推荐暂不可用');
       suggestionsUnavailable = true;
     }
-    const pq = staff ? `?p=${String(me._id)}` : '';
     return reply.page('events/wishes.hbs', {
       ...base,
       me: participantView(me),
-      pq,
+      pq: staff ? `?p=${String(me._id)}` : '',
       pid: staff ? String(me._id) : '',
       open,
       otherKindName: me.kind === 'vendor' ? '采购方' : '供应商',
-      rows: others.map((o) => {
-        const level = mineTo.get(String(o._id))?.level ?? '';
-        return {
-          id: String(o._id), name: o.name, level, levelName: level ? levelNames[level] : '未设置',
-          fromSuggestion: mineTo.get(String(o._id))?.source === 'suggestion',
-          theirLevel: theirs.get(String(o._id)) ? levelNames[theirs.get(String(o._id))!] : '',
-          options: ['must', 'want', 'no'].map((l) => ({ code: l, name: levelNames[l], checked: l === level })),
-          none: !level,
-          error: state.error?.to === String(o._id) ? state.error.message : '',
-        };
-      }),
+      rows: wishRows(me, participants, wishes, state.error),
       suggestions,
       suggestionsUnavailable,
-      formError: state.error?.message ?? '',
     });
   }
 
-  app.get<IdParams>('/events/:id/wishes', { config: access }, async (request, reply) =>
-    renderWishes(request, reply, request.params.id, str(((request.query ?? {}) as Obj).p)));
+  app.get('/events/:id/wishes', { config: access, schema: { params: EventParams, querystring: OnBehalfQuery }, attachValidation: true }, async (request, reply) => {
+    pageErrors(request, eventMissing);
+    return renderWishes(request, reply, request.params.id, request.query.p);
+  });
 
-  app.post<IdParams>('/events/:id/wishes', { config: access }, async (request, reply) => {
+  app.post('/events/:id/wishes', { config: access, schema: { params: EventParams, body: WishForm.schema }, attachValidation: true }, async (request, reply) => {
     const user = requireUser(request);
+    const form = readForm(request, WishForm, eventMissing);
     const id = request.params.id;
-    const body = bodyOf(request);
-    const event = await events().visible(user, id);
-    const pid = isStaff(user) ? str(body.p) : undefined;
+    const event = await events.visible(user, id);
+    const pid = isStaff(user) ? form.values.p || undefined : undefined;
     const me = await subject(user, event, pid);
-    const to = str(body.to) ?? '';
+    const to = form.values.to;
     if (!me) {
       return renderWishes(request, reply, id, pid, { error: { to, message: isStaff(user) ? '请先选择为哪家参会方设置意向。' : '请先报名本场对接会。' }, status: 409 });
     }
-    const level = str(body.level) ?? '';
+    if (!form.ok) return renderWishes(request, reply, id, pid, { error: { to, message: Object.values(form.errors).join('；') }, status: 400 });
+    const wish = form.input;
     const back = `/events/${id}/wishes${isStaff(user) ? `?p=${String(me._id)}` : ''}`;
     try {
-      if (level === '' || level === 'none') {
-        if (!/^[0-9a-f]{24}$/i.test(to)) return renderWishes(request, reply, id, pid, { error: { to, message: '请选择洽谈对象。' }, status: 400 });
-        await events().clearPreference(user, id, String(me._id), to);
+      if (wish.clear) {
+        await events.clearPreference(user, id, String(me._id), wish.to);
         request.flash('success', '已撤销该意向。');
       } else {
-        const parsed = parseForm(PreferenceInput, { from: String(me._id), to, level, source: str(body.source) === 'suggestion' ? 'suggestion' : 'manual' });
-        if (!parsed.ok) return renderWishes(request, reply, id, pid, { error: { to, message: Object.values(parsed.errors).join('；') }, status: 400 });
-        await events().setPreference(user, id, parsed.data);
-        const other = (await events().names(event._id)).get(to);
-        request.flash('success', `已设置：${levelNames[level]}“${other?.name ?? ''}”。`);
+        await events.setPreference(user, id, { from: String(me._id), to: wish.to, level: wish.level, source: wish.source });
+        const other = (await events.names(event._id)).get(wish.to);
+        request.flash('success', `已设置：${levelNames[wish.level]}“${other?.name ?? ''}”。`);
       }
       return reply.redirect(`${back}#w-${to}`, 303);
     } catch (err) {
@@ -269,30 +200,11 @@ const participantPages: FastifyPluginAsync = async (app) => {
   });
 
   // ---- the agenda ----
-  app.get<ParticipantParams>('/events/:id/agenda/:participantId', { config: access }, async (request, reply) => {
+  app.get('/events/:id/agenda/:participantId', { config: access, schema: { params: ParticipantParams }, attachValidation: true }, async (request, reply) => {
+    pageErrors(request, participantMissing);
     const user = requireUser(request);
-    const { id, participantId } = request.params;
-    const agenda = await app.eventMeetings.agenda(user, id, participantId);
-    const slots = slotsView(agenda.event);
-    const staff = isStaff(user);
-    return reply.page('events/agenda.hbs', {
-      title: `洽谈日程 · ${agenda.participant.name}`,
-      event: eventView(agenda.event),
-      participant: participantView(agenda.participant),
-      staff,
-      published: agenda.published,
-      show: agenda.published || staff,
-      printable: true,
-      icsUrl: `/api/v1/events/${id}/participants/${participantId}/agenda.ics`,
-      meetings: agenda.meetings.map(({ meeting, counterpart }) => ({
-        slot: meeting.slot + 1,
-        time: slots[meeting.slot]?.time ?? '',
-        table: meeting.table,
-        counterpart: counterpart?.name ?? '',
-        counterpartKind: counterpart ? kindNames[counterpart.kind] : '',
-        outcome: meeting.outcome ?? '',
-      })),
-    });
+    const agenda = await app.eventMeetings.agenda(user, request.params.id, request.params.participantId);
+    return reply.page('events/agenda.hbs', agendaView(agenda, isStaff(user)));
   });
 };
 

@@ -1,5 +1,4 @@
-/** View helpers shared by the event pages (pages-organizer.ts, pages-participant.ts). */
-import type { FastifyRequest } from 'fastify';
+/** View helpers shared by the event pages and their view models (pure). */
 import { fieldName } from '../taxonomy/index.js';
 import { AppError } from '../web/errors.js';
 import { beijingDay, beijingMinutes, formatTimeOfDay } from './grid.js';
@@ -7,10 +6,7 @@ import type { EventPhase } from './model.js';
 import { kindNames, participantStatusNames, phaseNames } from './schemas.js';
 import type { EventLean, ParticipantLean } from './service.js';
 
-export type Obj = Record<string, unknown>;
-export const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-export const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' && v ? [v] : []);
-export const bodyOf = (request: FastifyRequest): Obj => (request.body && typeof request.body === 'object' ? (request.body as Obj) : {});
+export const phaseOrder: EventPhase[] = ['draft', 'registration', 'preferences', 'scheduling', 'published', 'finished'];
 
 /** "09:00–09:20" of a slot in Beijing time. */
 export const slotTime = (slot: { start: Date; end: Date }) =>
@@ -83,9 +79,8 @@ export function participantView(p: ParticipantLean) {
 
 /** Phases in order with the current one marked (for the phase strip). */
 export function phaseSteps(phase: string) {
-  const order: EventPhase[] = ['draft', 'registration', 'preferences', 'scheduling', 'published', 'finished'];
-  const at = order.indexOf(phase as EventPhase);
-  return order.map((p, i) => ({ name: phaseNames[p], current: i === at, done: i < at }));
+  const at = phaseOrder.indexOf(phase as EventPhase);
+  return phaseOrder.map((p, i) => ({ name: phaseNames[p], current: i === at, done: i < at }));
 }
 
 /** A service's 4xx as a message for the page (404 and 5xx propagate: error page / logged). */

@@ -1,15 +1,22 @@
 /**
- * Pages of matchmaking events (server-rendered, no JavaScript needed): the organizer's pages
- * (pages-organizer.ts: list, create, control page, grid, table cards, dashboard) and the participants'
- * pages (pages-participant.ts: events, registration, wishes, agenda). Both call `app.events` and
- * `app.eventMeetings` only: every rule lives in the services. Shared view helpers are in pages-view.ts.
+ * Pages of matchmaking events (server-rendered, no JavaScript needed), one file per page group: the
+ * organizer's list and new-event form (pages-organizer-list.ts), an event's control page
+ * (pages-control.ts), its grid, table cards and dashboard (pages-grid.ts), and the participants' pages
+ * (pages-participant.ts). Routes validate their params, queries and forms with the schemas of forms.ts,
+ * call `app.events` / `app.eventMeetings` (every rule lives there) and the read model (read-model.ts),
+ * and render the contexts built by the pure view models (control-view.ts, grid-view.ts,
+ * participant-view.ts, pages-view.ts).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import organizerPages from './pages-organizer.js';
+import organizerListPages from './pages-organizer-list.js';
+import controlPages from './pages-control.js';
+import gridPages from './pages-grid.js';
 import participantPages from './pages-participant.js';
 
 const eventPages: FastifyPluginAsync = async (app) => {
-  await app.register(organizerPages);
+  await app.register(organizerListPages);
+  await app.register(controlPages);
+  await app.register(gridPages);
   await app.register(participantPages);
 };
 

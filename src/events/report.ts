@@ -39,14 +39,12 @@ export async function loadDashboard(app: FastifyInstance, event: EventLean) {
   return { figures: { ...figures, participants: { ...figures.participants, arrived } }, participants, meetings, fieldOf, levelOf };
 }
 
-const columns = [
-  { header: '意向对数', key: 'wishes', width: 10 },
-  { header: '已安排洽谈', key: 'scheduled', width: 12 },
-  { header: '已洽谈', key: 'held', width: 10 },
-  { header: '达成意向', key: 'intents', width: 10 },
-  { header: '签约', key: 'signed', width: 8 },
-  { header: '签约金额（元）', key: 'amountYuan', width: 16 },
-];
+/** Worksheet columns from [header, key, width] rows. */
+const columnsOf = (rows: Array<[header: string, key: string, width: number]>) => rows.map(([header, key, width]) => ({ header, key, width }));
+
+const columns = columnsOf([
+  ['意向对数', 'wishes', 10], ['已安排洽谈', 'scheduled', 12], ['已洽谈', 'held', 10], ['达成意向', 'intents', 10], ['签约', 'signed', 8], ['签约金额（元）', 'amountYuan', 16],
+]);
 
 function sheetOf(workbook: ExcelJS.Workbook, name: string, first: string, rows: DashboardRow[], label: (k: string) => string, total: DashboardRow) {
   const sheet = workbook.addWorksheet(name);
@@ -63,17 +61,10 @@ export async function dashboardWorkbook(event: EventLean, data: Awaited<ReturnTy
   sheetOf(workbook, '按领域', '领域', figures.byField, fieldLabel, figures.total);
   sheetOf(workbook, '按采购方层级', '采购方层级', figures.byLevel, levelLabel, figures.total);
   const detail = workbook.addWorksheet('洽谈明细');
-  detail.columns = [
-    { header: '时段', key: 'slot', width: 8 },
-    { header: '开始时间', key: 'start', width: 18 },
-    { header: '桌号', key: 'table', width: 6 },
-    { header: '采购方', key: 'buyer', width: 30 },
-    { header: '采购方层级', key: 'level', width: 10 },
-    { header: '供应商', key: 'vendor', width: 30 },
-    { header: '领域', key: 'field', width: 12 },
-    { header: '洽谈结果', key: 'outcome', width: 10 },
-    { header: '签约金额（元）', key: 'amountYuan', width: 14 },
-  ];
+  detail.columns = columnsOf([
+    ['时段', 'slot', 8], ['开始时间', 'start', 18], ['桌号', 'table', 6], ['采购方', 'buyer', 30], ['采购方层级', 'level', 10],
+    ['供应商', 'vendor', 30], ['领域', 'field', 12], ['洽谈结果', 'outcome', 10], ['签约金额（元）', 'amountYuan', 14],
+  ]);
   detail.getRow(1).font = { bold: true };
   const byId = new Map(data.participants.map((p) => [String(p._id), p]));
   const time = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });

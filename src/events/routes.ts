@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ObjectIdParam } from '../accounts/index.js';
 import { attachment } from '../web/download.js';
 import { agendaCalendar } from './ics.js';
+import { stillUnplaced } from './read-model.js';
 import { eventPhases } from './model.js';
 import { dashboardWorkbook, loadDashboard } from './report.js';
 import {
@@ -235,10 +236,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { event, meetings } = await app.eventMeetings.current(requireUser(request), request.params.id);
-    const placed = new Set(meetings.map((m) => `${String(m.buyer)}|${String(m.vendor)}`));
-    // Pairs the last run could not place, less those placed by hand since.
-    const unscheduled = (event.lastRun?.unscheduled ?? [])
-      .filter((u) => !placed.has(`${String(u.buyer)}|${String(u.vendor)}`))
+    const unscheduled = stillUnplaced(event.lastRun?.unscheduled ?? [], meetings)
       .map((u) => ({ buyer: String(u.buyer), vendor: String(u.vendor), reason: u.reason ?? 'capacity', weight: u.weight ?? 0 }));
     const stats = { meetings: meetings.length, ...((event.lastRun?.stats as Record<string, number> | undefined) ?? {}) };
     stats.meetings = meetings.length;

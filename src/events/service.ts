@@ -5,11 +5,14 @@
 import { Types, type ClientSession } from 'mongoose';
 import type { FastifyInstance } from 'fastify';
 import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
-import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
+import { badRequest, conflict, forbidden, notFound, type AppError } from '../web/errors.js';
 import type { EventDoc, EventPhase, MeetingDoc, ParticipantDoc, PreferenceDoc } from './model.js';
 import { canTransition, selfPreferencesOpen, selfRegistrationOpen, staffMayEdit, visibleToParticipants } from './phases.js';
 import type { EventInput, EventUpdate, ParticipantInput, ParticipantUpdate, PreferenceInput, ReviewInput } from './schemas.js';
 import { phaseNames } from './schemas.js';
+import { createSuggestions } from './suggestions.js';
+
+export type { Suggestion } from './suggestions.js';
 
 type Id = Types.ObjectId;
 export type EventLean = EventDoc & { _id: Id; createdAt: Date; updatedAt: Date };
@@ -26,18 +29,6 @@ export function ownsParticipant(user: CurrentUser, p: Pick<ParticipantDoc, 'kind
   return user.role === 'buyer' && Boolean(user.buyerOrgId) && String(p.buyerOrg) === user.buyerOrgId;
 }
 
-export interface Suggestion {
-  /** The participant suggested to meet. */
-  to: string;
-  name: string;
-  score: number;
-  /** The demand the suggestion comes from (a buyer's demand matched against the vendor's products). */
-  demand: { id: string; title: string };
-  reasons: Array<{ factor: string; text: string }>;
-  products: Array<{ name: string; model: string }>;
-  /** The wish already set for this pair by the participant, if any. */
-  level?: string;
-}
 
 export function createEventService(app: FastifyInstance) {
   const { Event, EventParticipant, EventPreference, EventMeeting, Vendor, Demand } = app.models;
@@ -113,6 +104,29 @@ export function createEventService(app: FastifyInstance) {
     });
   }
 
+  const suggestionsFor = createSuggestions(app, { visible, participant });
+
+  /**
+   * A participant's change to its own registration or wishes, while wishes are collected (organizers
+   * change any, any time): refused with `notOwn` for someone else's, with `closed` after the deadline.
+   */
+  async function ownWhileOpen(user: CurrentUser, id: string, participantId: string, notOwn: AppError, closed: string) {
+    const event = await visible(user, id);
+    const p = await participant(event, participantId);
+    if (!isStaff(user)) {
+      if (!ownsParticipant(user, p)) throw notOwn;
+      if (!selfPreferencesOpen(event.phase as EventPhase, event, clock())) throw conflict(closed);
+    }
+    return { event, p };
+  }
+
+  /** Updates the event only if it is still as it was read (filter); a change meanwhile is a 409 with this message. */
+  async function updateUnchanged(filter: Record<string, unknown>, update: Record<string, unknown>, changedMeanwhile: string): Promise<EventLean> {
+    const updated = await Event.findOneAndUpdate(filter, update, { new: true }).lean<EventLean>();
+    if (!updated) throw conflict(changedMeanwhile);
+    return updated;
+  }
+
   return {
     load,
     visible,
@@ -161,13 +175,11 @@ export function createEventService(app: FastifyInstance) {
         if (beyond) throw conflict(`有参会方标记了第 ${limit + 1} 个及以后的时段为不可参加，不能把时段减少到 ${limit} 个。`);
       }
       const set = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-      const updated = await Event.findOneAndUpdate(
+      return updateUnchanged(
         { _id: event._id, revision: event.revision },
         { $set: set, $inc: { revision: 1 }, $push: { log: { action: 'edit', by: actorOf(user), at: clock(), text: Object.keys(set).join('、') } } },
-        { new: true },
-      ).lean<EventLean>();
-      if (!updated) throw conflict('对接会刚刚被他人修改，请刷新后再试。');
-      return updated;
+        '对接会刚刚被他人修改，请刷新后再试。',
+      );
     },
 
     async transition(user: CurrentUser, id: string, to: EventPhase): Promise<EventLean> {
@@ -177,13 +189,11 @@ export function createEventService(app: FastifyInstance) {
         throw conflict(`对接会当前为“${phaseNames[from]}”，不能直接改为“${phaseNames[to]}”。`);
       }
       if (to === 'published') return app.eventMeetings.publish(user, event);
-      const updated = await Event.findOneAndUpdate(
+      return updateUnchanged(
         { _id: event._id, phase: from },
         { $set: { phase: to }, $push: { log: { action: 'phase', from, to, by: actorOf(user), at: clock() } } },
-        { new: true },
-      ).lean<EventLean>();
-      if (!updated) throw conflict('对接会阶段刚刚被他人改变，请刷新后再试。');
-      return updated;
+        '对接会阶段刚刚被他人改变，请刷新后再试。',
+      );
     },
 
     /**
@@ -250,12 +260,7 @@ export function createEventService(app: FastifyInstance) {
     },
 
     async updateParticipant(user: CurrentUser, id: string, participantId: string, input: ParticipantUpdate): Promise<ParticipantLean> {
-      const event = await visible(user, id);
-      const p = await participant(event, participantId);
-      if (!isStaff(user)) {
-        if (!ownsParticipant(user, p)) throw notFound('未找到该参会方。');
-        if (!selfPreferencesOpen(event.phase as EventPhase, event, clock())) throw conflict('报名信息已锁定；如需变更请联系主办方。');
-      }
+      const { event, p } = await ownWhileOpen(user, id, participantId, notFound('未找到该参会方。'), '报名信息已锁定；如需变更请联系主办方。');
       if (!staffMayEdit(event.phase as EventPhase)) throw conflict('对接会已结束，不能再修改。');
       checkSlots(event, input.unavailableSlots);
       const set: Record<string, unknown> = {};
@@ -356,12 +361,7 @@ export function createEventService(app: FastifyInstance) {
     },
 
     async clearPreference(user: CurrentUser, id: string, from: string, to: string): Promise<void> {
-      const event = await visible(user, id);
-      const p = await participant(event, from);
-      if (!isStaff(user)) {
-        if (!ownsParticipant(user, p)) throw forbidden('只能为本单位设置洽谈意向。');
-        if (!selfPreferencesOpen(event.phase as EventPhase, event, clock())) throw conflict('意向征集已截止；如需变更请联系主办方。');
-      }
+      const { event, p } = await ownWhileOpen(user, id, from, forbidden('只能为本单位设置洽谈意向。'), '意向征集已截止；如需变更请联系主办方。');
       if (!Types.ObjectId.isValid(to)) throw notFound('未找到该参会方。');
       await changingInputs(event, (session) => EventPreference.deleteOne({ event: event._id, from: p._id, to: new Types.ObjectId(to) }, { session }));
     },
@@ -376,48 +376,8 @@ export function createEventService(app: FastifyInstance) {
       }).lean<PreferenceLean[]>();
     },
 
-    /**
-     * Pairs the matching engine suggests for a participant: a buyer's demands matched against the
-     * event's approved vendors (a vendor sees the buyers whose demands it fits), with the reasons.
-     */
-    async suggestions(user: CurrentUser, id: string, participantId: string, limit = 20): Promise<Suggestion[]> {
-      const event = await visible(user, id);
-      const p = await participant(event, participantId);
-      if (!isStaff(user) && !ownsParticipant(user, p)) throw notFound('未找到该参会方。');
-      const others = await EventParticipant.find({ event: event._id, kind: p.kind === 'buyer' ? 'vendor' : 'buyer', status: 'approved' }).lean<ParticipantLean[]>();
-      if (others.length === 0) return [];
-      const wishes = await EventPreference.find({ event: event._id, from: p._id }).lean<PreferenceLean[]>();
-      const levelOf = new Map(wishes.map((w) => [String(w.to), w.level]));
-      const best = new Map<string, Suggestion>();
-      const consider = (s: Suggestion) => {
-        const prev = best.get(s.to);
-        if (!prev || s.score > prev.score) best.set(s.to, s);
-      };
-      const view = (reasons: Array<{ factor: string; text: string }>) => reasons.map((r) => ({ factor: r.factor, text: r.text }));
-      if (p.kind === 'buyer') {
-        const vendorParticipant = new Map(others.map((o) => [String(o.vendor), o]));
-        const demands = await Demand.find({ _id: { $in: p.demands ?? [] }, status: { $in: ['open', 'in_progress'] } }).lean();
-        for (const demand of demands) {
-          const matches = await app.matching.matchDemand(demand as never, { limit: 100 });
-          for (const m of matches) {
-            const o = vendorParticipant.get(m.vendor.id);
-            if (o) consider({ to: String(o._id), name: o.name, score: m.score, demand: { id: String(demand._id), title: demand.title }, reasons: view(m.reasons), products: m.products.map((x) => ({ name: x.name, model: x.model })), level: levelOf.get(String(o._id)) });
-          }
-        }
-      } else {
-        const buyerOfDemand = new Map<string, ParticipantLean>();
-        for (const o of others) for (const d of o.demands ?? []) buyerOfDemand.set(String(d), o);
-        if (buyerOfDemand.size > 0) {
-          const demands = await Demand.find({ _id: { $in: [...buyerOfDemand.keys()].map((d) => new Types.ObjectId(d)) }, status: { $in: ['open', 'in_progress'] } }).lean();
-          // The vendor's fit with each demand brought to the event, as in its opportunity feed.
-          for (const { demand: d, match: m } of await app.matching.fitOfVendor(String(p.vendor), demands)) {
-            const o = buyerOfDemand.get(String(d._id))!;
-            consider({ to: String(o._id), name: o.name, score: m.score, demand: { id: String(d._id), title: d.title }, reasons: view(m.reasons), products: m.products.map((x) => ({ name: x.name, model: x.model })), level: levelOf.get(String(o._id)) });
-          }
-        }
-      }
-      return [...best.values()].sort((a, b) => b.score - a.score || a.name.localeCompare(b.name, 'zh-CN')).slice(0, limit);
-    },
+    /** Pairs the matching engine suggests for a participant, with the reasons (suggestions.ts). */
+    suggestions: (user: CurrentUser, id: string, participantId: string, limit?: number) => suggestionsFor(user, id, participantId, limit),
 
     /** Names of the participants by id, for meetings and wishes. */
     async names(eventId: Id): Promise<Map<string, ParticipantLean>> {

@@ -6,7 +6,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { beijingDay, beijingInstant, beijingMinutes, buildSlotGrid, parseBreaks, parseTimeOfDay, type Break } from '../../src/events/grid.js';
-import { eventFromForm } from '../../src/events/pages-organizer.js';
+import { eventFromForm } from '../../src/events/forms.js';
 
 const hm = (d: Date) => {
   const m = beijingMinutes(d);

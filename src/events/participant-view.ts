@@ -1,0 +1,120 @@
+/**
+ * The participants' event pages as template contexts (pure: data in, context out): an event with its
+ * registration form, the wishes with the platform's suggestions, and the agenda.
+ */
+import type { CurrentUser } from '../accounts/access.js';
+import type { FieldErrors } from '../web/forms.js';
+import type { EventPhase } from './model.js';
+import { agendaVisible, selfPreferencesOpen, selfRegistrationOpen, staffMayEdit } from './phases.js';
+import { eventView, participantView, slotsView } from './pages-view.js';
+import { kindNames, levelNames } from './schemas.js';
+import type { EventLean, MeetingLean, ParticipantLean, PreferenceLean, Suggestion } from './service.js';
+
+/** The registration form as typed, when it comes back refused. */
+export interface RegistrationValues { representatives: string; contactName: string; contactPhone: string; unavailableSlots: string[]; demands: string[] }
+
+export interface ShowData {
+  user: CurrentUser;
+  staff: boolean;
+  event: EventLean;
+  /** The registration shown: the user's own, or the one an organizer edits on its behalf. */
+  mine: ParticipantLean | null;
+  onBehalf: boolean;
+  demands: Array<{ _id: unknown; title: string }>;
+  now: Date;
+  values?: RegistrationValues;
+  errors?: FieldErrors;
+}
+
+export function showView({ user, staff, event, mine, onBehalf, demands, now, values, errors }: ShowData) {
+  const phase = event.phase as EventPhase;
+  const hasOrg = (user.role === 'vendor' && Boolean(user.vendorId)) || (user.role === 'buyer' && Boolean(user.buyerOrgId));
+  const canRegister = !mine && selfRegistrationOpen(phase, event, now) && hasOrg;
+  const editable = Boolean(mine) && mine!.status !== 'rejected' && mine!.status !== 'withdrawn';
+  const canUpdate = editable && (onBehalf ? staffMayEdit(phase) : selfPreferencesOpen(phase, event, now));
+  const unavailable = new Set(values?.unavailableSlots.map(Number) ?? mine?.unavailableSlots ?? []);
+  const chosenDemands = new Set(values?.demands ?? (mine?.demands ?? []).map(String));
+  const id = String(event._id);
+  return {
+    title: event.title,
+    event: eventView(event),
+    slots: slotsView(event).map((s) => ({ ...s, unavailable: unavailable.has(s.index) })),
+    staff,
+    onBehalf,
+    pq: onBehalf ? `?p=${String(mine!._id)}` : '',
+    isVendor: onBehalf ? mine!.kind === 'vendor' : user.role === 'vendor',
+    isBuyer: onBehalf ? mine!.kind === 'buyer' : user.role === 'buyer',
+    noOrg: (user.role === 'vendor' && !user.vendorId) || (user.role === 'buyer' && !user.buyerOrgId),
+    mine: mine ? participantView(mine) : null,
+    canRegister,
+    regForm: canRegister
+      ? { heading: '报名参会', action: `/events/${id}/register`, button: '提交报名' }
+      : canUpdate ? { heading: onBehalf ? `修改报名信息（代 ${mine!.name}）` : '修改报名信息', action: `/events/${id}/participants/${String(mine!._id)}/update`, button: '保存' } : null,
+    canWithdraw: Boolean(mine) && (mine!.status === 'pending' || mine!.status === 'approved') && staffMayEdit(phase),
+    registrationOpen: selfRegistrationOpen(phase, event, now),
+    preferencesOpen: selfPreferencesOpen(phase, event, now),
+    agendaOut: agendaVisible(phase),
+    demandOptions: demands.map((d) => ({ id: String(d._id), title: d.title, checked: chosenDemands.has(String(d._id)) })),
+    values: {
+      representatives: values?.representatives ?? String(mine?.representatives ?? 1),
+      contactName: values?.contactName ?? mine?.contactName ?? '',
+      contactPhone: values?.contactPhone ?? mine?.contactPhone ?? '',
+    },
+    errors: errors ?? {},
+  };
+}
+
+/** A wish refused: which row it was about and why. */
+export interface WishError { to: string; message: string }
+
+/** The suggestions as the wishes page lists them. */
+export const suggestionRows = (suggestions: Suggestion[]) => suggestions.map((s) => ({
+  to: s.to, name: s.name, percent: Math.round(s.score * 100), demand: s.demand.title,
+  reasons: s.reasons.filter((r) => r.text).map((r) => r.text), products: s.products.map((x) => `${x.name}${x.model ? `（${x.model}）` : ''}`),
+  levelName: s.level ? levelNames[s.level] : '', wished: Boolean(s.level),
+}));
+
+/** One row per participant of the other side: the wish set for it, the one it set (vetoes are private). */
+export function wishRows(me: ParticipantLean, participants: ParticipantLean[], wishes: PreferenceLean[], error?: WishError) {
+  const mineTo = new Map(wishes.filter((w) => String(w.from) === String(me._id)).map((w) => [String(w.to), w]));
+  const theirs = new Map(wishes.filter((w) => String(w.to) === String(me._id) && w.level !== 'no').map((w) => [String(w.from), w.level]));
+  return participants.filter((p) => p.kind !== me.kind && p.status === 'approved').map((o) => {
+    const id = String(o._id);
+    const level = mineTo.get(id)?.level ?? '';
+    return {
+      id, name: o.name, level, levelName: level ? levelNames[level] : '未设置',
+      fromSuggestion: mineTo.get(id)?.source === 'suggestion',
+      theirLevel: theirs.get(id) ? levelNames[theirs.get(id)!] : '',
+      options: ['must', 'want', 'no'].map((l) => ({ code: l, name: levelNames[l], checked: l === level })),
+      none: !level,
+      error: error?.to === id ? error.message : '',
+    };
+  });
+}
+
+/** A participant's agenda: time, table and counterpart of each meeting. */
+export function agendaView(
+  agenda: { event: EventLean; participant: ParticipantLean; published: boolean; meetings: Array<{ meeting: MeetingLean; counterpart?: ParticipantLean }> },
+  staff: boolean,
+) {
+  const slots = slotsView(agenda.event);
+  const id = String(agenda.event._id);
+  return {
+    title: `洽谈日程 · ${agenda.participant.name}`,
+    event: eventView(agenda.event),
+    participant: participantView(agenda.participant),
+    staff,
+    published: agenda.published,
+    show: agenda.published || staff,
+    printable: true,
+    icsUrl: `/api/v1/events/${id}/participants/${String(agenda.participant._id)}/agenda.ics`,
+    meetings: agenda.meetings.map(({ meeting, counterpart }) => ({
+      slot: meeting.slot + 1,
+      time: slots[meeting.slot]?.time ?? '',
+      table: meeting.table,
+      counterpart: counterpart?.name ?? '',
+      counterpartKind: counterpart ? kindNames[counterpart.kind] : '',
+      outcome: meeting.outcome ?? '',
+    })),
+  };
+}
