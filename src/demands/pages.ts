@@ -161,7 +161,14 @@ const demandPages: FastifyPluginAsyncZod = async (app) => {
     return renderForm(request, reply, {});
   });
 
-  app.post('/demands/new', { config: { access: managers }, schema: { body: NewDemandForm }, attachValidation: true }, async (request, reply) => {
+  app.post('/demands/new', {
+    config: { access: managers }, schema: { body: NewDemandForm }, attachValidation: true,
+    // Staff post on a buyer's behalf: their form always names the buyer, so leaving it out is an error by the field.
+    preValidation: async (request) => {
+      const body = request.body as Obj | undefined;
+      if (isStaff(request.user) && body && typeof body === 'object' && !Object.keys(body).some((k) => k.startsWith('buyer.'))) body['buyer.name'] = '';
+    },
+  }, async (request, reply) => {
     const user = requireUser(request);
     const errors = formErrors(request);
     if (errors) return renderForm(request, reply, ownForm(user, demandFormInput(request.body)), { _form: '请按提示修改后再提交。', ...errors }, 400);
