@@ -138,6 +138,21 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
       }).sort({ confirmedAt: 1, name: 1 }).limit(2000).lean();
     },
 
+    /** A company of the public list (approved), or null. */
+    async listedVendor(vendorId: string) {
+      return Vendor.findOne({ _id: vendorId, status: 'approved' }).lean();
+    },
+
+    /** A company's published products, by category and name (its public page). */
+    async publishedProducts(vendorId: Types.ObjectId | string) {
+      return Product.find({ vendor: vendorId, status: 'published' }).sort({ category: 1, name: 1 }).lean();
+    },
+
+    /** A published product, or null. */
+    async publishedProduct(productId: string) {
+      return Product.findOne({ _id: productId, status: 'published' }).lean();
+    },
+
     /** A product's change log, newest first. */
     async productHistory(productId: Types.ObjectId | string) {
       return models.ChangeLog.find({ entity: 'product', entityId: productId }).sort({ at: -1, _id: -1 }).limit(500).lean();
