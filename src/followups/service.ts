@@ -320,11 +320,7 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
         ])
         : [];
       const counts = new Map<string, Record<string, number>>();
-      for (const r of rows) {
-        const entry = counts.get(String(r._id.demand)) ?? {};
-        entry[r._id.status] = r.n;
-        counts.set(String(r._id.demand), entry);
-      }
+      for (const r of rows) counts.set(String(r._id.demand), { ...counts.get(String(r._id.demand)), [r._id.status]: r.n });
       return counts;
     },
 
