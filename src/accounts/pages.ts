@@ -1,44 +1,52 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorsFrom, parseForm } from '../web/forms.js';
+import { errorsFrom, formErrors, IdParams } from '../web/forms.js';
 import { LoginLimitedError, type LoginLimit } from './login-limit.js';
 import { roleNames, roles } from './model.js';
 import { safeNext } from './next.js';
 import { attemptLogin, startSession } from './routes.js';
-import { ChangePasswordBody, CreateTokenBody, CreateUserBody, LoginBody, ObjectIdParam, ResetPasswordBody } from './schemas.js';
+import { ChangePasswordBody, CreateTokenBody, CreateUserBody, LoginBody, ResetPasswordBody } from './schemas.js';
 import type { AccountService } from './service.js';
 import { requireUser } from './access.js';
 
 const roleOptions = roles.map((value) => ({ value, label: roleNames[value] }));
-const IdParams = z.object({ id: ObjectIdParam });
+const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
+/** The login form also carries where to go next (checked by safeNext, never trusted). */
+const LoginForm = LoginBody.extend({ next: z.unknown().optional() });
+/** An empty lifetime field means the default lifetime. */
+const TokenForm = CreateTokenBody.extend({ days: z.preprocess(blankToUndefined, CreateTokenBody.shape.days) });
+/** An empty organization field means none. */
+const UserForm = CreateUserBody.extend({ org: z.preprocess(blankToUndefined, CreateUserBody.shape.org) });
+const LoginQuery = z.object({ next: z.unknown().optional() });
 
-export function accountPages(service: AccountService, limit: LoginLimit): FastifyPluginAsync {
+export function accountPages(service: AccountService, limit: LoginLimit): FastifyPluginAsyncZod {
   return async (app) => {
     const loginLimit = { max: app.config.LOGIN_RATE_LIMIT, timeWindow: 60_000 };
 
-    app.get('/login', { config: { access: 'public' } }, async (request, reply) => {
+    app.get('/login', { config: { access: 'public' }, schema: { querystring: LoginQuery } }, async (request, reply) => {
       if (request.user) return reply.redirect('/', 303);
-      const next = safeNext((request.query as Record<string, unknown>).next);
+      const next = safeNext(request.query.next);
       return reply.page('accounts/login.hbs', { title: '登录', next }, { csrf: true });
     });
 
-    app.post('/login', { config: { access: 'public', rateLimit: loginLimit } }, async (request, reply) => {
+    app.post('/login', { config: { access: 'public', rateLimit: loginLimit }, schema: { body: LoginForm }, attachValidation: true }, async (request, reply) => {
+      const formErrorsFound = formErrors(request);
       const body = (request.body ?? {}) as Record<string, unknown>;
       const next = safeNext(body.next);
-      const form = parseForm(LoginBody, body);
       let limited: LoginLimitedError | undefined;
       let user = null;
-      if (form.ok) {
+      if (!formErrorsFound) {
         try {
-          user = await attemptLogin(app, service, limit, request, reply, form.data.email, form.data.password);
+          user = await attemptLogin(app, service, limit, request, reply, request.body.email, request.body.password);
         } catch (err) {
           if (!(err instanceof LoginLimitedError)) throw err;
           limited = err;
         }
       }
       if (!user) {
-        const errors = limited ? { _form: limited.message } : form.ok ? { _form: '电子邮箱或密码不正确。' } : form.errors;
-        const status = limited ? 429 : form.ok ? 401 : 400;
+        const errors = limited ? { _form: limited.message } : formErrorsFound ?? { _form: '电子邮箱或密码不正确。' };
+        const status = limited ? 429 : formErrorsFound ? 400 : 401;
         return reply.code(status).page('accounts/login.hbs', { title: '登录', next, errors, values: { email: body.email } }, { csrf: true });
       }
       await startSession(request, user);
@@ -62,12 +70,13 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
     app.get('/account', { config: { access: 'user' } }, async (request, reply) =>
       reply.page('accounts/account.hbs', await renderAccount(request)));
 
-    app.post('/account/password', { config: { access: 'user', audit: 'password.change' } }, async (request, reply) => {
-      const form = parseForm(ChangePasswordBody, request.body);
-      let errors = form.ok ? undefined : form.errors;
-      if (form.ok) {
+    app.post('/account/password', {
+      config: { access: 'user', audit: 'password.change' }, schema: { body: ChangePasswordBody }, attachValidation: true,
+    }, async (request, reply) => {
+      let errors = formErrors(request);
+      if (!errors) {
         try {
-          await service.changePassword(requireUser(request).id, form.data.currentPassword, form.data.newPassword, request.session.sessionId);
+          await service.changePassword(requireUser(request).id, request.body.currentPassword, request.body.newPassword, request.session.sessionId);
           request.flash('success', '密码已修改，其他设备上的登录已失效。');
           return reply.redirect('/account', 303);
         } catch (err) {
@@ -77,13 +86,12 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
       return reply.code(400).page('accounts/account.hbs', await renderAccount(request, { passwordErrors: errors }));
     });
 
-    app.post('/account/tokens', { config: { access: 'user' } }, async (request, reply) => {
-      const posted = (request.body ?? {}) as Record<string, unknown>;
-      const form = parseForm(CreateTokenBody, { ...posted, days: posted.days || undefined });
-      if (!form.ok) return reply.code(400).page('accounts/account.hbs', await renderAccount(request, { tokenErrors: form.errors }));
+    app.post('/account/tokens', { config: { access: 'user' }, schema: { body: TokenForm }, attachValidation: true }, async (request, reply) => {
+      const errors = formErrors(request);
+      if (errors) return reply.code(400).page('accounts/account.hbs', await renderAccount(request, { tokenErrors: errors }));
       let created: Awaited<ReturnType<AccountService['createToken']>>;
       try {
-        created = await service.createToken(requireUser(request).id, form.data.name, form.data.days);
+        created = await service.createToken(requireUser(request).id, request.body.name, request.body.days);
       } catch (err) {
         return reply.code(400).page('accounts/account.hbs', await renderAccount(request, { tokenErrors: errorsFrom(err) }));
       }
@@ -92,8 +100,8 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
       return reply.code(201).page('accounts/account.hbs', await renderAccount(request, { newToken: created.token }));
     });
 
-    app.post('/account/tokens/:id/revoke', { config: { access: 'user', audit: 'token.revoke' } }, async (request, reply) => {
-      const { id } = IdParams.parse(request.params);
+    app.post('/account/tokens/:id/revoke', { config: { access: 'user', audit: 'token.revoke' }, schema: { params: IdParams } }, async (request, reply) => {
+      const { id } = request.params;
       await service.revokeToken(requireUser(request).id, id);
       request.flash('success', '令牌已撤销。');
       return reply.redirect('/account', 303);
@@ -109,13 +117,12 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
     app.get('/admin/users', { config: { access: ['admin'] } }, async (_request, reply) =>
       reply.page('accounts/users.hbs', await renderUsers()));
 
-    app.post('/admin/users', { config: { access: ['admin'] } }, async (request, reply) => {
+    app.post('/admin/users', { config: { access: ['admin'] }, schema: { body: UserForm }, attachValidation: true }, async (request, reply) => {
+      let errors = formErrors(request);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const form = parseForm(CreateUserBody, { ...body, org: body.org || undefined });
-      let errors = form.ok ? undefined : form.errors;
-      if (form.ok) {
+      if (!errors) {
         try {
-          const user = await service.createUser(form.data);
+          const user = await service.createUser(request.body);
           await app.audit.recordRequest(request, { action: 'user.create', target: { kind: 'user', id: user.id, label: user.email }, description: `创建用户（${user.role}）` });
           request.flash('success', `已创建用户 ${user.email}。`);
           return reply.redirect('/admin/users', 303);
@@ -127,8 +134,8 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
     });
 
     for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
-      app.post(`/admin/users/:id/${action}`, { config: { access: ['admin'], audit: `user.${action}` } }, async (request, reply) => {
-        const { id } = IdParams.parse(request.params);
+      app.post(`/admin/users/:id/${action}`, { config: { access: ['admin'], audit: `user.${action}` }, schema: { params: IdParams } }, async (request, reply) => {
+        const { id } = request.params;
         try {
           const user = await service.updateUser(id, { disabled }, requireUser(request).id);
           request.flash('success', `${user.email} 已${disabled ? '停用' : '启用'}。`);
@@ -139,13 +146,15 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
       });
     }
 
-    app.post('/admin/users/:id/password', { config: { access: ['admin'], audit: 'password.reset' } }, async (request, reply) => {
-      const { id } = IdParams.parse(request.params);
-      const form = parseForm(ResetPasswordBody, request.body);
-      if (!form.ok) {
-        request.flash('error', `密码未重置：${form.errors.password}`);
+    app.post('/admin/users/:id/password', {
+      config: { access: ['admin'], audit: 'password.reset' }, schema: { params: IdParams, body: ResetPasswordBody }, attachValidation: true,
+    }, async (request, reply) => {
+      const errors = formErrors(request);
+      const { id } = request.params;
+      if (errors) {
+        request.flash('error', `密码未重置：${errors.password ?? errors._form}`);
       } else {
-        await service.resetPassword(id, form.data.password);
+        await service.resetPassword(id, request.body.password);
         request.flash('success', '密码已重置，该用户需用新密码重新登录。');
       }
       return reply.redirect('/admin/users', 303);

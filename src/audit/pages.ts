@@ -1,10 +1,10 @@
 /** /admin/audit (审计日志): the filterable, paginated trail for admins, and its .xlsx download. */
 import { xlsxBuffer } from '../web/spreadsheet-safety.js';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import ExcelJS from 'exceljs';
 import { roleNames, type Role } from '../accounts/index.js';
-import { badRequest, zodDetails } from '../web/errors.js';
-import { parseForm } from '../web/forms.js';
+import { badRequest } from '../web/errors.js';
+import { formErrors } from '../web/forms.js';
 import { filterableActions } from './actions.js';
 import { AuditQuery, EXPORT_LIMIT, type AuditEntryJson } from './service.js';
 
@@ -42,42 +42,41 @@ async function workbook(entries: AuditEntryJson[], filters: string): Promise<Buf
   return xlsxBuffer(book);
 }
 
-const auditPages: FastifyPluginAsync = async (app) => {
-  const parse = (request: FastifyRequest) => parseForm(AuditQuery, request.query);
-
-  app.get('/admin/audit', { config: access }, async (request, reply) => {
-    const raw = (request.query ?? {}) as Record<string, unknown>;
-    const form = parse(request);
-    const actionOptions = filterableActions.map((a) => ({ ...a, selected: a.code === raw.action }));
-    if (!form.ok) {
-      return reply.code(400).page('audit/list.hbs', { title: '审计日志', query: raw, actionOptions, errors: form.errors, entries: [] });
+const auditPages: FastifyPluginAsyncZod = async (app) => {
+  app.get('/admin/audit', { config: access, schema: { querystring: AuditQuery }, attachValidation: true }, async (request, reply) => {
+    const errors = formErrors(request);
+    const query = request.query;
+    const actionOptions = filterableActions.map((a) => ({ ...a, selected: a.code === query.action }));
+    if (errors) {
+      return reply.code(400).page('audit/list.hbs', { title: '审计日志', query, actionOptions, errors, entries: [] });
     }
-    const result = await app.audit.list(form.data);
+    const result = await app.audit.list(query);
     const last = Math.max(1, Math.ceil(result.total / result.pageSize));
     const entries = result.entries.map((e) => ({ ...e, who: who(e), roleName: roleOf(e), targetText: targetOf(e) }));
     return reply.page('audit/list.hbs', {
       title: '审计日志',
-      query: form.data,
+      query,
       actionOptions,
       entries,
       total: result.total,
       page: result.page,
       last,
-      prev: result.page > 1 ? `/admin/audit${queryString(form.data, result.page - 1)}` : null,
-      next: result.page < last ? `/admin/audit${queryString(form.data, result.page + 1)}` : null,
-      xlsxHref: `/admin/audit/export.xlsx${queryString(form.data)}`,
+      prev: result.page > 1 ? `/admin/audit${queryString(query, result.page - 1)}` : null,
+      next: result.page < last ? `/admin/audit${queryString(query, result.page + 1)}` : null,
+      xlsxHref: `/admin/audit/export.xlsx${queryString(query)}`,
     });
   });
 
-  app.get('/admin/audit/export.xlsx', { config: access }, async (request, reply) => {
-    const form = parse(request);
-    if (!form.ok) throw badRequest('筛选条件有误。', zodDetails(AuditQuery.safeParse(request.query).error!));
-    const entries = await app.audit.forExport(form.data);
+  app.get('/admin/audit/export.xlsx', { config: access, schema: { querystring: AuditQuery }, attachValidation: true }, async (request, reply) => {
+    const errors = formErrors(request);
+    if (errors) throw badRequest('筛选条件有误。', Object.entries(errors).map(([path, message]) => ({ path, message })));
+    const query = request.query;
+    const entries = await app.audit.forExport(query);
     const filters = [
-      form.data.action && `操作：${filterableActions.find((a) => a.code === form.data.action)?.label ?? form.data.action}`,
-      form.data.user && `用户：${form.data.user}`,
-      form.data.from && `自 ${form.data.from}`,
-      form.data.to && `至 ${form.data.to}`,
+      query.action && `操作：${filterableActions.find((a) => a.code === query.action)?.label ?? query.action}`,
+      query.user && `用户：${query.user}`,
+      query.from && `自 ${query.from}`,
+      query.to && `至 ${query.to}`,
     ].filter(Boolean).join('；');
     const day = app.clock().toISOString().slice(0, 10);
     return reply

@@ -3,11 +3,12 @@
  * (/demands/new), a demand with its matches, reasons and follow-up buttons (/demands/:id), editing, the
  * lifecycle buttons, and the organizers' demand board (/organizer/demands).
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Model } from 'mongoose';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { STAFF_ROLES, isStaff, requireUser, type CurrentUser } from '../accounts/index.js';
 import { certificationName, fieldName, taxonomy } from '../taxonomy/index.js';
-import { errorsFrom, parseForm, type FieldErrors } from '../web/forms.js';
+import { errorsFrom, formErrors, IdParams, type FieldErrors } from '../web/forms.js';
 import { isoDay } from '../web/forms.js';
 import { followUpPartial } from '../followups/index.js';
 import type { MatchResult } from '../matching/index.js';
@@ -24,26 +25,31 @@ const categoryNames = new Map(taxonomy.fields.flatMap((f) => f.categories.map((c
 
 type Obj = Record<string, unknown>;
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' && v ? [v] : []);
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-/** The posted form, shaped for DemandInput (buyer only when the poster is staff). */
-function formInput(body: unknown, withBuyer: boolean): Obj {
+/** The posted form, shaped for DemandInput; the buyer only when the form has its fields (staff posting). */
+export function demandFormInput(body: unknown): Obj {
   const b = (body && typeof body === 'object' ? body : {}) as Obj;
   const input: Obj = {
-    title: str(b.title) ?? '', description: str(b.description) ?? '', field: str(b.field), category: str(b.category),
-    quantity: str(b.quantity), unit: str(b.unit), budgetYuan: str(b.budgetYuan), deadline: str(b.deadline),
+    title: text(b.title) ?? '', description: text(b.description) ?? '', field: text(b.field), category: text(b.category),
+    quantity: text(b.quantity), unit: text(b.unit), budgetYuan: text(b.budgetYuan), deadline: text(b.deadline),
     requiredCertifications: list(b.requiredCertifications), preferredCertifications: list(b.preferredCertifications),
-    privateNotes: str(b.privateNotes),
+    privateNotes: text(b.privateNotes),
   };
   if (b.status === 'draft' || b.status === 'open') input.status = b.status;
-  if (withBuyer) {
+  if (Object.keys(b).some((k) => k.startsWith('buyer.'))) {
     input.buyer = {
-      name: str(b['buyer.name']) ?? '', type: str(b['buyer.type']) || undefined, level: str(b['buyer.level']) || undefined,
-      province: str(b['buyer.province']) ?? '', city: str(b['buyer.city']), district: str(b['buyer.district']),
+      name: text(b['buyer.name']) ?? '', type: text(b['buyer.type']) || undefined, level: text(b['buyer.level']) || undefined,
+      province: text(b['buyer.province']) ?? '', city: text(b['buyer.city']), district: text(b['buyer.district']),
     };
   }
   return input;
 }
+
+const NewDemandForm = z.preprocess(demandFormInput, DemandInput);
+const EditDemandForm = z.preprocess(demandFormInput, DemandUpdate);
+/** Only staff post on a buyer's behalf: a buyer's form has no buyer fields, and a crafted one is ignored. */
+const ownForm = (user: CurrentUser, values: Obj): Obj => (isStaff(user) ? values : { ...values, buyer: undefined });
 
 /** View model of the demand form, from a stored demand or from what was posted. */
 function formView(values: Obj, errors: FieldErrors = {}) {
@@ -97,7 +103,7 @@ function summary(d: DemandDoc) {
 
 const transitionLabels: Record<Transition, string> = { open: '开放征集', start: '开始对接', close: '关闭需求' };
 
-const demandPages: FastifyPluginAsync = async (app) => {
+const demandPages: FastifyPluginAsyncZod = async (app) => {
   const { Demand } = app.models;
   const service = () => app.demands;
 
@@ -115,23 +121,8 @@ const demandPages: FastifyPluginAsync = async (app) => {
   // ---- buyer workbench ----
   app.get('/buyer', { config: { access: ['buyer'] } }, async (request, reply) => {
     const org = requireUser(request).buyerOrgId ? await service().org(requireUser(request).buyerOrgId) : null;
-    const demands = org ? await Demand.find({ buyerOrg: org._id }).sort({ createdAt: -1, _id: -1 }).limit(200).lean<DemandDoc[]>() : [];
-    const ids = demands.map((d) => d._id);
-    // Follow-ups per demand and status (the FollowUp collection belongs to src/followups).
-    const FollowUp = app.conn.models.FollowUp as Model<unknown> | undefined;
-    const followUps = ids.length && FollowUp
-      ? await FollowUp.aggregate<{ _id: { demand: unknown; status: string }; n: number }>([
-        { $match: { demand: { $in: ids } } },
-        { $group: { _id: { demand: '$demand', status: '$status' }, n: { $sum: 1 } } },
-      ])
-      : [];
-    const fu = new Map<string, Record<string, number>>();
-    for (const r of followUps) {
-      const key = String(r._id.demand);
-      const entry = fu.get(key) ?? {};
-      entry[r._id.status] = r.n;
-      fu.set(key, entry);
-    }
+    const demands = org ? await service().ofOrg(org._id) : [];
+    const fu = app.hasDecorator('followUps') ? await app.followUps.countsByDemand(demands.map((d) => d._id)) : new Map<string, Record<string, number>>();
     // Matches for the active demands (the engine is fast; a failure only hides the count).
     const active = demands.filter((d) => d.status === 'open' || d.status === 'in_progress').slice(0, 30);
     const matchCounts = new Map<string, number | null>();
@@ -170,13 +161,20 @@ const demandPages: FastifyPluginAsync = async (app) => {
     return renderForm(request, reply, {});
   });
 
-  app.post('/demands/new', { config: { access: managers } }, async (request, reply) => {
+  app.post('/demands/new', {
+    config: { access: managers }, schema: { body: NewDemandForm }, attachValidation: true,
+    // Staff post on a buyer's behalf: their form always names the buyer, so leaving it out is an error by the field.
+    preValidation: async (request) => {
+      const body = request.body as Obj | undefined;
+      if (isStaff(request.user) && body && typeof body === 'object' && !Object.keys(body).some((k) => k.startsWith('buyer.'))) body['buyer.name'] = '';
+    },
+  }, async (request, reply) => {
     const user = requireUser(request);
-    const values = formInput(request.body, isStaff(user));
-    const parsed = parseForm(DemandInput, values);
-    if (!parsed.ok) return renderForm(request, reply, values, { _form: '请按提示修改后再提交。', ...parsed.errors }, 400);
+    const errors = formErrors(request);
+    if (errors) return renderForm(request, reply, ownForm(user, demandFormInput(request.body)), { _form: '请按提示修改后再提交。', ...errors }, 400);
+    const values = ownForm(user, request.body) as DemandInput;
     try {
-      const demand = await service().create(user, parsed.data);
+      const demand = await service().create(user, values);
       request.flash('success', demand.status === 'draft' ? '需求已保存为草稿。确认无误后点击“开放征集”。' : '需求已发布，下方是为您匹配的供应商。');
       return reply.redirect(`/demands/${String(demand._id)}`, 303);
     } catch (err) {
@@ -185,7 +183,7 @@ const demandPages: FastifyPluginAsync = async (app) => {
   });
 
   // ---- a demand ----
-  app.get<{ Params: { id: string } }>('/demands/:id', { config: { access: 'user' } }, async (request, reply) => {
+  app.get('/demands/:id', { config: { access: 'user' }, schema: { params: IdParams } }, async (request, reply) => {
     const user = requireUser(request);
     const demand = await service().visible(user, request.params.id);
     const manager = canManage(user, demand);
@@ -252,7 +250,7 @@ const demandPages: FastifyPluginAsync = async (app) => {
   });
 
   // ---- edit ----
-  app.get<{ Params: { id: string } }>('/demands/:id/edit', { config: { access: managers } }, async (request, reply) => {
+  app.get('/demands/:id/edit', { config: { access: managers }, schema: { params: IdParams } }, async (request, reply) => {
     const demand = await service().manageable(requireUser(request), request.params.id);
     if (demand.status === 'closed') {
       request.flash('error', '需求已关闭，不能再修改。');
@@ -270,35 +268,35 @@ const demandPages: FastifyPluginAsync = async (app) => {
     });
   }
 
-  app.post<{ Params: { id: string } }>('/demands/:id/edit', { config: { access: managers } }, async (request, reply) => {
+  app.post('/demands/:id/edit', {
+    config: { access: managers }, schema: { params: IdParams, body: EditDemandForm }, attachValidation: true,
+  }, async (request, reply) => {
+    const errors = formErrors(request);
     const demand = await service().manageable(requireUser(request), request.params.id);
-    const values = formInput(request.body, false);
-    const parsed = parseForm(DemandUpdate, values);
-    if (!parsed.ok) return renderEdit(reply, demand, values, { _form: '请按提示修改后再提交。', ...parsed.errors }, 400);
+    if (errors) return renderEdit(reply, demand, { ...demandFormInput(request.body), buyer: undefined }, { _form: '请按提示修改后再提交。', ...errors }, 400);
     try {
-      await service().update(requireUser(request), request.params.id, parsed.data);
+      await service().update(requireUser(request), request.params.id, request.body);
       request.flash('success', '需求已保存。');
       return reply.redirect(`/demands/${request.params.id}`, 303);
     } catch (err) {
-      return renderEdit(reply, demand, values, errorsFrom(err), 400);
+      return renderEdit(reply, demand, request.body, errorsFrom(err), 400);
     }
   });
 
   // ---- lifecycle buttons ----
   for (const action of ['open', 'start', 'close'] as const) {
-    app.post<{ Params: { id: string } }>(`/demands/:id/${action}`, { config: { access: managers } }, async (request, reply) => {
+    app.post(`/demands/:id/${action}`, {
+      config: { access: managers }, schema: { params: IdParams, ...(action === 'close' ? { body: CloseBody } : {}) }, attachValidation: true,
+    }, async (request, reply) => {
+      const errors = formErrors(request);
       const id = request.params.id;
-      let body: CloseBody | undefined;
-      if (action === 'close') {
-        const parsed = parseForm(CloseBody, request.body);
-        if (!parsed.ok) {
-          // The id is checked first, so nobody learns of a demand through this message.
-          await service().manageable(requireUser(request), id);
-          request.flash('error', `未能关闭需求：${Object.values(parsed.errors).join('；')}`);
-          return reply.redirect(`/demands/${id}#close`, 303);
-        }
-        body = parsed.data;
+      if (errors) {
+        // The id is checked first, so nobody learns of a demand through this message.
+        await service().manageable(requireUser(request), id);
+        request.flash('error', `未能关闭需求：${Object.values(errors).join('；')}`);
+        return reply.redirect(`/demands/${id}#close`, 303);
       }
+      const body = action === 'close' ? (request.body as CloseBody) : undefined;
       try {
         await service().transition(requireUser(request), id, action, body);
       } catch (err) {
@@ -314,11 +312,10 @@ const demandPages: FastifyPluginAsync = async (app) => {
   }
 
   // ---- organizer board ----
-  app.get('/organizer/demands', { config: { access: staff } }, async (request, reply) => {
-    const raw = (request.query ?? {}) as Obj;
-    const parsed = DemandListQuery.safeParse(raw);
-    const query = parsed.success ? parsed.data : { page: 1, pageSize: 20 };
-    const user = request.user as CurrentUser;
+  app.get('/organizer/demands', { config: { access: staff }, schema: { querystring: DemandListQuery }, attachValidation: true }, async (request, reply) => {
+    const errors = formErrors(request);
+    const query: DemandListQuery = errors ? { page: 1, pageSize: 20 } : request.query;
+    const user = requireUser(request);
     const [result, counts, { cities, districts }] = await Promise.all([
       service().list(user, query),
       service().statusCounts(user, query),
@@ -336,7 +333,7 @@ const demandPages: FastifyPluginAsync = async (app) => {
     const countTotal = Object.values(counts).reduce((a, b) => a + b, 0);
     return reply.page('demands/board.hbs', {
       title: '采购需求',
-      error: parsed.success ? undefined : `筛选条件有误：${parsed.error.issues.map((i) => i.message).join('；')}`,
+      error: errors ? `筛选条件有误：${Object.values(errors).join('；')}` : undefined,
       query,
       total: result.total,
       statusTabs: [

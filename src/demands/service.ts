@@ -296,6 +296,11 @@ export function createDemandService(options: DemandServiceOptions) {
     async org(id: unknown): Promise<OrgDoc | null> {
       return buyers.findById(id);
     },
+
+    /** An organization's demands, newest first (a buyer's workbench). */
+    async ofOrg(orgId: unknown): Promise<DemandDoc[]> {
+      return Demand.find({ buyerOrg: orgId }).sort({ createdAt: -1, _id: -1 }).limit(200).lean<DemandDoc[]>();
+    },
   };
 }
 

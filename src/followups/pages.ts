@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../web/errors.js';
-import { parseForm } from '../web/forms.js';
+import { formErrors, ObjectIdText } from '../web/forms.js';
 import { MoveForm } from './schemas.js';
 import { statusNames, targetStatus } from './state.js';
 import { requireUser } from '../accounts/index.js';
@@ -13,17 +13,18 @@ const backPattern = /^\/(vendor\/opportunities|demands\/[0-9a-f]{24}|organizer\/
 const followUpPages: FastifyPluginAsyncZod = async (app) => {
   app.post('/demands/:demandId/follow-up/:vendorId', {
     config: { access: 'user' },
-    schema: { params: z.object({ demandId: z.string(), vendorId: z.string() }) },
+    schema: { params: z.object({ demandId: ObjectIdText, vendorId: ObjectIdText }), body: MoveForm },
+    attachValidation: true,
   }, async (request, reply) => {
+    const errors = formErrors(request);
     const { demandId, vendorId } = request.params;
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const back = typeof body.back === 'string' && backPattern.test(body.back) ? body.back : `/demands/${demandId}`;
-    const form = parseForm(MoveForm, body);
-    if (!form.ok) {
-      request.flash('error', Object.values(form.errors)[0] ?? '提交的内容有误。');
+    const posted = (request.body ?? {}) as Record<string, unknown>;
+    const back = typeof posted.back === 'string' && backPattern.test(posted.back) ? posted.back : `/demands/${demandId}`;
+    if (errors) {
+      request.flash('error', Object.values(errors)[0] ?? '提交的内容有误。');
       return reply.redirect(back, 303);
     }
-    const { to, from, note, reason, amountYuan } = form.data;
+    const { to, from, note, reason, amountYuan } = request.body;
     try {
       await app.followUps.advance(requireUser(request), demandId, vendorId, { to, from, note, reason, amountYuan });
       request.flash('success', `已将对接标记为“${statusNames[targetStatus(to)]}”。`);

@@ -311,6 +311,19 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
   return {
     advance,
 
+    /** Follow-ups per demand and status (demand id → status → count), for a buyer's workbench. */
+    async countsByDemand(demandIds: Types.ObjectId[]): Promise<Map<string, Record<string, number>>> {
+      const rows = demandIds.length
+        ? await FollowUp.aggregate<{ _id: { demand: unknown; status: string }; n: number }>([
+          { $match: { demand: { $in: demandIds } } },
+          { $group: { _id: { demand: '$demand', status: '$status' }, n: { $sum: 1 } } },
+        ])
+        : [];
+      const counts = new Map<string, Record<string, number>>();
+      for (const r of rows) counts.set(String(r._id.demand), { ...counts.get(String(r._id.demand)), [r._id.status]: r.n });
+      return counts;
+    },
+
     /** The amount of each signing made at these event meetings (meeting id → amount; absent when none entered). */
     async signingAmounts(meetingIds: Types.ObjectId[]): Promise<Map<string, number | undefined>> {
       const list = await FollowUp.find({ 'steps.meeting': { $in: meetingIds }, status: 'signed' }, { amountYuan: 1, 'steps.meeting': 1 }).lean();

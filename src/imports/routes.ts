@@ -94,20 +94,19 @@ export function exportRoutes(): FastifyPluginAsyncZod {
     });
     const stamp = () => new Date(app.clock()).toISOString().slice(0, 10);
 
-    app.get('/api/v1/exports/suppliers.xlsx', { config: { access: 'public' }, schema: exportSchema('.xlsx') }, async (request, reply) => {
-      const list = await publishedList(app.models, request.query, app.clock());
-      return reply
-        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('content-disposition', attachment(`suppliers-${stamp()}.xlsx`, `推介清单-${stamp()}.xlsx`))
-        .send(exportXlsx(list));
-    });
-
-    app.get('/api/v1/exports/suppliers.csv', { config: { access: 'public' }, schema: exportSchema('.csv') }, async (request, reply) => {
-      const list = await publishedList(app.models, request.query, app.clock());
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', attachment(`suppliers-${stamp()}.csv`, `推介清单-${stamp()}.csv`))
-        .send(exportCsv(list));
-    });
+    // The same list in either format: only the content type and the encoder differ.
+    const formats = [
+      { ext: 'xlsx', type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', encode: exportXlsx },
+      { ext: 'csv', type: 'text/csv; charset=utf-8', encode: exportCsv },
+    ] as const;
+    for (const { ext, type, encode } of formats) {
+      app.get(`/api/v1/exports/suppliers.${ext}`, { config: { access: 'public' }, schema: exportSchema(`.${ext}`) }, async (request, reply) => {
+        const list = await publishedList(app.models, request.query, app.clock());
+        return reply
+          .type(type)
+          .header('content-disposition', attachment(`suppliers-${stamp()}.${ext}`, `推介清单-${stamp()}.${ext}`))
+          .send(encode(list));
+      });
+    }
   };
 }

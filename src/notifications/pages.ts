@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireUser } from '../accounts/index.js';
+import { formErrors } from '../web/forms.js';
 
 const kindNames: Record<string, string> = {
   'demand.match': '新需求匹配',
@@ -34,11 +35,11 @@ const notificationPages: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.post('/inbox/:id/read', { config: { access: 'user' }, schema: { params: IdParams } }, async (request, reply) => {
+  app.post('/inbox/:id/read', { config: { access: 'user' }, schema: { params: IdParams, body: ReadForm }, attachValidation: true }, async (request, reply) => {
+    const errors = formErrors(request);
     const n = await app.notifications.markRead(requireUser(request).id, request.params.id);
-    const form = ReadForm.safeParse(request.body ?? {});
     // "查看" opens the message's page; "标为已读" stays in the inbox.
-    const target = form.success && form.data.go ? safePath(n.link) : undefined;
+    const target = !errors && request.body?.go ? safePath(n.link) : undefined;
     return reply.redirect(target ?? '/inbox', 303);
   });
 

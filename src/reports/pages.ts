@@ -11,7 +11,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { taxonomy } from '../taxonomy/index.js';
 import { attachment } from '../web/download.js';
-import { badRequest, zodDetails } from '../web/errors.js';
+import { badRequest } from '../web/errors.js';
+import { formErrors } from '../web/forms.js';
 import { ReportQuery, regionValues, OUTSIDE } from './schemas.js';
 import { scriptJson, type Report } from './figures.js';
 import { reportXlsx } from './xlsx.js';
@@ -20,14 +21,16 @@ export const reportReaders = ['organizer', 'admin', 'leader'] as const;
 
 const chartJsFile = path.join(path.dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
 
+/** The report's filters (validated by the route's querystring schema): a bad filter is a 400 naming what is wrong. */
 function parseQuery(request: FastifyRequest): ReportQuery {
-  const parsed = ReportQuery.safeParse(request.query ?? {});
-  if (!parsed.success) {
-    const details = zodDetails(parsed.error);
+  const errors = formErrors(request);
+  if (errors) {
+    const details = Object.entries(errors).map(([path, message]) => ({ path, message }));
     throw badRequest(`筛选条件有误：${details.map((d) => d.message).join('；')}`, details);
   }
-  return parsed.data;
+  return request.query as ReportQuery;
 }
+const filtered = { querystring: ReportQuery };
 
 const queryString = (q: ReportQuery) => {
   const params = new URLSearchParams();
@@ -102,17 +105,17 @@ const reportPages: FastifyPluginAsyncZod = async (app) => {
   const access = reportReaders;
   const overview = (_app: unknown, query: ReportQuery) => app.reportSnapshots.get(query);
 
-  app.get('/reports', { config: { access } }, async (request, reply) => {
+  app.get('/reports', { config: { access }, schema: filtered, attachValidation: true }, async (request, reply) => {
     const query = parseQuery(request);
     return reply.page('reports/overview.hbs', pageData(await overview(app, query), query, false));
   });
 
-  app.get('/reports/print', { config: { access } }, async (request, reply) => {
+  app.get('/reports/print', { config: { access }, schema: filtered, attachValidation: true }, async (request, reply) => {
     const query = parseQuery(request);
     return reply.page('reports/overview.hbs', pageData(await overview(app, query), query, true));
   });
 
-  app.get('/reports/report.xlsx', { config: { access } }, async (request, reply) => {
+  app.get('/reports/report.xlsx', { config: { access }, schema: filtered, attachValidation: true }, async (request, reply) => {
     const query = parseQuery(request);
     const report = await overview(app, query);
     const day = report.generatedAt.toISOString().slice(0, 10);

@@ -2,14 +2,14 @@
  * The public directory (推介清单): search with facets, a vendor page and a product page. Works without
  * JavaScript; public/js/directory.js only adds as-you-type suggestions.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { certificationName, fieldName } from '../taxonomy/index.js';
 import { effectiveCertifications, freshnessOf } from '../suppliers/index.js';
 import { AppError, badRequest, notFound } from '../web/errors.js';
+import { formErrors, IdParams } from '../web/forms.js';
 import { badgesOf, categoryName } from './document.js';
 import { SearchQuery, type SearchResult } from './schemas.js';
 
-const objectId = /^[0-9a-f]{24}$/i;
 const filterKeys = ['field', 'category', 'province', 'city', 'district', 'certification'] as const;
 type FilterKey = (typeof filterKeys)[number];
 
@@ -62,16 +62,14 @@ function facetGroups(result: SearchResult, base: Params) {
   })).filter((g) => g.values.length);
 }
 
-const directoryPages: FastifyPluginAsync = async (app) => {
-  const { Vendor, Product } = app.models;
+const directoryPages: FastifyPluginAsyncZod = async (app) => {
+  const suppliers = app.suppliers;
   const policy = () => ({ days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS });
 
-  app.get('/directory', { config: { access: 'public' } }, async (request, reply) => {
-    const parsed = SearchQuery.safeParse(request.query ?? {});
-    if (!parsed.success) {
-      throw badRequest(`筛选条件有误：${parsed.error.issues.map((i) => i.message).join('；')}。请返回推介清单重新选择。`);
-    }
-    const query = parsed.data;
+  app.get('/directory', { config: { access: 'public' }, schema: { querystring: SearchQuery }, attachValidation: true }, async (request, reply) => {
+    const errors = formErrors(request);
+    if (errors) throw badRequest(`筛选条件有误：${Object.values(errors).join('；')}。请返回推介清单重新选择。`);
+    const query = request.query;
     const base: Params = { q: query.q || undefined, exact: query.exact, ...Object.fromEntries(filterKeys.map((k) => [k, query[k]])) };
     let result: SearchResult | null = null;
     let unavailable = false;
@@ -115,7 +113,7 @@ const directoryPages: FastifyPluginAsync = async (app) => {
   });
 
   async function publicVendor(id: string) {
-    const vendor = objectId.test(id) ? await Vendor.findOne({ _id: id, status: 'approved' }).lean() : null;
+    const vendor = await suppliers.listedVendor(id);
     if (!vendor) throw notFound('该企业不存在或尚未入库。');
     const now = app.clock();
     const certifications = effectiveCertifications(vendor.certifications ?? [], vendor.qualifications ?? [], now);
@@ -133,9 +131,9 @@ const directoryPages: FastifyPluginAsync = async (app) => {
     };
   }
 
-  app.get<{ Params: { id: string } }>('/directory/vendors/:id', { config: { access: 'public' } }, async (request, reply) => {
+  app.get('/directory/vendors/:id', { config: { access: 'public' }, schema: { params: IdParams } }, async (request, reply) => {
     const vendor = await publicVendor(request.params.id);
-    const products = await Product.find({ vendor: vendor._id, status: 'published' }).sort({ category: 1, name: 1 }).lean();
+    const products = await suppliers.publishedProducts(vendor._id);
     return reply.page('directory/vendor.hbs', {
       title: vendor.name,
       vendor,
@@ -151,8 +149,8 @@ const directoryPages: FastifyPluginAsync = async (app) => {
     });
   });
 
-  app.get<{ Params: { id: string } }>('/directory/products/:id', { config: { access: 'public' } }, async (request, reply) => {
-    const product = objectId.test(request.params.id) ? await Product.findOne({ _id: request.params.id, status: 'published' }).lean() : null;
+  app.get('/directory/products/:id', { config: { access: 'public' }, schema: { params: IdParams } }, async (request, reply) => {
+    const product = await suppliers.publishedProduct(request.params.id);
     if (!product) throw notFound('该产品不存在或尚未发布。');
     const vendor = await publicVendor(String(product.vendor)).catch(() => {
       throw notFound('该产品不存在或尚未发布。');

@@ -5,8 +5,10 @@
  * and staff. A vendor's image change to a published product waits for review like any other edit; images
  * dropped from a product (and referenced nowhere else) are deleted once the change has committed.
  */
+import fastifyMultipart from '@fastify/multipart';
 import { mongo, type Types } from 'mongoose';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { isStaff, type CurrentUser } from '../accounts/index.js';
 import { AppError, badRequest, notFound } from '../web/errors.js';
 import { markProducts } from '../search/index.js';
@@ -101,6 +103,24 @@ export async function readImageUpload(request: FastifyRequest): Promise<
   const type = sniffImage(buf);
   if (!type) return { ok: false, status: 415, message: '只支持 JPEG、PNG 或 WebP 格式的图片（按文件内容判断，而非扩展名）。' };
   return { ok: true, buf, type, filename };
+}
+
+/**
+ * Registers routes that take an image upload: multipart, so scoped to a plugin of their own. The body is
+ * not parsed before the CSRF check (preValidation), so the form carries its token in the query string and
+ * this hook hands it over.
+ */
+export async function withImageUploads(app: FastifyInstance, routes: FastifyPluginAsyncZod): Promise<void> {
+  await app.register(async (uploads) => {
+    if (!uploads.hasContentTypeParser('multipart/form-data')) {
+      await uploads.register(fastifyMultipart, { limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 2, parts: 3 } });
+    }
+    uploads.addHook('preValidation', async (request) => {
+      const token = (request.query as Record<string, unknown> | undefined)?._csrf;
+      if (request.body == null && typeof token === 'string') request.body = { _csrf: token };
+    });
+    await uploads.register(routes);
+  });
 }
 
 /** GET /files/:id */

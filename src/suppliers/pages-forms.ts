@@ -3,9 +3,11 @@
  * "specs.3.key") into the shapes VendorInput/ProductInput validate, turning records back into form
  * values, and showing stored values (arrays, specs, codes, dates) in words a person reads.
  */
+import { z } from 'zod';
 import { certificationName, fieldName, taxonomy } from '../taxonomy/index.js';
-import { isoDay, type FieldErrors } from '../web/forms.js';
-import { fieldLabels } from './schemas.js';
+import type { AppError } from '../web/errors.js';
+import { errorsFrom, isoDay, type FieldErrors } from '../web/forms.js';
+import { fieldLabels, ProductDetails, VendorInput } from './schemas.js';
 import { actionNames, statusNames } from './service.js';
 
 export const categoryNames = new Map(taxonomy.fields.flatMap((f) => f.categories.map((c) => [c.code, c.name] as const)));
@@ -47,13 +49,13 @@ function filledRows(value: unknown, keys: string[]): Obj[] {
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' && v ? [v] : []);
 
-/** The posted company form, shaped for VendorInput (creditCode comes from the caller when fixed). */
-export function vendorFormInput(body: unknown, creditCode?: string): Obj {
+/** The posted company form, shaped for VendorInput. */
+export function vendorFormInput(body: unknown): Obj {
   const data = unflatten(body);
   const contact = isObj(data.contact) ? data.contact : {};
   return {
     name: data.name,
-    creditCode: creditCode ?? data.creditCode,
+    creditCode: data.creditCode,
     province: data.province,
     city: data.city,
     district: data.district,
@@ -78,12 +80,11 @@ export function parseSpecLines(text: unknown): Obj[] {
   });
 }
 
-/** The posted product form, shaped for ProductInput; specs come from the rows and the pasted lines. */
-export function productFormInput(body: unknown, vendorCreditCode: string): Obj {
+/** The posted product form, shaped for ProductDetails; specs come from the rows and the pasted lines. */
+export function productFormInput(body: unknown): Obj {
   const data = unflatten(body);
   const rows = filledRows(data.specs, ['key', 'value']).map((s) => ({ key: s.key, value: s.value }));
   return {
-    vendorCreditCode,
     name: data.name,
     model: data.model,
     category: typeof data.category === 'string' && data.category ? data.category : undefined,
@@ -98,7 +99,26 @@ export function productFormInput(body: unknown, vendorCreditCode: string): Obj {
   };
 }
 
-export { isoDay };
+/** The company form of the register page. */
+export const VendorRegisterForm = z.preprocess(vendorFormInput, VendorInput);
+/** The company form of a registered company: its credit code is fixed, so the form does not post it. */
+export const VendorProfileForm = z.preprocess(vendorFormInput, VendorInput.omit({ creditCode: true }));
+/** The product form: the product's company (and credit code) is the page's, not the form's. */
+export const ProductForm = z.preprocess(productFormInput, ProductDetails);
+
+/** A service error as an HTTP status plus inline field errors. */
+export function serviceFailure(err: unknown): { status: number; errors: FieldErrors } {
+  const errors = errorsFrom(err);
+  return { status: (err as AppError).statusCode, errors };
+}
+
+/** The product's status as the vendor should read it: a rejected submission is back to draft, with a note. */
+export function productStatusName(p: { status: string; reviewNote?: string | null; pendingRevision?: unknown }) {
+  if (p.status === 'draft' && p.reviewNote) return '已退回';
+  if (p.status === 'published' && p.pendingRevision) return '已发布（修改待审核）';
+  return statusNames[p.status] ?? p.status;
+}
+
 
 const errorOf = (errors: FieldErrors, key: string) => errors[key];
 
@@ -264,3 +284,5 @@ export function revisionDiff(product: Obj, changes: Obj) {
     after: displayValue(field, after),
   }));
 }
+
+export { isoDay };

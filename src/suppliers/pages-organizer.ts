@@ -3,10 +3,12 @@
  * with a field-by-field diff), a vendor's full record with its history, and the list of vendors whose
  * information is overdue for confirmation.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { certificationName, fieldName } from '../taxonomy/index.js';
-import { AppError, notFound } from '../web/errors.js';
-import { parseForm, type FieldErrors } from '../web/forms.js';
+import { AppError } from '../web/errors.js';
+import { formErrors, IdParams, type FieldErrors } from '../web/forms.js';
 import { freshnessDeadlines, freshnessOf } from './freshness.js';
 import { categoryName, displayValue, isoDay, revisionDiff } from './pages-forms.js';
 import { freshnessNames, policyOf, vendorHistory } from './pages-vendor.js';
@@ -16,14 +18,10 @@ import { statusNames } from './service.js';
 import { requireUser, STAFF_ROLES, type CurrentUser } from '../accounts/index.js';
 
 const STAFF = STAFF_ROLES;
-const OBJECT_ID = /^[0-9a-f]{24}$/i;
 const DAY = 86_400_000;
 
-function idOf(params: unknown, what: string): string {
-  const id = (params as { id?: string }).id ?? '';
-  if (!OBJECT_ID.test(id)) throw notFound(`未找到该${what}。`);
-  return id;
-}
+/** A reviewer's reason, and the page the form came from (checked by backOf, never trusted). */
+const ReasonForm = ReasonBody.extend({ back: z.unknown().optional() });
 
 /** Where to go after an action: the queue or a vendor's page, never anywhere else. */
 function backOf(body: unknown): string {
@@ -47,19 +45,11 @@ function evidenceView(certifications: readonly string[] = [], qualifications: re
   };
 }
 
-const organizerPages: FastifyPluginAsync = async (app) => {
-  const { Vendor, Product } = app.models;
+const organizerPages: FastifyPluginAsyncZod = async (app) => {
   const suppliers = app.suppliers;
 
-  async function renderQueue(request: FastifyRequest, reply: FastifyReply, errors: FieldErrors = {}, values: Record<string, string> = {}, status = 200) {
-    const [vendors, submitted, revisions, vendorRevisions] = await Promise.all([
-      Vendor.find({ status: 'submitted' }).sort({ updatedAt: 1 }).lean(),
-      Product.find({ status: 'submitted' }).sort({ updatedAt: 1 }).lean(),
-      Product.find({ pendingRevision: { $exists: true, $ne: null } }).sort({ 'pendingRevision.submittedAt': 1 }).lean(),
-      Vendor.find({ pendingRevision: { $exists: true, $ne: null } }).sort({ 'pendingRevision.submittedAt': 1 }).lean(),
-    ]);
-    const vendorIds = [...new Set([...submitted, ...revisions].map((p) => String(p.vendor)))];
-    const owners = new Map((await Vendor.find({ _id: { $in: vendorIds } }, { name: 1 }).lean()).map((v) => [String(v._id), v.name]));
+  async function renderQueue(reply: FastifyReply, errors: FieldErrors = {}, values: Record<string, string> = {}, status = 200) {
+    const { vendors, products: submitted, productRevisions: revisions, vendorRevisions, owners } = await suppliers.reviewQueue();
     const productRow = (p: (typeof submitted)[number]) => ({
       id: String(p._id),
       name: p.name,
@@ -122,10 +112,8 @@ const organizerPages: FastifyPluginAsync = async (app) => {
     });
   }
 
-  async function renderVendor(request: FastifyRequest, reply: FastifyReply, id: string, errors: FieldErrors = {}, values: Record<string, string> = {}, status = 200) {
-    const vendor = await Vendor.findById(id).lean();
-    if (!vendor) throw notFound('未找到该企业。');
-    const products = await Product.find({ vendor: vendor._id }).sort({ status: 1, name: 1 }).lean();
+  async function renderVendor(reply: FastifyReply, id: string, errors: FieldErrors = {}, values: Record<string, string> = {}, status = 200) {
+    const { vendor, products } = await suppliers.vendorRecord(id);
     const now = app.clock();
     const freshness = vendor.confirmedAt ? freshnessOf(vendor.confirmedAt, now, policyOf(app)) : undefined;
     return reply.code(status).page('suppliers/organizer-vendor.hbs', {
@@ -164,41 +152,45 @@ const organizerPages: FastifyPluginAsync = async (app) => {
         pending: Boolean(p.pendingRevision),
         canPublish: p.status === 'submitted',
       })),
-      history: await vendorHistory(app, vendor._id),
+      history: await vendorHistory(suppliers, vendor._id),
     });
   }
 
-  app.get('/organizer/review', { config: { access: STAFF } }, async (request, reply) => renderQueue(request, reply));
+  app.get('/organizer/review', { config: { access: STAFF } }, async (_request, reply) => renderQueue(reply));
 
-  app.get('/organizer/vendors/:id', { config: { access: STAFF } }, async (request, reply) =>
-    renderVendor(request, reply, idOf(request.params, '企业')));
+  app.get('/organizer/vendors/:id', { config: { access: STAFF }, schema: { params: IdParams } }, async (request, reply) =>
+    renderVendor(reply, request.params.id));
 
   /**
    * One review action. Actions with a reason re-render the page they came from with the error next to
    * that item when the reason is missing; a conflict (someone else acted first) becomes a flash.
    */
-  function action(path: string, what: '企业' | '产品', opts: {
+  function action(path: string, opts: {
     run: (user: CurrentUser, id: string, reason: string) => Promise<unknown>;
     done: string;
     reasonKey?: (id: string) => string;
   }) {
-    app.post(path, { config: { access: STAFF, audit: path.replace(/^\/organizer\/|\/:id/g, '').replace(/s\//, '.').replace('/', '.') } }, async (request, reply) => {
-      const id = idOf(request.params, what);
+    app.post(path, {
+      config: { access: STAFF, audit: path.replace(/^\/organizer\/|\/:id/g, '').replace(/s\//, '.').replace('/', '.') },
+      schema: { params: IdParams, ...(opts.reasonKey ? { body: ReasonForm } : {}) },
+      attachValidation: true,
+    }, async (request, reply) => {
+      const errors = formErrors(request);
+      const id = request.params.id;
       const back = backOf(request.body);
       let reason = '';
       if (opts.reasonKey) {
-        const form = parseForm(ReasonBody, request.body);
-        if (!form.ok) {
+        if (errors) {
           const key = opts.reasonKey(id);
           const raw = String((request.body as { reason?: unknown } | undefined)?.reason ?? '').slice(0, 500);
-          const message = form.errors.reason ?? '请填写原因';
+          const message = errors.reason ?? '请填写原因';
           if (back.startsWith('/organizer/vendors/')) {
             const detailKey = key.startsWith('suspend') ? 'suspend' : 'reject';
-            return renderVendor(request, reply, back.slice('/organizer/vendors/'.length), { [detailKey]: message }, { [detailKey]: raw }, 400);
+            return renderVendor(reply, back.slice('/organizer/vendors/'.length), { [detailKey]: message }, { [detailKey]: raw }, 400);
           }
-          return renderQueue(request, reply, { [key]: message }, { [key]: raw }, 400);
+          return renderQueue(reply, { [key]: message }, { [key]: raw }, 400);
         }
-        reason = form.data.reason;
+        reason = (request.body as z.output<typeof ReasonForm>).reason;
       }
       try {
         await opts.run(requireUser(request), id, reason);
@@ -211,25 +203,22 @@ const organizerPages: FastifyPluginAsync = async (app) => {
     });
   }
 
-  action('/organizer/vendors/:id/approve', '企业', { run: (user, id) => suppliers.approveVendor(user, id), done: '企业已审核通过，进入供应商清单。' });
-  action('/organizer/vendors/:id/reject', '企业', { run: (user, id, reason) => suppliers.rejectVendor(user, id, reason), done: '已退回企业资料，供应商将看到退回原因。', reasonKey: (id) => `vendor-${id}` });
-  action('/organizer/vendors/:id/suspend', '企业', { run: (user, id, reason) => suppliers.suspendVendor(user, id, reason), done: '已暂停该企业，其产品不再对外展示。', reasonKey: (id) => `suspend-${id}` });
-  action('/organizer/vendors/:id/revision/approve', '企业', { run: (user, id) => suppliers.approveVendorRevision(user, id), done: '企业资料的修改已通过，推介清单已更新。' });
-  action('/organizer/vendors/:id/revision/reject', '企业', { run: (user, id, reason) => suppliers.rejectVendorRevision(user, id, reason), done: '已退回企业资料的修改，公开资料保持不变。', reasonKey: (id) => `vendor-revision-${id}` });
-  action('/organizer/products/:id/publish', '产品', { run: (user, id) => suppliers.publishProduct(user, id), done: '产品已发布。' });
-  action('/organizer/products/:id/reject', '产品', { run: (user, id, reason) => suppliers.rejectProduct(user, id, reason), done: '已退回产品，供应商将看到退回原因。', reasonKey: (id) => `product-${id}` });
-  action('/organizer/products/:id/revision/approve', '产品', { run: (user, id) => suppliers.approveRevision(user, id), done: '修改已通过，公开信息已更新。' });
-  action('/organizer/products/:id/revision/reject', '产品', { run: (user, id, reason) => suppliers.rejectRevision(user, id, reason), done: '已退回修改，公开信息保持不变。', reasonKey: (id) => `revision-${id}` });
+  action('/organizer/vendors/:id/approve', { run: (user, id) => suppliers.approveVendor(user, id), done: '企业已审核通过，进入供应商清单。' });
+  action('/organizer/vendors/:id/reject', { run: (user, id, reason) => suppliers.rejectVendor(user, id, reason), done: '已退回企业资料，供应商将看到退回原因。', reasonKey: (id) => `vendor-${id}` });
+  action('/organizer/vendors/:id/suspend', { run: (user, id, reason) => suppliers.suspendVendor(user, id, reason), done: '已暂停该企业，其产品不再对外展示。', reasonKey: (id) => `suspend-${id}` });
+  action('/organizer/vendors/:id/revision/approve', { run: (user, id) => suppliers.approveVendorRevision(user, id), done: '企业资料的修改已通过，推介清单已更新。' });
+  action('/organizer/vendors/:id/revision/reject', { run: (user, id, reason) => suppliers.rejectVendorRevision(user, id, reason), done: '已退回企业资料的修改，公开资料保持不变。', reasonKey: (id) => `vendor-revision-${id}` });
+  action('/organizer/products/:id/publish', { run: (user, id) => suppliers.publishProduct(user, id), done: '产品已发布。' });
+  action('/organizer/products/:id/reject', { run: (user, id, reason) => suppliers.rejectProduct(user, id, reason), done: '已退回产品，供应商将看到退回原因。', reasonKey: (id) => `product-${id}` });
+  action('/organizer/products/:id/revision/approve', { run: (user, id) => suppliers.approveRevision(user, id), done: '修改已通过，公开信息已更新。' });
+  action('/organizer/products/:id/revision/reject', { run: (user, id, reason) => suppliers.rejectRevision(user, id, reason), done: '已退回修改，公开信息保持不变。', reasonKey: (id) => `revision-${id}` });
 
   app.get('/organizer/stale', { config: { access: STAFF } }, async (request, reply) => {
     const now = app.clock();
     const policy = policyOf(app);
     const dueBefore = new Date(now.getTime() - policy.days * DAY);
     // Listed vendors only: the stored freshness (as of the last sweep) or the confirmation date at this moment.
-    const vendors = await Vendor.find({
-      status: 'approved',
-      $or: [{ freshness: { $in: ['stale', 'hidden'] } }, { confirmedAt: { $lt: dueBefore } }, { confirmedAt: null }],
-    }).sort({ confirmedAt: 1, name: 1 }).limit(2000).lean();
+    const vendors = await suppliers.overdueVendors(dueBefore);
     const rows = vendors.map((v) => {
       const state = freshnessOf(v.confirmedAt, now, policy);
       const staleAt = v.confirmedAt ? freshnessDeadlines(v.confirmedAt, policy).staleAt : undefined;

@@ -66,27 +66,32 @@ export type VendorInput = z.infer<typeof VendorInput>;
 
 export const Spec = z.object({ key: text(40).min(1, '参数名不能为空'), value: text(200).min(1, '参数值不能为空') });
 
-export const ProductInput = z
-  .object({
-    vendorCreditCode: CreditCode,
-    name: text(100).min(2, '请填写产品名称'),
-    model: text(60).min(1, '请填写型号'),
-    category: z.string('请选择产品类别').refine((c) => fieldOfCategory(c) !== undefined, '未知的产品类别代码'),
-    description: optionalText(4000),
-    certifications: CertificationCodes.default([]),
-    energyGrade: optionalNumber(z.number().int('能效等级为 1–5 的整数').min(1, '能效等级为 1–5').max(5, '能效等级为 1–5')),
-    priceMin: optionalNumber(z.number().min(0, '价格不能为负').max(1e10)),
-    priceMax: optionalNumber(z.number().min(0, '价格不能为负').max(1e10)),
-    capacityPerMonth: optionalNumber(z.number().int('月产能须为整数').min(0).max(1e9)),
-    leadTimeDays: optionalNumber(z.number().int('交货期须为整数天').min(0).max(3650)),
-    specs: z.array(Spec).max(50, '规格参数最多 50 行').default([]),
-  })
-  .refine((p) => typeof p.priceMin !== 'number' || typeof p.priceMax !== 'number' || p.priceMin <= p.priceMax, {
+const ProductFields = z.object({
+  vendorCreditCode: CreditCode,
+  name: text(100).min(2, '请填写产品名称'),
+  model: text(60).min(1, '请填写型号'),
+  category: z.string('请选择产品类别').refine((c) => fieldOfCategory(c) !== undefined, '未知的产品类别代码'),
+  description: optionalText(4000),
+  certifications: CertificationCodes.default([]),
+  energyGrade: optionalNumber(z.number().int('能效等级为 1–5 的整数').min(1, '能效等级为 1–5').max(5, '能效等级为 1–5')),
+  priceMin: optionalNumber(z.number().min(0, '价格不能为负').max(1e10)),
+  priceMax: optionalNumber(z.number().min(0, '价格不能为负').max(1e10)),
+  capacityPerMonth: optionalNumber(z.number().int('月产能须为整数').min(0).max(1e9)),
+  leadTimeDays: optionalNumber(z.number().int('交货期须为整数天').min(0).max(3650)),
+  specs: z.array(Spec).max(50, '规格参数最多 50 行').default([]),
+});
+
+const pricesInOrder = <S extends z.ZodType<{ priceMin?: number; priceMax?: number }>>(schema: S) =>
+  schema.refine((p) => typeof p.priceMin !== 'number' || typeof p.priceMax !== 'number' || p.priceMin <= p.priceMax, {
     message: '最低价不能高于最高价',
     path: ['priceMax'],
     // Checked even when other fields are wrong, so the person sees every problem at once.
     when: (payload) => !payload.issues.some((issue) => ['priceMin', 'priceMax'].includes(String(issue.path?.[0]))),
   });
+
+export const ProductInput = pricesInOrder(ProductFields);
+/** A product as its vendor's form posts it: the vendor (and its credit code) is the page's, not the form's. */
+export const ProductDetails = pricesInOrder(ProductFields.omit({ vendorCreditCode: true }));
 export type ProductInput = z.infer<typeof ProductInput>;
 
 /**

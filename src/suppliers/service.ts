@@ -91,6 +91,82 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
     managedVendor,
     managedProduct,
 
+    /** The company a vendor user belongs to, or null before they registered one. */
+    async vendorOf(user: CurrentUser) {
+      return user.vendorId ? Vendor.findById(user.vendorId).lean() : null;
+    },
+
+    /** A company's products, the latest changed first. */
+    async vendorProducts(vendorId: Types.ObjectId | string) {
+      return Product.find({ vendor: vendorId }).sort({ updatedAt: -1 }).lean();
+    },
+
+    /** The certificate scans a company uploaded, newest first, for the qualification rows to pick from. */
+    async evidenceFiles(vendorId: Types.ObjectId | string) {
+      const files = await conn.db!.collection('uploads.files')
+        .find({ 'metadata.vendor': new mongo.ObjectId(String(vendorId)), 'metadata.kind': 'evidence' }, { projection: { filename: 1, uploadDate: 1 } })
+        .sort({ uploadDate: -1 }).limit(200).toArray();
+      return files.map((f) => ({ id: String(f._id), filename: String(f.filename), uploadedAt: f.uploadDate as Date }));
+    },
+
+    /** What waits for an organizer: submitted companies and products, pending revisions, and the owners' names. */
+    async reviewQueue() {
+      const [vendors, products, productRevisions, vendorRevisions] = await Promise.all([
+        Vendor.find({ status: 'submitted' }).sort({ updatedAt: 1 }).lean(),
+        Product.find({ status: 'submitted' }).sort({ updatedAt: 1 }).lean(),
+        Product.find({ pendingRevision: { $exists: true, $ne: null } }).sort({ 'pendingRevision.submittedAt': 1 }).lean(),
+        Vendor.find({ pendingRevision: { $exists: true, $ne: null } }).sort({ 'pendingRevision.submittedAt': 1 }).lean(),
+      ]);
+      const vendorIds = [...new Set([...products, ...productRevisions].map((p) => String(p.vendor)))];
+      const owners = new Map((await Vendor.find({ _id: { $in: vendorIds } }, { name: 1 }).lean()).map((v) => [String(v._id), v.name]));
+      return { vendors, products, productRevisions, vendorRevisions, owners };
+    },
+
+    /** A company with all its products, as staff review it. */
+    async vendorRecord(vendorId: string) {
+      const vendor = await Vendor.findById(vendorId).lean();
+      if (!vendor) throw notFound('未找到该企业。');
+      const products = await Product.find({ vendor: vendor._id }).sort({ status: 1, name: 1 }).lean();
+      return { vendor, products };
+    },
+
+    /** Listed companies that may be overdue: stale or hidden as of the last sweep, or confirmed before `dueBefore`. */
+    async overdueVendors(dueBefore: Date) {
+      return Vendor.find({
+        status: 'approved',
+        $or: [{ freshness: { $in: ['stale', 'hidden'] } }, { confirmedAt: { $lt: dueBefore } }, { confirmedAt: null }],
+      }).sort({ confirmedAt: 1, name: 1 }).limit(2000).lean();
+    },
+
+    /** A company of the public list (approved), or null. */
+    async listedVendor(vendorId: string) {
+      return Vendor.findOne({ _id: vendorId, status: 'approved' }).lean();
+    },
+
+    /** A company's published products, by category and name (its public page). */
+    async publishedProducts(vendorId: Types.ObjectId | string) {
+      return Product.find({ vendor: vendorId, status: 'published' }).sort({ category: 1, name: 1 }).lean();
+    },
+
+    /** A published product, or null. */
+    async publishedProduct(productId: string) {
+      return Product.findOne({ _id: productId, status: 'published' }).lean();
+    },
+
+    /** A product's change log, newest first. */
+    async productHistory(productId: Types.ObjectId | string) {
+      return models.ChangeLog.find({ entity: 'product', entityId: productId }).sort({ at: -1, _id: -1 }).limit(500).lean();
+    },
+
+    /** A company's whole change log, newest first, each entry with the product it concerns (if any) named. */
+    async vendorHistory(vendorId: Types.ObjectId | string) {
+      const entries = await models.ChangeLog.find({ vendor: vendorId }).sort({ at: -1, _id: -1 }).limit(1000).lean();
+      const productIds = [...new Set(entries.filter((e) => e.entity === 'product').map((e) => String(e.entityId)))];
+      const products = await Product.find({ _id: { $in: productIds } }, { name: 1, model: 1 }).lean();
+      const names = new Map(products.map((p) => [String(p._id), `${p.name}（${p.model}）`]));
+      return entries.map((entry) => ({ entry, productName: entry.entity === 'product' ? names.get(String(entry.entityId)) ?? '' : undefined }));
+    },
+
     /** A vendor user registers their company (draft); staff may create any. The credit code is unique. */
     async createVendor(user: CurrentUser, input: VendorInput) {
       if (!isStaff(user) && user.vendorId) throw conflict('您的账号已关联企业，请编辑现有企业资料。');

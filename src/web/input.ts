@@ -55,13 +55,17 @@ export function registerJsonParser(app: FastifyInstance): void {
 
 /**
  * fastify-type-provider-zod's compiler, except that a schema throwing on odd input (a refinement reading a
- * property of null, say) is a 400 like any other invalid input.
+ * property of null, say) is a 400 like any other invalid input, and a malformed id in a page's address a 404.
  */
 export const safeValidatorCompiler: typeof validatorCompiler = (route) => {
   const validate = validatorCompiler(route);
+  // A page address whose id is malformed names no page: the same 404 as any unknown address.
+  const pageAddress = route.httpPart === 'params' && !route.url.startsWith('/api/');
   return (data) => {
     try {
-      return validate(data);
+      const result = validate(data);
+      if (pageAddress && typeof result === 'object' && 'error' in result && result.error) return { error: new AppError(404, 'NOT_FOUND', '您访问的页面不存在或已被移除。') };
+      return result;
     } catch {
       const notObject = data === null || data === undefined || typeof data !== 'object' || Array.isArray(data);
       const message = notObject ? '请求体应为 JSON 对象（{…}）。' : '提交的数据无法识别，请检查格式。';
