@@ -104,7 +104,6 @@ function summary(d: DemandDoc) {
 const transitionLabels: Record<Transition, string> = { open: '开放征集', start: '开始对接', close: '关闭需求' };
 
 const demandPages: FastifyPluginAsyncZod = async (app) => {
-  const { Demand } = app.models;
   const service = () => app.demands;
 
   async function renderForm(request: FastifyRequest, reply: FastifyReply, values: Obj, errors: FieldErrors = {}, status = 200) {

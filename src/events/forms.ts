@@ -3,7 +3,7 @@
  * input the services take (the schemas of schemas.ts), with errors reported against the typed fields.
  */
 import { z } from 'zod';
-import { ObjectIdParam } from '../accounts/schemas.js';
+import { ObjectIdParam } from '../accounts/index.js';
 import { pageForm, queryText } from '../web/page-validation.js';
 import type { FieldErrors } from '../web/forms.js';
 import { beijingInstant, buildSlotGrid, parseBreaks, parseTimeOfDay } from './grid.js';

@@ -5,7 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { STAFF_ROLES, requireUser } from '../accounts/access.js';
+import { STAFF_ROLES, requireUser } from '../accounts/index.js';
 import { pageErrors, readForm } from '../web/page-validation.js';
 import { controlView, type ControlState } from './control-view.js';
 import {

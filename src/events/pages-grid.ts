@@ -5,7 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { STAFF_ROLES, requireUser, type CurrentUser } from '../accounts/access.js';
+import { STAFF_ROLES, requireUser, type CurrentUser } from '../accounts/index.js';
 import { pageErrors, readForm, type PageForm } from '../web/page-validation.js';
 import { EventParams, GridQuery, MeetingAddForm, MeetingMoveForm, MeetingParams, OutcomeForm, eventMissing } from './forms.js';
 import { cardsView, chosenMeeting, dashboardView, describeMeeting, gridView, type GridState } from './grid-view.js';

@@ -1,7 +1,7 @@
 /** The organizer's list of events (/organizer/events) and the new-event form (/organizer/events/new). */
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { STAFF_ROLES, requireUser } from '../accounts/access.js';
+import { STAFF_ROLES, requireUser } from '../accounts/index.js';
 import { taxonomy } from '../taxonomy/index.js';
 import type { FieldErrors } from '../web/forms.js';
 import { readForm } from '../web/page-validation.js';

@@ -2,7 +2,7 @@
  * The participants' event pages as template contexts (pure: data in, context out): an event with its
  * registration form, the wishes with the platform's suggestions, and the agenda.
  */
-import type { CurrentUser } from '../accounts/access.js';
+import type { CurrentUser } from '../accounts/index.js';
 import type { FieldErrors } from '../web/forms.js';
 import type { EventPhase } from './model.js';
 import { agendaVisible, selfPreferencesOpen, selfRegistrationOpen, staffMayEdit } from './phases.js';

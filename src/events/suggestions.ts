@@ -5,7 +5,7 @@
  */
 import { Types } from 'mongoose';
 import type { FastifyInstance } from 'fastify';
-import { isStaff, type CurrentUser } from '../accounts/access.js';
+import { isStaff, type CurrentUser } from '../accounts/index.js';
 import { notFound } from '../web/errors.js';
 import { ownsParticipant, type EventLean, type ParticipantLean, type PreferenceLean } from './service.js';
 

@@ -1,7 +1,7 @@
 /** The public home page and the organizers' workbench: what the platform is, and where it stands (dashboard.ts). */
 import fp from 'fastify-plugin';
 import type { FastifyPluginAsync } from 'fastify';
-import { STAFF_ROLES } from '../accounts/access.js';
+import { STAFF_ROLES } from '../accounts/index.js';
 import { createHomeDashboard } from './dashboard.js';
 
 const home: FastifyPluginAsync = async (app) => {

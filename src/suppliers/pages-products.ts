@@ -11,7 +11,7 @@ import { historyView, productFormInput, productFormView, ProductForm, productSta
 import { changeProductImages, readImageUpload, storeImage, withImageUploads } from './pages-files.js';
 import { removeFiles } from './files.js';
 import type { SupplierService } from './service.js';
-import { requireUser } from '../accounts/access.js';
+import { requireUser } from '../accounts/index.js';
 
 type ManagedProduct = Awaited<ReturnType<SupplierService['managedProduct']>>;
 
