@@ -131,12 +131,13 @@ const { representatives, contactName, contactPhone, unavailableSlots, demands } 
  * A participant's registration form (registering, or changing it): the same fields for both kinds; the
  * handler keeps the vendor's or the buyer's ones, as it knows which the participant is.
  */
+const RegistrationFields = z.object({ representatives, contactName, contactPhone, unavailableSlots, demands });
+export type RegistrationFields = z.output<typeof RegistrationFields>;
 export const RegistrationForm = pageForm(
   { text: ['representatives', 'contactName', 'contactPhone'], lists: ['unavailableSlots', 'demands'] },
   (v) => ({ ...v, representatives: v.representatives || undefined }),
-  z.object({ representatives, contactName, contactPhone, unavailableSlots, demands }),
+  RegistrationFields,
 );
-export type RegistrationFields = z.output<typeof RegistrationForm.schema>['input'];
 
 /** The fields a participant of this kind registers with (a vendor its representatives, a buyer its demands). */
 export function registrationOf(kind: 'vendor' | 'buyer', form: RegistrationFields) {

@@ -2,7 +2,7 @@
  * Zod-validated page routes. A page route declares its `params`, `querystring` and form `body` schemas
  * with `attachValidation: true`, so that a refused form comes back to its handler (to show the errors
  * next to the fields) instead of ending in a bare 400. `pageForm` builds such a body schema: it keeps the
- * fields as typed (to fill the form again) next to the input the service takes.
+ * fields as typed (to fill the form again) with the input the service takes.
  */
 import type { FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -16,11 +16,23 @@ export type FormValues<K extends string, L extends string = never> = Record<K, s
 const textOf = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
 const listOf = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' && v ? [v] : []);
 
+/** Where a validated form body keeps the service's input, out of sight of whatever reads the fields. */
+const parsedInput = Symbol('parsed form input');
+type Parsed<K extends string, L extends string, Out> = FormValues<K, L> & { [parsedInput]: Out };
+
+export type FormResult<K extends string, L extends string, Out> =
+  { ok: true; values: FormValues<K, L>; input: Out } | { ok: false; values: FormValues<K, L>; errors: FieldErrors };
+
 export interface PageForm<K extends string, L extends string, Out> {
-  /** The route's `body` schema: its output is `{ values, input }`. */
-  schema: z.ZodType<{ values: FormValues<K, L>; input: Out }>;
+  /**
+   * The route's `body` schema. Its output is the fields as typed (so the audit, which reads the posted
+   * fields after the handler, still finds them) carrying the parsed input, which `readForm` returns.
+   */
+  schema: z.ZodType<Parsed<K, L, Out>>;
   /** The fields as typed, read from any body (also one the schema refused). */
   values(body: unknown): FormValues<K, L>;
+  /** Validates a body without a request (what the route does, for tests and scripts). */
+  read(body: unknown): FormResult<K, L, Out>;
 }
 
 /**
@@ -39,14 +51,26 @@ export function pageForm<S extends z.ZodType, K extends string, L extends string
     for (const key of fields.lists ?? []) out[key] = listOf(form[key]);
     return out as FormValues<K, L>;
   };
-  const bodySchema = z.unknown().transform((body, ctx) => {
+  const bodySchema = z.unknown().transform((body, ctx): Parsed<K, L, z.output<S>> => {
     const typed = values(body);
     const parsed = schema.safeParse(toInput(typed));
-    if (parsed.success) return { values: typed, input: parsed.data as z.output<S> };
+    if (parsed.success) return { ...typed, [parsedInput]: parsed.data as z.output<S> };
     for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     return z.NEVER;
   });
-  return { schema: bodySchema, values };
+  const read = (body: unknown): FormResult<K, L, z.output<S>> => {
+    const result = bodySchema.safeParse(body);
+    if (result.success) return resultOf(result.data);
+    const errors: FieldErrors = {};
+    for (const issue of result.error.issues) errors[issue.path.join('.') || '_form'] ??= issue.message;
+    return { ok: false, values: values(body), errors };
+  };
+  return { schema: bodySchema, values, read };
+}
+
+function resultOf<K extends string, L extends string, Out>(body: Parsed<K, L, Out>): FormResult<K, L, Out> {
+  const { [parsedInput]: input, ...values } = body;
+  return { ok: true, values: values as FormValues<K, L>, input };
 }
 
 /**
@@ -70,12 +94,10 @@ export function pageErrors(request: FastifyRequest, missing = '您访问的页�
 }
 
 /** A route's validated form: its values and input, or its values as typed and the errors to show with them. */
-export function readForm<K extends string, L extends string, Out>(request: FastifyRequest, form: PageForm<K, L, Out>, missing?: string):
-  { ok: true; values: FormValues<K, L>; input: Out } | { ok: false; values: FormValues<K, L>; errors: FieldErrors } {
+export function readForm<K extends string, L extends string, Out>(request: FastifyRequest, form: PageForm<K, L, Out>, missing?: string): FormResult<K, L, Out> {
   const errors = pageErrors(request, missing);
   if (errors) return { ok: false, values: form.values(request.body), errors };
-  const { values, input } = request.body as { values: FormValues<K, L>; input: Out };
-  return { ok: true, values, input };
+  return resultOf(request.body as Parsed<K, L, Out>);
 }
 
 /** A query parameter that never refuses a page: text when it is text, otherwise undefined. */
