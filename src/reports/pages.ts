@@ -11,7 +11,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { taxonomy } from '../taxonomy/index.js';
 import { attachment } from '../web/download.js';
-import { badRequest } from '../web/errors.js';
+import { badRequest, zodDetails } from '../web/errors.js';
 import { formErrors } from '../web/forms.js';
 import { ReportQuery, regionValues, OUTSIDE } from './schemas.js';
 import { scriptJson, type Report } from './figures.js';
@@ -21,14 +21,21 @@ export const reportReaders = ['organizer', 'admin', 'leader'] as const;
 
 const chartJsFile = path.join(path.dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
 
-/** The report's filters (validated by the route's querystring schema): a bad filter is a 400 naming what is wrong. */
+const badFilters = (details: Array<{ path: string; message: string }>) =>
+  badRequest(`筛选条件有误：${details.map((d) => d.message).join('；')}`, details);
+
+/** The report's filters on a page, validated by the route's querystring schema: a bad filter is a 400 naming what is wrong. */
 function parseQuery(request: FastifyRequest): ReportQuery {
   const errors = formErrors(request);
-  if (errors) {
-    const details = Object.entries(errors).map(([path, message]) => ({ path, message }));
-    throw badRequest(`筛选条件有误：${details.map((d) => d.message).join('；')}`, details);
-  }
+  if (errors) throw badFilters(Object.entries(errors).map(([path, message]) => ({ path, message })));
   return request.query as ReportQuery;
+}
+
+/** The same filters for the JSON API, whose declared querystring stays the plain one the API docs show. */
+function apiQuery(query: unknown): ReportQuery {
+  const parsed = ReportQuery.safeParse(query ?? {});
+  if (!parsed.success) throw badFilters(zodDetails(parsed.error));
+  return parsed.data;
 }
 const filtered = { querystring: ReportQuery };
 
@@ -133,7 +140,7 @@ const reportPages: FastifyPluginAsyncZod = async (app) => {
       querystring: z.object({ from: z.string().optional(), to: z.string().optional(), field: z.string().optional(), region: z.string().optional() }),
       response: { 200: ReportOut },
     },
-  }, async (request) => overview(app, parseQuery(request)));
+  }, async (request) => overview(app, apiQuery(request.query)));
 
   // Chart.js (pinned in package.json), from the platform itself: no CDN, nothing from outside.
   app.get('/public/vendor/chart.umd.min.js', { config: { access: 'public' } }, async (_request, reply) =>
