@@ -18,7 +18,7 @@ const MAX_ROWS = 60;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+const trimmedText = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
 /** Flat form keys to nested objects and arrays; keys that could reach a prototype are dropped. */
 export function unflatten(body: unknown): Obj {
@@ -44,7 +44,7 @@ export function unflatten(body: unknown): Obj {
 /** The rows of a repeated group the person actually filled in, in order. */
 function filledRows(value: unknown, keys: string[]): Obj[] {
   if (!Array.isArray(value)) return [];
-  return value.filter((row): row is Obj => isObj(row) && keys.some((k) => str(row[k]) !== ''));
+  return value.filter((row): row is Obj => isObj(row) && keys.some((k) => trimmedText(row[k]) !== ''));
 }
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' && v ? [v] : []);
@@ -223,7 +223,7 @@ export function displayValue(field: string, value: unknown): string {
     case 'certifications':
       return join(list(value).map(certificationName));
     case 'specs':
-      return Array.isArray(value) ? value.map((s: Obj) => `${str(s?.key)}：${str(s?.value)}`).join('；') : '—';
+      return Array.isArray(value) ? value.map((s: Obj) => `${trimmedText(s?.key)}：${trimmedText(s?.value)}`).join('；') : '—';
     case 'qualifications':
       return Array.isArray(value)
         ? value.map((q: Obj) => [
