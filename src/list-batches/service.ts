@@ -10,7 +10,7 @@ import type { Models } from '../infra/models.js';
 import { effectiveCertifications, sniffFile } from '../suppliers/index.js';
 import { AppError, badRequest, conflict, notFound } from '../web/errors.js';
 import {
-  citation, diffSnapshots, productKey, vendorKey,
+  citation, diffSnapshots, vendorKey,
   type ProductEntry, type Snapshot, type VendorEntry,
 } from './diff.js';
 import { OBJECTION_BUCKET } from './model.js';
