@@ -30,6 +30,7 @@ import matching from './matching/index.js';
 import notifications from './notifications/index.js';
 import events from './events/index.js';
 import reports from './reports/index.js';
+import listBatches from './list-batches/index.js';
 
 export interface AppConfig extends Config {
   sessionSecret: string;
@@ -119,5 +120,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(search);
   await app.register(demandPages);
   await app.register(reports);
+  await app.register(listBatches);
   return app;
 }

@@ -92,6 +92,8 @@ const EnvSchema = z.object({
   /** Vendors whose match score (0–1) reaches this hear of a new open demand (src/notifications). */
   MATCH_NOTIFY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
   /** Storage per vendor for its uploads (images, logo, certificate scans) in GridFS, in MB (src/suppliers/files.ts). */
+  /** The platform's public address (e.g. https://gx.example.gov.cn), for links printed on paper (推介手册 QR codes); unset: the request's host. */
+  PUBLIC_BASE_URL: z.url('必须是 http(s):// 地址').regex(/^https?:\/\//, '必须是 http(s):// 地址').optional(),
   VENDOR_STORAGE_QUOTA_MB: z.coerce.number('必须是数字').int('必须是整数').min(1, '至少 1').max(102_400, '最多 102400').default(50),
 });
 

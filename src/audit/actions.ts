@@ -5,10 +5,10 @@
  */
 import { phaseNames } from '../events/index.js';
 
-export type TargetKind = 'user' | 'token' | 'vendor' | 'product' | 'event';
+export type TargetKind = 'user' | 'token' | 'vendor' | 'product' | 'event' | 'batch';
 
 export const targetKindNames: Record<TargetKind, string> = {
-  user: '账号', token: 'API 令牌', vendor: '企业', product: '产品', event: '对接会',
+  user: '账号', token: 'API 令牌', vendor: '企业', product: '产品', event: '对接会', batch: '推介清单批次',
 };
 
 type Body = Record<string, unknown>;
@@ -65,6 +65,14 @@ export const auditActions: Record<string, AuditAction> = {
   },
   'event.participant.approve': { label: '通过参会报名', kind: 'event' },
   'event.participant.reject': { label: '参会报名不通过', kind: 'event' },
+  'list-batch.publish': {
+    label: '发布推介清单批次', kind: 'batch',
+    describe: (b) => (text(b.title) ? `发布推介清单批次：${text(b.title)}` : '发布推介清单批次'),
+  },
+  'list-batch.objection.answer': {
+    label: '答复清单异议', kind: 'batch', param: 'number',
+    describe: (b) => `答复清单异议：${b.outcome === 'upheld' ? '异议成立' : '异议不成立'}${text(b.text) ? `，${text(b.text)}` : ''}`,
+  },
 };
 
 export const actionLabel = (code: string) => auditActions[code]?.label ?? code;

@@ -9,6 +9,7 @@ import { demandModels } from '../demands/model.js';
 import { eventModels } from '../events/model.js';
 import { backgroundModels } from './background.js';
 import { followUpModels } from '../followups/model.js';
+import { listBatchModels } from '../list-batches/model.js';
 import { notificationModels } from '../notifications/model.js';
 import { reportModels } from '../reports/model.js';
 import { searchModels } from '../search/model.js';
@@ -36,6 +37,7 @@ export function createModels(conn: Connection) {
     ...eventModels(conn),
     ...auditModels(conn),
     ...reportModels(conn),
+    ...listBatchModels(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

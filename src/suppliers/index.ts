@@ -1,5 +1,6 @@
 /** The supplier list: vendors and products, their lifecycles, history and freshness. */
 // Pure pieces first: imports/ and search/ compose these at load time.
+export { sniffFile } from './files.js';
 export { effectiveCertifications, freshnessOf, searchableSince, type Freshness, type FreshnessPolicy } from './freshness.js';
 export { normalizeCreditCode } from './credit-code.js';
 export { fieldLabels, productFields, vendorFields, ProductInput, VendorInput } from './schemas.js';

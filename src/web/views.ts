@@ -21,6 +21,7 @@ const staffNav: NavItem[] = [
   { href: '/organizer/stale', label: '信息待更新企业' },
   { href: '/organizer/demands', label: '采购需求' },
   { href: '/organizer/events', label: '对接会' },
+  { href: '/organizer/list-batches', label: '清单批次' },
 ];
 const reports: NavItem = { href: '/reports', label: '统计报表' };
 const imports: NavItem = { href: '/admin/imports', label: '批量导入' };
