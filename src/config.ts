@@ -94,6 +94,10 @@ const EnvSchema = z.object({
   /** Storage per vendor for its uploads (images, logo, certificate scans) in GridFS, in MB (src/suppliers/files.ts). */
   /** The platform's public address (e.g. https://gx.example.gov.cn), for links printed on paper (推介手册 QR codes); unset: the request's host. */
   PUBLIC_BASE_URL: z.url('必须是 http(s):// 地址').regex(/^https?:\/\//, '必须是 http(s):// 地址').optional(),
+  /** The public footer: 主办单位, contact telephone and ICP 备案号 (empty: that item is left out). */
+  SITE_HOST_ORG: z.string().max(100, '最多 100 个字符').default('杭州高新开发区（滨江）管委会'),
+  SITE_CONTACT_PHONE: z.string().max(40, '最多 40 个字符').regex(/^[0-9+\-() 转]*$/, '只能包含数字、空格、+、-、括号和“转”').optional(),
+  SITE_ICP_NUMBER: z.string().max(60, '最多 60 个字符').optional(),
   VENDOR_STORAGE_QUOTA_MB: z.coerce.number('必须是数字').int('必须是整数').min(1, '至少 1').max(102_400, '最多 102400').default(50),
 });
 

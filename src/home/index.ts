@@ -3,12 +3,36 @@ import fp from 'fastify-plugin';
 import type { FastifyPluginAsync } from 'fastify';
 import { STAFF_ROLES } from '../accounts/index.js';
 import { createHomeDashboard } from './dashboard.js';
+import { upcomingEvents, type EventSummary } from './upcoming.js';
 
 const home: FastifyPluginAsync = async (app) => {
   const dashboard = createHomeDashboard(app);
 
-  app.get('/', { config: { access: 'public' } }, async (_request, reply) =>
-    reply.page('home/index.hbs', { title: '首页', ...(await dashboard.publicFigures()) }));
+  /** Events are registered after home (src/app.ts): looked up at request time, and left out if absent. */
+  async function events() {
+    if (!app.hasDecorator('events')) return [];
+    const rows = await app.events.list(null);
+    return upcomingEvents(rows.map((r) => r.event as unknown as EventSummary), app.clock());
+  }
+
+  app.get('/', { config: { access: 'public' } }, async (request, reply) => {
+    const [figures, upcoming] = await Promise.all([
+      dashboard.publicFigures(),
+      events().catch((err: unknown) => {
+        request.log.warn({ err }, 'upcoming events unavailable for the home page');
+        return [];
+      }),
+    ]);
+    return reply.page('home/index.hbs', {
+      title: '首页',
+      ...figures,
+      events: upcoming,
+      // SLOT: the latest published batch of the list (第 N 批) comes from src/list-batches, built by another
+      // helper. When it exists, set `latestBatch: { number, title, publishedAt, url }` here; the template's
+      // "最新一批推介清单" section shows it and is hidden while this is undefined.
+      latestBatch: undefined,
+    });
+  });
 
   app.get('/organizer', { config: { access: STAFF_ROLES } }, async (_request, reply) =>
     reply.page('dashboards/organizer.hbs', { title: '主办方工作台', ...(await dashboard.organizerFigures()) }));

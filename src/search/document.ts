@@ -31,6 +31,8 @@ export interface ProductLike {
   priceMax?: number | null;
   capacityPerMonth?: number | null;
   leadTimeDays?: number | null;
+  images?: ReadonlyArray<{ fileId: unknown }> | null;
+  createdAt?: Date | null;
   status: string;
 }
 
@@ -41,6 +43,7 @@ export interface VendorLike {
   province: string;
   city?: string | null;
   district?: string | null;
+  fields?: string[] | null;
   certifications?: string[] | null;
   qualifications?: ReadonlyArray<{ certification: string; validFrom?: Date | null; expiresAt?: Date | null }> | null;
   status: string;
@@ -70,6 +73,15 @@ export interface ProductDocument {
   energyGrade: number | null;
   capacityPerMonth: number | null;
   leadTimeDays: number | null;
+  /** The lowest price known (priceMin, else priceMax), for the price sort; absent without a price, so those sort last. */
+  priceKey?: number;
+  /** 3 滨江区, 2 the rest of 杭州市, 1 the rest of 浙江省, 0 elsewhere: the locality sort, as matching ranks it. */
+  localityTier: number;
+  /** When the product was first listed (ms), for the newest sort. */
+  listedAt: number | null;
+  /** The first product image (GridFS id, served at /files/:id), or null: the card then shows its field's icon. */
+  image: string | null;
+  vendorFields: string[];
   confirmedAt: number | null;
   freshness: Freshness;
   freshRank: number;
@@ -127,6 +139,15 @@ export function pinyinKeys(name: string): { full: string; initials: string } {
 
 const ms = (d: Date | null | undefined) => (d ? new Date(d).getTime() : null);
 
+/** The district the platform serves, and its city and province: the locality tiers (pure). */
+export const HOME_REGION = { province: '浙江省', city: '杭州市', district: '滨江区' } as const;
+export function localityTier(v: { province?: string | null; city?: string | null; district?: string | null }): number {
+  if (v.province !== HOME_REGION.province) return 0;
+  if (v.city !== HOME_REGION.city) return 1;
+  return v.district === HOME_REGION.district ? 3 : 2;
+}
+export const localityTierNames = ['省外', '浙江省', '杭州市', '滨江区'] as const;
+
 export function buildDocument(product: ProductLike, vendor: VendorLike, now: Date): ProductDocument {
   const vendorCerts = effectiveCertifications(vendor.certifications ?? [], vendor.qualifications ?? [], now);
   const certifications = [...new Set([...(product.certifications ?? []), ...vendorCerts])].sort();
@@ -134,6 +155,7 @@ export function buildDocument(product: ProductLike, vendor: VendorLike, now: Dat
   const catName = categoryName(product.category);
   const namePy = pinyinKeys(product.name);
   const vendorPy = vendorPinyinKeys(vendor.name);
+  const priceKey = product.priceMin ?? product.priceMax ?? null;
   const doc: Omit<ProductDocument, 'hash'> = {
     id: String(product._id),
     name: product.name,
@@ -156,6 +178,11 @@ export function buildDocument(product: ProductLike, vendor: VendorLike, now: Dat
     energyGrade: product.energyGrade ?? null,
     capacityPerMonth: product.capacityPerMonth ?? null,
     leadTimeDays: product.leadTimeDays ?? null,
+    ...(priceKey === null ? {} : { priceKey }),
+    localityTier: localityTier(vendor),
+    listedAt: ms(product.createdAt),
+    image: product.images?.length ? String(product.images[0].fileId) : null,
+    vendorFields: [...(vendor.fields ?? [])],
     confirmedAt: ms(vendor.confirmedAt),
     freshness,
     freshRank: freshness === 'current' ? 1 : 0,

@@ -34,7 +34,7 @@ export default fp(async (app) => {
   const policy = { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS };
   const sync = createSearchSync({ models: app.models, meili: app.meili, indexUid, clock: app.clock, log: app.log });
   app.decorate('searchSync', sync);
-  app.decorate('productSearch', createSearchService({ meili: app.meili, indexUid, clock: app.clock, policy, vocabulary: () => queryVocabulary(app.models) }));
+  app.decorate('productSearch', createSearchService({ meili: app.meili, indexUid, clock: app.clock, policy, vocabulary: () => queryVocabulary(app.models), models: app.models }));
 
   let loop: Loop | undefined;
   app.addHook('onReady', async () => {

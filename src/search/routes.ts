@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { MeilisearchRequestError } from 'meilisearch';
 import { AppError } from '../web/errors.js';
-import { SearchQuery, SearchResult, SuggestQuery, SuggestResult } from './schemas.js';
+import { SearchQuery, SearchResult, SuggestQuery, SuggestResult, VendorSearchResult } from './schemas.js';
 
 /** Meilisearch unreachable: a clear 503 rather than a 500 (writes still succeed and sync catches up). */
 async function unavailableAs503<T>(fn: () => Promise<T>): Promise<T> {
@@ -25,6 +25,17 @@ const searchRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: SearchResult },
     },
   }, async (request) => unavailableAs503(() => app.productSearch.search(request.query)));
+
+  app.get('/api/v1/search/vendors', {
+    config: { access: 'public' },
+    schema: {
+      summary: '搜索推介清单中的企业：每家已入库企业一条（名称、地区、领域、已核验认证、产品数）',
+      description: '与 /api/v1/search 同样的参数；按企业名称（含拼音、首字母）、统一社会信用代码、产品名称或型号查找。只列出有已发布产品的企业。',
+      tags: ['搜索'],
+      querystring: SearchQuery,
+      response: { 200: VendorSearchResult },
+    },
+  }, async (request) => unavailableAs503(() => app.productSearch.searchVendors(request.query)));
 
   app.get('/api/v1/search/suggest', {
     config: { access: 'public' },

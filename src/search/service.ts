@@ -3,9 +3,11 @@
  * the answer per docs/api.md. Highlights come back HTML-escaped with only our own markers turned into <mark>.
  */
 import type { Meilisearch, SearchParams } from 'meilisearch';
-import { searchableSince, type FreshnessPolicy } from '../suppliers/index.js';
+import { Types } from 'mongoose';
+import { effectiveCertifications, searchableSince, type FreshnessPolicy } from '../suppliers/index.js';
+import type { Models } from '../infra/models.js';
 import type { ProductDocument } from './document.js';
-import type { SearchHit, SearchQuery, SearchResult, Suggestion } from './schemas.js';
+import type { SearchHit, SearchQuery, SearchResult, SortKey, Suggestion, VendorCard, VendorSearchResult } from './schemas.js';
 import { informativeWords, understand, type Understood, type Vocabulary } from './understand.js';
 
 // Private-use characters: they never occur in listings, so only Meilisearch's matches carry them.
@@ -36,6 +38,29 @@ export interface SearchServiceOptions {
   policy: FreshnessPolicy;
   /** The query vocabulary (src/search/query-vocabulary.ts); without it queries are searched as typed. */
   vocabulary?: () => Promise<Vocabulary>;
+  /** MongoDB, for the vendor cards' details (fields, verified certifications, product count). */
+  models?: Models;
+}
+
+/** Meilisearch sort per sort key; relevance is Meilisearch's own order (pure). */
+export const sortFor: Record<SortKey, string[] | undefined> = {
+  relevance: undefined,
+  newest: ['listedAt:desc'],
+  price: ['priceKey:asc'],
+  locality: ['localityTier:desc'],
+};
+
+// 统一社会信用代码: 18 characters of 0-9 and the capitals GB 32100 uses (no I, O, S, V, Z).
+const creditCodeShape = /^[0-9A-HJ-NPQRTUWXY]{18}$/;
+/** The query as a credit code, if it is one (case and spaces forgiven), else null (pure). */
+export function asCreditCode(q: string): string | null {
+  const code = q.replace(/\s+/g, '').toUpperCase();
+  return creditCodeShape.test(code) ? code : null;
+}
+
+/** The last page there is (at least 1), and the asked page clamped to it (pure). */
+export function clampPage(page: number, total: number, pageSize: number): number {
+  return Math.min(page, Math.max(1, Math.ceil(total / pageSize)));
 }
 
 /** What Meilisearch is asked for: the words as understood, filler dropped, abbreviations beside their terms (pure). */
@@ -44,11 +69,11 @@ export function searchWords(understood: Understood): string {
   return [...(words.length ? words : [understood.text]), ...understood.expansions].join(' ');
 }
 
-type Filters = Pick<SearchQuery, 'field' | 'category' | 'province' | 'city' | 'district' | 'certification'>;
+type Filters = Pick<SearchQuery, 'field' | 'category' | 'province' | 'city' | 'district' | 'certification'> & { creditCode?: string };
 
 const DAY = 86_400_000;
 
-export function createSearchService({ meili, indexUid, clock, policy, vocabulary }: SearchServiceOptions) {
+export function createSearchService({ meili, indexUid, clock, policy, vocabulary, models }: SearchServiceOptions) {
   const index = meili.index<ProductDocument>(indexUid);
 
   /** Meilisearch filter for the user's choices plus what is always true of the public list. */
@@ -65,6 +90,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
     if (query.city) filter.push(`city = ${quote(query.city)}`);
     if (query.district) filter.push(`district = ${quote(query.district)}`);
     if (query.certification) filter.push(`certifications = ${quote(query.certification)}`);
+    if (query.creditCode) filter.push(`vendorCreditCode = ${quote(query.creditCode)}`);
     return filter;
   }
 
@@ -85,6 +111,11 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
       freshness: stale ? 'stale' : 'current',
       priceMin: doc.priceMin,
       priceMax: doc.priceMax,
+      capacityPerMonth: doc.capacityPerMonth ?? null,
+      leadTimeDays: doc.leadTimeDays ?? null,
+      localityTier: doc.localityTier ?? 0,
+      listedAt: doc.listedAt ?? null,
+      image: doc.image ?? null,
       highlight: {
         name: highlightHtml(String(formatted.name ?? doc.name)),
         description: highlightHtml(String(formatted.description ?? doc.description ?? '')),
@@ -92,23 +123,35 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
     };
   }
 
+  /** What Meilisearch is asked: a credit code as a filter, else the words as understood (exact=1: as typed). */
+  async function read(query: SearchQuery): Promise<{ q: string; understood: Understood | null; creditCode?: string }> {
+    const creditCode = query.q ? asCreditCode(query.q) : null;
+    if (creditCode) return { q: '', understood: null, creditCode };
+    // exact=1 is the person's "search what I typed" after seeing a correction.
+    const understood = query.q && !query.exact && vocabulary ? understand(query.q, await vocabulary()) : null;
+    return { q: understood ? searchWords(understood) : query.q, understood };
+  }
+
   return {
     indexUid,
 
+    /**
+     * Products. A 统一社会信用代码 as the query finds that company's products; a page past the last one
+     * answers the last page (`page` in the answer says which).
+     */
     async search(query: SearchQuery): Promise<SearchResult> {
       const now = clock();
-      // exact=1 is the person's "search what I typed" after seeing a correction.
-      const understood = query.q && !query.exact && vocabulary ? understand(query.q, await vocabulary()) : null;
-      const q = understood ? searchWords(understood) : query.q;
-      const params = {
-        filter: filterFor(query, now),
+      const { q, understood, creditCode } = await read(query);
+      const run = (page: number) => index.search(q || null, {
+        filter: filterFor({ ...query, creditCode }, now),
         facets: ['field', 'category', 'city', 'district', 'certifications'],
-        page: query.page,
+        page,
         hitsPerPage: query.pageSize,
+        ...(sortFor[query.sort] ? { sort: sortFor[query.sort] } : {}),
         attributesToRetrieve: [
           'id', 'name', 'model', 'category', 'categoryName', 'field', 'fieldName', 'vendorId', 'vendorName',
           'vendorCreditCode', 'city', 'district', 'certifications', 'badges', 'freshness', 'confirmedAt',
-          'priceMin', 'priceMax', 'description',
+          'priceMin', 'priceMax', 'description', 'capacityPerMonth', 'leadTimeDays', 'localityTier', 'listedAt', 'image',
         ],
         attributesToHighlight: ['name', 'description'],
         attributesToCrop: ['description'],
@@ -116,14 +159,21 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
         cropMarker: '…',
         highlightPreTag: PRE,
         highlightPostTag: POST,
-      } satisfies SearchParams;
-      const res = await index.search(q || null, params);
+      } satisfies SearchParams);
+      let page = query.page;
+      let res = await run(page);
+      const last = clampPage(page, res.totalHits ?? 0, query.pageSize);
+      if (last < page) {
+        page = last;
+        res = await run(page);
+      }
       // Past the confirmation period a listing shows as stale, even before the sweep has marked it.
       const staleBefore = now.getTime() - policy.days * DAY;
       const dist = res.facetDistribution ?? {};
       return {
         total: res.totalHits ?? 0,
-        page: query.page,
+        page,
+        sort: query.sort,
         pageSize: query.pageSize,
         hits: res.hits.map((hit) => toHit(hit as ProductDocument, staleBefore)),
         facets: {
@@ -134,6 +184,48 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
           certification: dist.certifications ?? {},
         },
         ...(understood?.corrections.length ? { understood: { q, corrections: understood.corrections } } : {}),
+      };
+    },
+
+    /**
+     * Companies: one card per approved company with a listed product matching the query and filters, in the
+     * order of its best-matching product (or by the chosen sort). A 统一社会信用代码 finds its company.
+     */
+    async searchVendors(query: SearchQuery): Promise<VendorSearchResult> {
+      const now = clock();
+      const { q, creditCode } = await read(query);
+      const run = (page: number) => index.search(q || null, {
+        filter: filterFor({ ...query, creditCode }, now),
+        distinct: 'vendorId',
+        page,
+        hitsPerPage: query.pageSize,
+        ...(sortFor[query.sort] ? { sort: sortFor[query.sort] } : {}),
+        attributesToRetrieve: ['vendorId', 'vendorName', 'vendorCreditCode', 'province', 'city', 'district', 'vendorFields', 'certifications'],
+      } satisfies SearchParams);
+      let page = query.page;
+      let res = await run(page);
+      const last = clampPage(page, res.totalHits ?? 0, query.pageSize);
+      if (last < page) {
+        page = last;
+        res = await run(page);
+      }
+      const docs = res.hits as unknown as ProductDocument[];
+      const details = models ? await vendorDetails(models, docs.map((d) => d.vendorId), now) : new Map<string, Pick<VendorCard, 'fields' | 'certifications' | 'productCount'>>();
+      return {
+        total: res.totalHits ?? 0,
+        page,
+        pageSize: query.pageSize,
+        vendors: docs.map((d) => ({
+          id: d.vendorId,
+          name: d.vendorName,
+          creditCode: d.vendorCreditCode,
+          province: d.province,
+          city: d.city,
+          district: d.district,
+          fields: details.get(d.vendorId)?.fields ?? d.vendorFields ?? [],
+          certifications: details.get(d.vendorId)?.certifications ?? [],
+          productCount: details.get(d.vendorId)?.productCount ?? 0,
+        })),
       };
     },
 
@@ -165,3 +257,20 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
 }
 
 export type SearchService = ReturnType<typeof createSearchService>;
+
+/** Fields, certifications in force and published product count of approved companies, from MongoDB. */
+async function vendorDetails(models: Models, ids: string[], now: Date) {
+  const [vendors, counts] = await Promise.all([
+    models.Vendor.find({ _id: { $in: ids }, status: 'approved' }, { fields: 1, certifications: 1, qualifications: 1 }).lean(),
+    models.Product.aggregate<{ _id: unknown; n: number }>([
+      { $match: { vendor: { $in: ids.map((id) => new Types.ObjectId(id)) }, status: 'published' } },
+      { $group: { _id: '$vendor', n: { $sum: 1 } } },
+    ]),
+  ]);
+  const count = new Map(counts.map((c) => [String(c._id), c.n]));
+  return new Map(vendors.map((v) => [String(v._id), {
+    fields: [...(v.fields ?? [])],
+    certifications: effectiveCertifications(v.certifications ?? [], (v.qualifications ?? []) as never, now),
+    productCount: count.get(String(v._id)) ?? 0,
+  }]));
+}

@@ -18,12 +18,14 @@ export const productSettings = {
   ],
   filterableAttributes: [
     'field', 'category', 'province', 'city', 'district', 'certifications', 'vendorId', 'freshness',
-    'searchable', 'confirmedAt', 'badges',
+    'searchable', 'confirmedAt', 'badges', 'vendorCreditCode',
   ],
-  sortableAttributes: ['confirmedAt', 'priceMin', 'leadTimeDays', 'name'],
+  sortableAttributes: ['confirmedAt', 'priceMin', 'leadTimeDays', 'name', 'priceKey', 'listedAt', 'localityTier'],
   displayedAttributes: ['*'],
-  // freshRank right after words and typo: a stale listing ranks below an equally matching current one.
-  rankingRules: ['words', 'typo', 'freshRank:desc', 'proximity', 'attribute', 'sort', 'exactness'],
+  // `sort` first: a sort the person chose (price, newest, locality) orders the whole result, relevance breaking
+  // ties; without one it does nothing. freshRank right after words and typo: a stale listing ranks below an
+  // equally matching current one.
+  rankingRules: ['sort', 'words', 'typo', 'freshRank:desc', 'proximity', 'attribute', 'exactness'],
   synonyms: synonymMap(),
   dictionary: [...meiliDictionary],
   typoTolerance: {

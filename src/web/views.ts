@@ -84,6 +84,12 @@ export interface ViewsOptions {
 }
 
 export default fp<ViewsOptions>(async (app, { unreadCount = async () => 0 }) => {
+  // The footer (views/layouts/main.hbs): SITE_HOST_ORG, SITE_CONTACT_PHONE, SITE_ICP_NUMBER.
+  const site = {
+    hostOrg: app.config.SITE_HOST_ORG,
+    phone: app.config.SITE_CONTACT_PHONE,
+    icp: app.config.SITE_ICP_NUMBER,
+  };
   await app.register(fastifyView, {
     engine: { handlebars },
     root: viewsDir,
@@ -121,6 +127,7 @@ export default fp<ViewsOptions>(async (app, { unreadCount = async () => 0 }) => 
       nav: navFor(request, unread),
       flashes,
       csrfToken,
+      site,
       year: new Date().getFullYear(),
     });
   });

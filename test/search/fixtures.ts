@@ -14,6 +14,7 @@ export function creditCode(): string {
 
 export interface VendorFixture {
   name: string;
+  province?: string;
   city?: string;
   district?: string;
   status?: string;
@@ -27,7 +28,7 @@ export async function addVendor(app: FastifyInstance, v: VendorFixture) {
   const vendor = await app.models.Vendor.create({
     name: v.name,
     creditCode: creditCode(),
-    province: '浙江省',
+    province: v.province ?? '浙江省',
     city: v.city ?? '杭州市',
     district: v.district ?? '滨江区',
     fields: ['security'],
@@ -48,6 +49,10 @@ export interface ProductFixture {
   status?: string;
   certifications?: string[];
   priceMin?: number;
+  priceMax?: number;
+  capacityPerMonth?: number;
+  leadTimeDays?: number;
+  specs?: Array<{ key: string; value: string }>;
 }
 
 export async function addProduct(app: FastifyInstance, vendor: { _id: unknown; creditCode: string }, p: ProductFixture) {

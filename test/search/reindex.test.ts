@@ -31,7 +31,7 @@ t.test('reindex swaps in a fresh index while search keeps answering; check-index
   t.ok(answers.length > 0 && answers.every((n) => n === 30), `search answered ${answers.length} times, always complete`);
   const indexes = await app.meili.getIndexes({ limit: 1000 });
   t.same(indexes.results.map((i) => i.uid).filter((uid) => uid.startsWith(prefix)), [`${prefix}products`], 'the temporary index is gone');
-  t.same((await app.meili.index(`${prefix}products`).getSettings()).rankingRules?.[2], 'freshRank:desc', 'the swapped-in index has the declared settings');
+  t.same((await app.meili.index(`${prefix}products`).getSettings()).rankingRules?.[3], 'freshRank:desc', 'the swapped-in index has the declared settings');
   // Changes committed during the rebuild are queued again.
   t.ok(await app.models.SearchOutbox.exists({ _id: products[2]._id }), 'changes from around the rebuild are queued again after the swap');
   await app.searchSync.drain();
