@@ -104,7 +104,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Capabilities in dependency order; each declares its `dependencies`, so a wrong order fails at start.
   await app.register(health);
-  await app.register(home);
   await app.register(audit);
   await app.register(accounts);
   await app.register(buyers);
@@ -121,5 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(demandPages);
   await app.register(reports);
   await app.register(listBatches);
+  // Home last: its page shows the upcoming events and the latest batch of the list.
+  await app.register(home);
   return app;
 }

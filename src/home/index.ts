@@ -8,29 +8,31 @@ import { upcomingEvents, type EventSummary } from './upcoming.js';
 const home: FastifyPluginAsync = async (app) => {
   const dashboard = createHomeDashboard(app);
 
-  /** Events are registered after home (src/app.ts): looked up at request time, and left out if absent. */
   async function events() {
-    if (!app.hasDecorator('events')) return [];
     const rows = await app.events.list(null);
     return upcomingEvents(rows.map((r) => r.event as unknown as EventSummary), app.clock());
   }
 
+  /** The latest published batch of the list (第 N 批), to cite. */
+  async function latestBatch() {
+    const [batch] = await app.listBatches.list();
+    return batch && { number: batch.number, title: batch.title, publishedAt: batch.publishedAt, url: `/list-batches/${batch.number}` };
+  }
+
   app.get('/', { config: { access: 'public' } }, async (request, reply) => {
-    const [figures, upcoming] = await Promise.all([
+    const [figures, upcoming, batch] = await Promise.all([
       dashboard.publicFigures(),
       events().catch((err: unknown) => {
         request.log.warn({ err }, 'upcoming events unavailable for the home page');
         return [];
       }),
+      latestBatch(),
     ]);
     return reply.page('home/index.hbs', {
       title: '首页',
       ...figures,
       events: upcoming,
-      // SLOT: the latest published batch of the list (第 N 批) comes from src/list-batches, built by another
-      // helper. When it exists, set `latestBatch: { number, title, publishedAt, url }` here; the template's
-      // "最新一批推介清单" section shows it and is hidden while this is undefined.
-      latestBatch: undefined,
+      latestBatch: batch,
     });
   });
 
@@ -38,4 +40,4 @@ const home: FastifyPluginAsync = async (app) => {
     reply.page('dashboards/organizer.hbs', { title: '主办方工作台', ...(await dashboard.organizerFigures()) }));
 };
 // Registered inside its own fp wrapper so the routes stay encapsulated while the plugin has a name.
-export default fp(async (app) => { await app.register(home); }, { name: 'home' });
+export default fp(async (app) => { await app.register(home); }, { name: 'home', dependencies: ['events', 'list-batches'] });

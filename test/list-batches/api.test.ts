@@ -66,6 +66,8 @@ t.test('the first batch: everything added, numbered 1', async (t) => {
   t.match(firstPage, '提出异议', 'the objection form during the 公示期');
   const list = await api('GET', '/api/v1/list-batches', undefined, {});
   t.same(list.json().batches.map((x: { number: number }) => x.number), [1]);
+  const home = (await api('GET', '/', undefined, {})).body;
+  t.match(home, /最新一批推介清单[\s\S]*href="\/list-batches\/1">第 1 批：第一批推介清单/, 'the home page cites the latest batch');
 });
 
 t.test('the next batch lists exactly what changed since the previous one', async (t) => {
