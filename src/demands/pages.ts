@@ -121,7 +121,7 @@ const demandPages: FastifyPluginAsyncZod = async (app) => {
   app.get('/buyer', { config: { access: ['buyer'] } }, async (request, reply) => {
     const org = requireUser(request).buyerOrgId ? await service().org(requireUser(request).buyerOrgId) : null;
     const demands = org ? await service().ofOrg(org._id) : [];
-    const fu = app.hasDecorator('followUps') ? await app.followUps.countsByDemand(demands.map((d) => d._id)) : new Map<string, Record<string, number>>();
+    const fu = await app.followUps.countsByDemand(demands.map((d) => d._id));
     // Matches for the active demands (the engine is fast; a failure only hides the count).
     const active = demands.filter((d) => d.status === 'open' || d.status === 'in_progress').slice(0, 30);
     const matchCounts = new Map<string, number | null>();
