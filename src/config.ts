@@ -109,6 +109,8 @@ const EnvSchema = z.object({
     .max(200, '最多 200 个字符')
     .regex(/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/, '应为电子邮箱地址，或“名称 <地址>”，如 滨江区供需对接平台 <noreply@example.gov.cn>')
     .optional(),
+  /** The name docs/api.md reserved for SMTP_FROM; read when SMTP_FROM is unset. */
+  MAIL_FROM: z.string().optional(),
 });
 
 export type Config = z.output<typeof EnvSchema> & { dataDir: string };
@@ -120,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key];
     if (value !== undefined && value.trim() !== '') cleaned[key] = value.trim();
   }
+  // MAIL_FROM (the name docs/api.md reserved) is SMTP_FROM when that is unset, validated as SMTP_FROM.
+  if (cleaned.MAIL_FROM !== undefined && cleaned.SMTP_FROM === undefined) cleaned.SMTP_FROM = cleaned.MAIL_FROM;
   const parsed = EnvSchema.safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

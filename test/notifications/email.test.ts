@@ -34,6 +34,7 @@ t.test('configuration: SMTP_URL, SMTP_FROM and PUBLIC_URL are checked with Chine
   t.throws(() => loadConfig({ SMTP_FROM: '不是邮箱' }), /SMTP_FROM.*电子邮箱地址/);
   const ok = loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.cn:465', SMTP_FROM: '平台 <noreply@example.cn>', PUBLIC_URL });
   t.equal(ok.SMTP_FROM, '平台 <noreply@example.cn>');
+  t.equal(loadConfig({ MAIL_FROM: 'noreply@example.cn' }).SMTP_FROM, 'noreply@example.cn', 'MAIL_FROM (the reserved name) is read as SMTP_FROM');
 });
 
 t.test('the HTML alternative escapes every value', async (t) => {
