@@ -22,6 +22,11 @@ const UserSchema = new Schema(
     buyerOrg: { type: Schema.Types.ObjectId, ref: 'BuyerOrg' },
     disabled: { type: Boolean, default: false },
     lastLoginAt: Date,
+    /**
+     * 通知设置: the (kind of notice, channel) pairs this user turned off; everything else is on, so a new kind
+     * or channel reaches everyone by default. Written by src/notifications (GET/PUT /api/v1/me/notification-settings).
+     */
+    notificationsOff: { type: [{ kind: { type: String, required: true }, channel: { type: String, required: true }, _id: false }], default: undefined },
   },
   { timestamps: true },
 );

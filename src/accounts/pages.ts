@@ -19,6 +19,10 @@ const TokenForm = CreateTokenBody.extend({ days: z.preprocess(blankToUndefined, 
 /** An empty organization field means none. */
 const UserForm = CreateUserBody.extend({ org: z.preprocess(blankToUndefined, CreateUserBody.shape.org) });
 const LoginQuery = z.object({ next: z.unknown().optional() });
+/** 通知设置: one checkbox per (kind, channel) that is on, each posted as `on=<kind>|<channel>`; missing = off. */
+const NotificationForm = z.looseObject({
+  on: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().max(100)).max(200)),
+});
 
 export function accountPages(service: AccountService, limit: LoginLimit): FastifyPluginAsyncZod {
   return async (app) => {
@@ -59,8 +63,22 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
       return reply.redirect('/', 303);
     });
 
+    // 通知设置 comes from notifications, registered after accounts: looked up per request, like the unread count.
+    const notificationSettings = async (userId: string) => {
+      const settings = await app.notifications.settings(userId);
+      return {
+        emailActive: settings.channels.find((c) => c.name === 'email')?.active ?? false,
+        channels: settings.channels,
+        kinds: settings.kinds.map((k) => ({
+          ...k,
+          switches: settings.channels.map((c) => ({ value: `${k.kind}|${c.name}`, label: c.label, kindLabel: k.label, on: k.channels[c.name as keyof typeof k.channels] })),
+        })),
+      };
+    };
+
     const renderAccount = async (request: FastifyRequest, extra: Record<string, unknown> = {}) => ({
       title: '我的账户',
+      notifications: await notificationSettings(requireUser(request).id),
       tokens: await service.listTokens(requireUser(request).id),
       tokenDays: service.tokenPolicy,
       tokenDaysHint: `默认 ${service.tokenPolicy.defaultDays} 天，最长 ${service.tokenPolicy.maxDays} 天`,
@@ -84,6 +102,32 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
         }
       }
       return reply.code(400).page('accounts/account.hbs', await renderAccount(request, { passwordErrors: errors }));
+    });
+
+    app.post('/account/notifications', { config: { access: 'user' }, schema: { body: NotificationForm }, attachValidation: true }, async (request, reply) => {
+      let errors = formErrors(request);
+      if (!errors) {
+        const userId = requireUser(request).id;
+        const on = new Set(request.body.on);
+        const current = await app.notifications.settings(userId);
+        // Every switch shown is either posted (on) or not (off); anything else posted is not a switch of this page.
+        const shown = new Set(current.kinds.flatMap((k) => current.channels.map((c) => `${k.kind}|${c.name}`)));
+        const unknown = [...on].find((v) => !shown.has(v));
+        if (unknown) errors = { _form: '提交的通知设置中有无法识别的选项，请刷新页面后重试。' };
+        else {
+          try {
+            await app.notifications.updateSettings(userId, current.kinds.map((k) => ({
+              kind: k.kind,
+              channels: Object.fromEntries(current.channels.map((c) => [c.name, on.has(`${k.kind}|${c.name}`)])),
+            })));
+            request.flash('success', '通知设置已保存。');
+            return reply.redirect('/account#notification-settings', 303);
+          } catch (err) {
+            errors = errorsFrom(err);
+          }
+        }
+      }
+      return reply.code(400).page('accounts/account.hbs', await renderAccount(request, { notificationErrors: errors }));
     });
 
     app.post('/account/tokens', { config: { access: 'user' }, schema: { body: TokenForm }, attachValidation: true }, async (request, reply) => {

@@ -17,7 +17,8 @@ import { canCheckIn, canSchedule } from './phases.js';
 import { createOutcomes } from './outcomes.js';
 import { schedule, type Meeting, type ScheduleChanges, type ScheduleStats, type UnscheduledReason } from './scheduler/index.js';
 import type { MeetingAdd, MeetingMove } from './schemas.js';
-import { phaseNames } from './schemas.js';
+import { kindNames, phaseNames } from './schemas.js';
+import { agendaCalendar } from './ics.js';
 import { ownsParticipant, type EventLean, type MeetingLean, type ParticipantLean, type PreferenceLean } from './service.js';
 
 type Id = Types.ObjectId;
@@ -368,10 +369,36 @@ export function createMeetingService(app: FastifyInstance) {
     await tellAboutAgenda(event, list, { kind: 'event-agenda-change', title: `“${event.title}”洽谈安排有变动`, body: '请查看最新的洽谈日程。' });
   }
 
-  /** Tells each participant's company, with a link to its agenda (once per participant and event when `dedupe`). */
+  /**
+   * The participant's published agenda as an .ics file (the same calendar as the agenda.ics download), attached
+   * to the notice so the e-mail channel carries it without reaching into events.
+   */
+  async function agendaAttachment(event: EventLean, p: ParticipantLean, names: Map<string, ParticipantLean>) {
+    const meetings = await EventMeeting.find({ event: event._id, [p.kind]: p._id, published: true }).sort({ slot: 1, table: 1 }).lean<MeetingLean[]>();
+    const base = app.config.PUBLIC_URL ?? `http://${app.config.HOST}:${app.config.PORT}`;
+    const content = agendaCalendar({
+      eventTitle: event.title,
+      venue: event.venue ?? '',
+      participant: p.name,
+      link: `${base}/events/${String(event._id)}/agenda/${String(p._id)}`,
+      host: new URL(base).hostname || 'gongxu.local',
+      entries: meetings.filter((m) => event.slots[m.slot]).map((m) => {
+        const other = names.get(String(p.kind === 'buyer' ? m.vendor : m.buyer));
+        return {
+          meetingId: String(m._id), start: event.slots[m.slot].start, end: event.slots[m.slot].end, table: m.table,
+          counterpart: other?.name ?? '', counterpartKind: kindNames[other?.kind ?? ''] ?? '', updatedAt: m.updatedAt,
+        };
+      }),
+    });
+    return [{ filename: `${p.name.replace(/[\\/\r\n]/g, '_').slice(0, 80)}-洽谈日程.ics`, contentType: 'text/calendar; charset=utf-8', content }];
+  }
+
+  /** Tells each participant's company, with a link to its agenda and the agenda .ics (once per participant and event when `dedupe`). */
   async function tellAboutAgenda(event: EventLean, participants: ParticipantLean[], message: { kind: string; title: string; body: string; dedupe?: boolean }) {
+    const names = await events().names(event._id);
     for (const p of participants) {
       await app.notify({
+        attachments: await agendaAttachment(event, p, names),
         kind: message.kind,
         recipients: p.kind === 'vendor' ? { vendorId: String(p.vendor) } : { buyerOrgId: String(p.buyerOrg) },
         title: message.title,

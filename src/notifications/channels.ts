@@ -1,16 +1,33 @@
 /**
- * Delivery channels. The in-app inbox is always there; email or SMS are added by implementing
- * `NotificationChannel` and registering it before the app is ready:
+ * Delivery channels. The in-app inbox is always there; e-mail (email.ts) is registered when `SMTP_URL` is
+ * set. Any other channel is added by implementing `NotificationChannel` and registering it before the app
+ * is ready:
  *
- *   app.notifications.addChannel({
- *     name: 'email',
- *     accepts: (to) => Boolean(to.email),
- *     async deliver(message) { await mailer.send({ to: message.recipient.email, subject: message.title, text: message.body }); },
- *   });
+ *   app.notifications.addChannel({ name, accepts, deliver });
  *
- * The outbox worker then creates one delivery per recipient for it too, retries failures with backoff and
- * records attempts, so callers of `app.notify()` never change. `deliver` must be idempotent per
- * `message.key` (a delivery may be retried after a crash between sending and recording it).
+ * The outbox worker then creates one delivery per recipient for it too (unless the recipient turned that
+ * kind of notice off on that channel, see kinds.ts), retries failures with backoff and records attempts,
+ * so callers of `app.notify()` never change. `deliver` must be idempotent per `message.key` (a delivery
+ * may be retried after a crash between sending and recording it); a thrown error means "not delivered,
+ * try again later".
+ *
+ * SMS is an adapter, not a registered channel: the platform has no SMS gateway contract and users have no
+ * phone numbers yet. A gateway is plugged in like this (a documented stub, deliberately not registered):
+ *
+ *   export function smsChannel(gateway: { send(phone: string, text: string, requestId: string): Promise<void> }): NotificationChannel {
+ *     return {
+ *       name: 'sms',
+ *       // Only users with a mobile number (a `phone` on the user and on Recipient would be added first).
+ *       accepts: (to) => Boolean((to as Recipient & { phone?: string }).phone),
+ *       async deliver(message) {
+ *         const phone = (message.recipient as Recipient & { phone?: string }).phone!;
+ *         // 70 characters per SMS: the title and the link only; the gateway dedupes by requestId = message.key.
+ *         await gateway.send(phone, `【滨江供需对接】${message.title}`.slice(0, 60), message.key);
+ *       },
+ *     };
+ *   }
+ *   // app.notifications.addChannel(smsChannel(myGateway)); and add { name: 'sms', label: '短信' } to
+ *   // preferenceChannels in kinds.ts so users can turn it off per kind.
  */
 import type { Model } from 'mongoose';
 import type { NotificationDoc } from './model.js';
@@ -26,7 +43,16 @@ export interface ChannelMessage {
   body: string;
   /** A path in this platform, e.g. /demands/…; channels outside the app prefix it with the public URL. */
   link?: string;
+  /** Files the sender attached (a schedule notice carries the participant's agenda .ics); the inbox ignores them. */
+  attachments?: ChannelAttachment[];
   createdAt: Date;
+}
+
+export interface ChannelAttachment {
+  filename: string;
+  contentType: string;
+  /** Text content (UTF-8), e.g. an iCalendar file. */
+  content: string;
 }
 
 export interface NotificationChannel {
@@ -61,7 +87,7 @@ export function inAppChannel(Notification: Model<NotificationDoc>): Notification
   };
 }
 
-/** An example of a second channel: writes each message to the log (stand-in for email/SMS). */
+/** An example of a further channel: writes each message to the log (development, or a stand-in for SMS). */
 export function logChannel(log: { info(obj: object, msg: string): void }): NotificationChannel {
   return {
     name: 'log',

@@ -1,20 +1,24 @@
 /**
  * Notifications: `app.notify(event, { session })` stores an event in the MongoDB outbox; a background loop
  * (on every instance that runs background work; claims are leased per entry) delivers it through each
- * registered channel. The in-app inbox (/inbox, GET /api/v1/notifications) is the default channel; see
- * channels.ts for adding email or SMS without touching any caller.
+ * registered channel. The in-app inbox (/inbox, GET /api/v1/notifications) is always there; e-mail
+ * (email.ts) when SMTP_URL is set; see channels.ts for SMS or any other channel without touching a caller.
+ * Each user turns kinds of notice off per channel (通知设置, kinds.ts; GET/PUT /api/v1/me/notification-settings).
  */
 import fp from 'fastify-plugin';
 import type { ClientSession } from 'mongoose';
 import type { FastifyInstance } from 'fastify';
 import { startLoop, type Loop } from '../infra/background.js';
 import { createNotificationService, type NotificationService, type NotifyEventInput } from './service.js';
+import { emailChannel, smtpTransport } from './email.js';
 import notificationRoutes from './routes.js';
 import notificationPages from './pages.js';
 
-export type { NotificationChannel, ChannelMessage, Recipient } from './channels.js';
+export type { NotificationChannel, ChannelMessage, ChannelAttachment, Recipient } from './channels.js';
 export { logChannel } from './channels.js';
-export type { NotifyEventInput } from './service.js';
+export { emailChannel, renderEmail, smtpTransport, type MailTransport } from './email.js';
+export { kindLabel, kindsFor, noticeKinds, preferenceChannels } from './kinds.js';
+export type { NotifyEventInput, NotificationSettings, SettingsChange } from './service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,6 +49,13 @@ export default fp(async (app) => {
     matchThreshold: app.config.MATCH_NOTIFY_THRESHOLD,
   });
   app.decorate('notifications', service);
+  // E-mail stays optional: without SMTP_URL nothing is sent by mail (config.ts requires SMTP_FROM and PUBLIC_URL with it).
+  const { SMTP_URL, SMTP_FROM, PUBLIC_URL } = app.config;
+  if (SMTP_URL && SMTP_FROM && PUBLIC_URL) {
+    const transport = smtpTransport(SMTP_URL);
+    service.addChannel(emailChannel({ transport, from: SMTP_FROM, publicUrl: PUBLIC_URL }));
+    app.addHook('onClose', async () => transport.close?.());
+  }
   app.decorate('notify', (event: NotifyEventInput, options?: { session?: ClientSession }) => service.notify(event, options));
 
   let loop: Loop | undefined;

@@ -27,6 +27,11 @@ const NotificationOutboxSchema = new Schema(
     title: String,
     body: String,
     link: String,
+    /** Files for channels that carry them (e-mail): a schedule notice's agenda .ics, built by the sender. */
+    attachments: {
+      type: [{ filename: { type: String, required: true }, contentType: { type: String, required: true }, content: { type: String, required: true }, _id: false }],
+      default: undefined,
+    },
     recipients: {
       userIds: { type: [Schema.Types.ObjectId], default: undefined },
       vendorId: Schema.Types.ObjectId,

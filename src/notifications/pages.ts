@@ -3,12 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireUser } from '../accounts/index.js';
 import { formErrors } from '../web/forms.js';
+import { kindLabel } from './kinds.js';
 
-const kindNames: Record<string, string> = {
-  'demand.match': '新需求匹配',
-  'followup.interest': '供应商意向',
-  'followup.update': '对接进展',
-};
 
 const PageQuery = z.object({ page: z.coerce.number().int().min(1).max(1000).catch(1).default(1) });
 const IdParams = z.object({ id: z.string() });
@@ -26,7 +22,7 @@ const notificationPages: FastifyPluginAsyncZod = async (app) => {
       title: '消息',
       unread: r.unread,
       total: r.total,
-      items: r.items.map((n) => ({ ...n, kindName: kindNames[n.kind] ?? '通知' })),
+      items: r.items.map((n) => ({ ...n, kindName: kindLabel(n.kind) })),
       prev: r.page > 1 ? r.page - 1 : null,
       next: r.page < pages ? r.page + 1 : null,
       page: r.page,

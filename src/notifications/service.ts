@@ -9,10 +9,11 @@ import { Types, type ClientSession } from 'mongoose';
 import { z } from 'zod';
 import type { Models } from '../infra/models.js';
 import { instanceId } from '../infra/background.js';
-import { notFound } from '../web/errors.js';
+import { badRequest, notFound } from '../web/errors.js';
 import type { BuyerService } from '../buyers/index.js';
 import type { MatchingService } from '../matching/index.js';
 import { inAppChannel, type NotificationChannel, type Recipient } from './channels.js';
+import { isOff, kindsFor, preferenceChannels, type NoticeOff, type PreferenceChannel } from './kinds.js';
 import type { NotificationModels, NotificationOutboxDoc } from './model.js';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/i, '编号格式不正确');
@@ -31,6 +32,15 @@ export const NotifyEvent = z.object({
   // Links stay inside the platform: a path, never another site.
   link: z.string().regex(/^\/(?!\/)/, '链接必须是本站路径').max(500).optional(),
   dedupeKey: z.string().max(200).optional(),
+  /** Files for channels that carry them (e-mail), e.g. a participant's agenda .ics; the inbox ignores them. */
+  attachments: z
+    .array(z.object({
+      filename: z.string().min(1).max(200).regex(/^[^/\\\r\n]+$/, '文件名不能包含路径或换行'),
+      contentType: z.string().regex(/^[a-z]+\/[a-z0-9.+-]+(; ?charset=[A-Za-z0-9_-]+)?$/i, '文件类型格式不正确'),
+      content: z.string().max(512_000, '附件过大'),
+    }))
+    .max(5)
+    .optional(),
 });
 export type NotifyEventInput = z.input<typeof NotifyEvent>;
 
@@ -60,6 +70,11 @@ export interface NotificationServiceOptions {
 }
 
 const MAX_ATTEMPTS = 8;
+/**
+ * A delivery (one recipient, one channel) is tried this often before it counts as failed: with the backoff
+ * capped at 10 minutes that is about a day, so a mail server down for hours loses nothing.
+ */
+const MAX_DELIVERY_ATTEMPTS = 150;
 const CLAIM_MS = 60_000;
 const backoffMs = (attempts: number) => Math.min(10 * 60_000, 1000 * 2 ** Math.min(attempts, 12));
 
@@ -87,6 +102,7 @@ export function createNotificationService(options: NotificationServiceOptions) {
           title: e.title,
           body: e.body,
           link: e.link,
+          ...(e.attachments?.length ? { attachments: e.attachments } : {}),
           recipients: e.recipients,
           ...(e.dedupeKey ? { dedupeKey: e.dedupeKey } : {}),
           dueAt: new Date(),
@@ -112,14 +128,16 @@ export function createNotificationService(options: NotificationServiceOptions) {
     return String(doc._id);
   }
 
-  async function resolveRecipients(r: NotificationOutboxDoc['recipients']): Promise<Recipient[]> {
+  type Addressee = Recipient & { off: NoticeOff[] };
+
+  async function resolveRecipients(r: NotificationOutboxDoc['recipients']): Promise<Addressee[]> {
     const or: Record<string, unknown>[] = [];
     if (r?.userIds?.length) or.push({ _id: { $in: r.userIds } });
     if (r?.vendorId) or.push({ vendor: r.vendorId, role: 'vendor' });
     if (r?.buyerOrgId) or.push({ buyerOrg: r.buyerOrgId, role: 'buyer' });
     if (!or.length) return [];
-    const users = await models.User.find({ $or: or, disabled: { $ne: true } }, { name: 1, email: 1, role: 1 }).lean();
-    return users.map((u) => ({ id: String(u._id), name: u.name, email: u.email, role: u.role }));
+    const users = await models.User.find({ $or: or, disabled: { $ne: true } }, { name: 1, email: 1, role: 1, notificationsOff: 1 }).lean();
+    return users.map((u) => ({ id: String(u._id), name: u.name, email: u.email, role: u.role, off: (u.notificationsOff ?? []) as NoticeOff[] }));
   }
 
   type OutboxLean = NotificationOutboxDoc & { _id: Types.ObjectId };
@@ -134,6 +152,8 @@ export function createNotificationService(options: NotificationServiceOptions) {
       for (const recipient of recipients) {
         for (const channel of channels.values()) {
           if (channel.accepts && !channel.accepts(recipient)) continue;
+          // 通知设置: the recipient turned this kind of notice off on this channel.
+          if (isOff(recipient.off, doc.kind ?? '', channel.name)) continue;
           deliveries.push({ user: new Types.ObjectId(recipient.id), channel: channel.name, status: 'pending', attempts: 0 });
         }
       }
@@ -153,11 +173,12 @@ export function createNotificationService(options: NotificationServiceOptions) {
       try {
         await channel.deliver({
           key: `${String(doc._id)}:${recipient.id}`,
-          recipient,
+          recipient: { id: recipient.id, name: recipient.name, email: recipient.email, role: recipient.role },
           kind: doc.kind ?? 'info',
           title: doc.title ?? '',
           body: doc.body ?? '',
           link: doc.link ?? undefined,
+          attachments: doc.attachments?.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
           createdAt: doc.createdAt,
         });
         d.status = 'sent';
@@ -165,7 +186,7 @@ export function createNotificationService(options: NotificationServiceOptions) {
         d.lastError = undefined;
       } catch (err) {
         d.lastError = String((err as Error).message ?? err).slice(0, 500);
-        if (d.attempts >= MAX_ATTEMPTS) d.status = 'failed';
+        if (d.attempts >= MAX_DELIVERY_ATTEMPTS) d.status = 'failed';
         log.warn({ err, channel: d.channel, outbox: String(doc._id) }, `通知发送失败（${d.channel}），稍后重试`);
       }
     }
@@ -252,9 +273,52 @@ export function createNotificationService(options: NotificationServiceOptions) {
     read: Boolean(n.readAt),
   });
 
+  /** 通知设置 of one user: each kind of notice that concerns their role, on or off per channel. */
+  async function settings(userId: string): Promise<NotificationSettings> {
+    const user = Types.ObjectId.isValid(userId) ? await models.User.findById(userId, { role: 1, notificationsOff: 1 }).lean() : null;
+    if (!user) throw notFound('未找到该用户。');
+    const off = (user.notificationsOff ?? []) as NoticeOff[];
+    return {
+      channels: preferenceChannels.map((c) => ({ name: c.name, label: c.label, active: channels.has(c.name) })),
+      kinds: kindsFor(user.role).map((k) => ({
+        kind: k.kind,
+        label: k.label,
+        channels: Object.fromEntries(preferenceChannels.map((c) => [c.name, !isOff(off, k.kind, c.name)])) as Record<PreferenceChannel, boolean>,
+      })),
+    };
+  }
+
+  /**
+   * Turns kinds of notice on or off per channel for one user. Only the switches named change; a kind that
+   * does not concern the user's role, or an unknown channel, is refused (400) and nothing is written.
+   */
+  async function updateSettings(userId: string, changes: SettingsChange[]): Promise<NotificationSettings> {
+    const user = Types.ObjectId.isValid(userId) ? await models.User.findById(userId, { role: 1, notificationsOff: 1 }).lean() : null;
+    if (!user) throw notFound('未找到该用户。');
+    const allowed = new Set(kindsFor(user.role).map((k) => k.kind));
+    const names = new Set<string>(preferenceChannels.map((c) => c.name));
+    const details = changes.flatMap((c, i) => [
+      ...(allowed.has(c.kind) ? [] : [{ path: `kinds.${i}.kind`, message: `“${c.kind}”不是您可以设置的通知类型` }]),
+      ...Object.keys(c.channels).filter((n) => !names.has(n)).map((n) => ({ path: `kinds.${i}.channels.${n}`, message: `没有名为“${n}”的通知渠道` })),
+    ]);
+    if (details.length) throw badRequest(details[0].message, details);
+    let off = ((user.notificationsOff ?? []) as NoticeOff[]).map((o) => ({ kind: o.kind, channel: o.channel }));
+    for (const c of changes) {
+      for (const [channel, on] of Object.entries(c.channels)) {
+        if (on === undefined) continue;
+        off = off.filter((o) => !(o.kind === c.kind && o.channel === channel));
+        if (!on) off.push({ kind: c.kind, channel });
+      }
+    }
+    await models.User.updateOne({ _id: user._id }, { $set: { notificationsOff: off } });
+    return settings(userId);
+  }
+
   return {
     notify,
     enqueueMatchAlert,
+    settings,
+    updateSettings,
     addChannel,
     channelNames: () => [...channels.keys()],
     round,
@@ -293,5 +357,11 @@ export function createNotificationService(options: NotificationServiceOptions) {
     },
   };
 }
+
+export interface NotificationSettings {
+  channels: Array<{ name: string; label: string; active: boolean }>;
+  kinds: Array<{ kind: string; label: string; channels: Record<PreferenceChannel, boolean> }>;
+}
+export interface SettingsChange { kind: string; channels: Partial<Record<string, boolean>> }
 
 export type NotificationService = ReturnType<typeof createNotificationService>;
