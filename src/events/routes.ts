@@ -8,7 +8,7 @@ import { stillUnplaced } from './read-model.js';
 import { eventPhases } from './model.js';
 import { dashboardWorkbook, loadDashboard } from './report.js';
 import {
-  CheckInInput, EventInput, EventUpdate, MeetingAdd, MeetingMove, OutcomeInput, ParticipantInput, ParticipantUpdate,
+  CheckInCodeInput, CheckInInput, EventInput, EventUpdate, MeetingAdd, MeetingMove, OutcomeInput, ParticipantInput, ParticipantUpdate,
   PhaseInput, PreferenceInput, ReviewInput, ScheduleRunInput, kindNames,
 } from './schemas.js';
 import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
@@ -177,7 +177,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       summary: '扫码签到（参会方的签到码，见日程和名牌上的二维码）', tags, params: EventParams,
       description: '按签到码把该参会方标记为已到场。幂等：同一签到码再扫只答 `firstScan: false`，不重复计数；多台手机同时扫同一码也只计一次。别场对接会的签到码、输错的签到码答 404。`first` 与 `firstScan` 同义（docs/api.md 的固定字段）。`arrived`/`expected` 为本场已到场 / 应到（已通过的参会方）数。',
-      body: z.object({ code: z.string().trim().min(1, '请输入签到码').max(64, '签到码过长') }),
+      body: CheckInCodeInput,
       response: { 200: z.object({
         participant: z.object({ id: z.string(), name: z.string(), kind: z.string() }),
         firstScan: z.boolean(), first: z.boolean(), checkInAt: z.string(), arrived: z.number(), expected: z.number(),
