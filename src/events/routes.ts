@@ -215,10 +215,10 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       summary: '通知日程变动（发布后手工调整的洽谈，按发布预览告知相关参会方）', tags, params: EventParams,
       description: '`revision` 为查看预览时的版本（`GET …/publish-preview`）；此后日程又有改动则 409，请重新预览。',
-      body: z.object({ revision: z.number().int().min(0).optional() }).nullish(),
+      body: z.object({ revision: z.number('请给出查看预览时的版本号 revision').int().min(0) }).strict(),
       response: { 200: z.object({ told: z.number() }) },
     },
-  }, async (request) => app.eventMeetings.announce(requireUser(request), request.params.id, request.body?.revision));
+  }, async (request) => app.eventMeetings.announce(requireUser(request), request.params.id, request.body.revision));
 
   app.get('/api/v1/events/:id/participants/:participantId/suggestions', {
     config: { access: people },
