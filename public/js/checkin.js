@@ -21,10 +21,10 @@
   var queueLine = document.getElementById('checkin-queue');
 
   function load(key) {
-    try { var v = JSON.parse(window.localStorage.getItem(key) || '[]'); return Array.isArray(v) ? v : []; } catch (e) { return []; }
+    try { var v = JSON.parse(window.localStorage.getItem(key) || '[]'); return Array.isArray(v) ? v : []; } catch { return []; }
   }
   function save(key, list) {
-    try { window.localStorage.setItem(key, JSON.stringify(list)); } catch (e) { /* private mode: the queue lives for this page only */ }
+    try { window.localStorage.setItem(key, JSON.stringify(list)); } catch { /* private mode: the queue lives for this page only */ }
   }
   function normalize(code) {
     return String(code || '').normalize('NFKC').toUpperCase().replace(/[\s\-_]/g, '');

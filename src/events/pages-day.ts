@@ -87,29 +87,36 @@ const dayPages: FastifyPluginAsyncZod = async (app) => {
     return renderPreview(request, reply, request.params.id);
   });
 
+  /** Confirms a preview: publishing (scheduling → published; audited as 发布对接会日程) or announcing later changes. */
+  function confirm(announce: boolean) {
+    return async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+      const id = request.params.id;
+      const form = readForm(request, PublishForm, eventMissing);
+      if (!form.ok) return renderPreview(request, reply, id, { error: '预览已失效，请核对下面的列表后再确认。', status: 400 });
+      const user = requireUser(request);
+      try {
+        const event = await app.events.load(id);
+        if (form.input.revision !== (event.revision ?? 0)) throw conflict('日程在您查看预览后又有改动，下面是最新的预览，请核对后再确认。');
+        if (announce) {
+          const { told } = await app.eventMeetings.announce(user, id, form.input.revision);
+          request.flash('success', `已通知 ${told} 家参会方日程变动。`);
+        } else {
+          await app.events.transition(user, id, 'published');
+          request.flash('success', '日程已发布，参会方已收到通知。');
+        }
+        return reply.redirect(`/organizer/events/${id}#phase`, 303);
+      } catch (err) {
+        const e = messageOf(err);
+        return renderPreview(request, reply, id, { error: e.message, status: e.status });
+      }
+    };
+  }
+
+  // The form also posts to=published, which the audit trail reads (event.phase → event.publish).
   app.post('/organizer/events/:id/publish', {
     config: { ...access, audit: 'event.phase' }, schema: { params: EventParams, body: PublishForm.schema }, attachValidation: true,
-  }, async (request, reply) => {
-    const id = request.params.id;
-    const form = readForm(request, PublishForm, eventMissing);
-    if (!form.ok) return renderPreview(request, reply, id, { error: '预览已失效，请核对下面的列表后再确认。', status: 400 });
-    const user = requireUser(request);
-    try {
-      const event = await app.events.load(id);
-      if (form.input.revision !== (event.revision ?? 0)) throw conflict('日程在您查看预览后又有改动，下面是最新的预览，请核对后再确认。');
-      if (event.phase === 'published') {
-        const { told } = await app.eventMeetings.announce(user, id, form.input.revision);
-        request.flash('success', `已通知 ${told} 家参会方日程变动。`);
-      } else {
-        await app.events.transition(user, id, 'published');
-        request.flash('success', '日程已发布，参会方已收到通知。');
-      }
-      return reply.redirect(`/organizer/events/${id}#phase`, 303);
-    } catch (err) {
-      const e = messageOf(err);
-      return renderPreview(request, reply, id, { error: e.message, status: e.status });
-    }
-  });
+  }, confirm(false));
+  app.post('/organizer/events/:id/announce', { config: access, schema: { params: EventParams, body: PublishForm.schema }, attachValidation: true }, confirm(true));
 };
 
 export default dayPages;

@@ -345,7 +345,8 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     const agenda = await app.eventMeetings.agenda(requireUser(request), request.params.id, request.params.participantId);
     return {
       published: agenda.published,
-      checkInCode: agenda.checkInCode,
+      // Participants get their code with their agenda, once published; organizers any time.
+      checkInCode: agenda.published || isStaff(request.user) ? agenda.checkInCode : undefined,
       meetings: agenda.meetings.map(({ meeting, counterpart, demand }) => ({
         ...meetingJson(agenda.event, meeting),
         demand: demand?.id ?? (meeting.demand ? String(meeting.demand) : undefined),

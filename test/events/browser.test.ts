@@ -13,6 +13,9 @@ import { buildTestApp, createUser } from '../helper.js';
 import { approvedVendor } from '../suppliers/pages-support.js';
 import { buyerWithUser } from './pages-support.js';
 
+// Chromium and the whole flow on a shared two-core machine.
+t.setTimeout(240_000);
+
 t.test('an organizer runs a 安防专场 from the pages; a buyer reads its agenda', async (t) => {
   const app = await buildTestApp(t, { LOGIN_RATE_LIMIT: '1000' }, { background: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
