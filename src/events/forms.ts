@@ -8,7 +8,7 @@ import { pageForm, queryText } from '../web/page-validation.js';
 import type { FieldErrors } from '../web/forms.js';
 import { beijingInstant, buildSlotGrid, parseBreaks, parseTimeOfDay } from './grid.js';
 import {
-  CheckInInput, EventInput, MAX_SLOTS, MeetingAdd, MeetingMove, OutcomeInput, ParticipantInput, ParticipantUpdate, PhaseInput, PreferenceInput, ReviewInput,
+  CheckInCodeInput, CheckInInput, EventInput, MAX_SLOTS, MeetingAdd, MeetingMove, OutcomeInput, ParticipantInput, ParticipantUpdate, PhaseInput, PreferenceInput, ReviewInput,
 } from './schemas.js';
 
 export const EventParams = z.object({ id: ObjectIdParam });
@@ -160,3 +160,12 @@ export const WishForm = pageForm(
     PreferenceInput.omit({ from: true }).extend({ clear: z.literal(false), p: z.string().optional() }),
   ]),
 );
+
+// ---------------------------------------------------------------- the event day
+
+/** A table's page: /organizer/events/:id/tables/:table. */
+export const TableParams = z.object({ id: ObjectIdParam, table: z.coerce.number().int('桌号应为整数').min(1, '桌号应从 1 开始').max(10_000, '桌号过大') });
+/** A code typed at the door (the scanner posts the same field). */
+export const CheckInCodeForm = pageForm({ text: ['code'] }, (v) => ({ code: v.code }), CheckInCodeInput);
+/** The confirmation of a publish preview: the revision it was read at. */
+export const PublishForm = pageForm({ text: ['revision'] }, (v) => ({ revision: v.revision === '' ? Number.NaN : Number(v.revision) }), z.object({ revision: z.number('预览已失效，请重新查看').int().min(0) }));

@@ -98,8 +98,8 @@ export function gridView({ event, meetings, names, selectedId, demands, cell: cl
 export const describeMeeting = (event: EventLean, names: Map<string, ParticipantLean>, m: Pick<MeetingLean, 'buyer' | 'vendor' | 'slot' | 'table'>) =>
   `${names.get(String(m.buyer))?.name ?? ''} × ${names.get(String(m.vendor))?.name ?? ''}：第 ${m.slot + 1} 时段（${event.slots[m.slot] ? slotTime(event.slots[m.slot]) : ''}）${m.table} 号桌`;
 
-/** One card per table with who sits there in each slot. */
-export function cardsView(event: EventLean, meetings: MeetingLean[], names: Map<string, ParticipantLean>) {
+/** One card per table with who sits there in each slot, and the QR of the table's page (`qrs[table - 1]`, a data URL). */
+export function cardsView(event: EventLean, meetings: MeetingLean[], names: Map<string, ParticipantLean>, qrs: string[] = []) {
   const slots = slotsView(event);
   const byTable = new Map<number, MeetingLean[]>();
   for (const m of meetings) byTable.set(m.table, [...(byTable.get(m.table) ?? []), m]);
@@ -107,6 +107,7 @@ export function cardsView(event: EventLean, meetings: MeetingLean[], names: Map<
     const at = new Map((byTable.get(table) ?? []).map((m) => [m.slot, m]));
     return {
       table,
+      qr: qrs[table - 1] ?? '',
       count: at.size,
       slots: slots.map((s) => {
         const m = at.get(s.index);

@@ -15,6 +15,8 @@ import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import type { EventPhase } from './model.js';
 import { canCheckIn, canSchedule } from './phases.js';
 import { createOutcomes } from './outcomes.js';
+import { announcementDiff, newsSummary, type News, type PlainMeeting } from './announce.js';
+import { createCheckIns } from './checkin.js';
 import { schedule, type Meeting, type ScheduleChanges, type ScheduleStats, type UnscheduledReason } from './scheduler/index.js';
 import type { MeetingAdd, MeetingMove } from './schemas.js';
 import { kindNames, phaseNames } from './schemas.js';
@@ -88,6 +90,9 @@ export function createMeetingService(app: FastifyInstance) {
   const clock = app.clock;
   const events = () => app.events;
   const outcomes = createOutcomes(app);
+  const checkIns = createCheckIns(app);
+  const plainOf = (m: { buyer?: unknown; vendor?: unknown; slot?: number | null; table?: number | null }): PlainMeeting => ({ buyer: String(m.buyer), vendor: String(m.vendor), slot: m.slot ?? 0, table: m.table ?? 0 });
+  const storedOf = (m: PlainMeeting) => ({ buyer: new Types.ObjectId(m.buyer), vendor: new Types.ObjectId(m.vendor), slot: m.slot, table: m.table });
 
   /** Bumps the revision inside the transaction; null when another write moved the event on meanwhile. */
   async function bump(event: EventLean, session: ClientSession, log: Record<string, unknown>, extra: Record<string, unknown> = {}, expectRevision = true) {
@@ -232,6 +237,8 @@ export function createMeetingService(app: FastifyInstance) {
           unscheduled: result.unscheduled.map((u) => ({ buyer: new Types.ObjectId(u.buyer), vendor: new Types.ObjectId(u.vendor), reason: u.reason, weight: u.weight })),
         };
         const extra: Record<string, unknown> = { lastRun };
+        // After publishing a run is told at once (notifyChanges): what participants know is the new schedule.
+        if (published) Object.assign(extra, { announced: result.meetings.map((m) => storedOf(plainOf(m))), announcedAt: now });
         const from = event.phase as EventPhase;
         if (from === 'draft' || from === 'registration' || from === 'preferences') extra.phase = 'scheduling';
         const updated = await bump(event, session, { action: 'schedule', by: actorOf(user), at: now, from, to: (extra.phase as string | undefined) ?? from, text: summary }, extra);
@@ -314,6 +321,9 @@ export function createMeetingService(app: FastifyInstance) {
         ).lean<EventLean>();
         if (!e) throw conflict('对接会阶段刚刚被他人改变，请刷新后再试。');
         await EventMeeting.updateMany({ event: event._id }, { $set: { published: true } }, { session });
+        // What participants are told now: the publish preview of later changes compares against it.
+        const told = await EventMeeting.find({ event: event._id }, { buyer: 1, vendor: 1, slot: 1, table: 1 }).session(session).lean();
+        await Event.updateOne({ _id: event._id }, { $set: { announced: told.map((m) => storedOf(plainOf(m))), announcedAt: now } }, { session });
         return e;
       });
       const participants = await EventParticipant.find({ event: event._id, status: 'approved' }).lean<ParticipantLean[]>();
@@ -333,6 +343,54 @@ export function createMeetingService(app: FastifyInstance) {
       return (await EventParticipant.findOneAndUpdate({ _id: p._id }, { $set: set }, { new: true }).lean<ParticipantLean>())!;
     },
 
+    checkIns,
+
+    /**
+     * Who will be told what when the schedule is published (or its later changes announced): per
+     * participant the new, moved and cancelled meetings against the schedule it was last told.
+     */
+    async publishPreview(user: CurrentUser, id: string) {
+      staffOnly(user);
+      const event = await events().load(id);
+      const meetings = await EventMeeting.find({ event: event._id }, { buyer: 1, vendor: 1, slot: 1, table: 1 }).lean();
+      const diff = announcementDiff((event.announced ?? []).map(plainOf), meetings.map(plainOf));
+      const names = await events().names(event._id);
+      const participants = [...diff.entries()]
+        .map(([pid, news]) => ({ participant: names.get(pid), news }))
+        .filter((x): x is { participant: ParticipantLean; news: News } => Boolean(x.participant))
+        .sort((a, b) => a.participant.kind.localeCompare(b.participant.kind) || a.participant.name.localeCompare(b.participant.name, 'zh-CN'));
+      return { event, names, participants, meetings: meetings.length, firstPublication: !event.announced };
+    },
+
+    /**
+     * After publishing: tells the participants whose meetings changed by hand since they were last told
+     * (the preview's list), and records the schedule as told. `revision`, when given, must be the one the
+     * preview was read at (else 409: the organizer looks again).
+     */
+    async announce(user: CurrentUser, id: string, revision?: number) {
+      staffOnly(user);
+      const event = await events().load(id);
+      if (event.phase !== 'published') throw conflict(`对接会当前为“${phaseNames[event.phase]}”，请先发布日程。`);
+      if (revision !== undefined && revision !== event.revision) throw conflict('日程在您查看预览后又有改动，请重新查看预览再确认。');
+      const now = clock();
+      const diff = await app.conn.transaction(async (session) => {
+        const meetings = await EventMeeting.find({ event: event._id }, { buyer: 1, vendor: 1, slot: 1, table: 1 }).session(session).lean();
+        const changed = announcementDiff((event.announced ?? []).map(plainOf), meetings.map(plainOf));
+        const updated = await Event.updateOne(
+          { _id: event._id, revision: event.revision },
+          { $set: { announced: meetings.map((m) => storedOf(plainOf(m))), announcedAt: now }, $inc: { revision: 1 }, $push: { log: { action: 'announce', by: actorOf(user), at: now, text: `通知 ${changed.size} 家参会方日程变动` } } },
+          { session },
+        );
+        if (updated.modifiedCount !== 1) throw conflict('日程刚刚被他人修改，请重新查看预览再确认。');
+        return changed;
+      });
+      const list = await EventParticipant.find({ _id: { $in: [...diff.keys()].map((t) => new Types.ObjectId(t)) } }).lean<ParticipantLean[]>();
+      for (const p of list) {
+        await tellAboutAgenda(event, [p], { kind: 'event-agenda-change', title: `“${event.title}”洽谈安排有变动`, body: `${newsSummary(diff.get(String(p._id))!)}，请查看最新的洽谈日程。` });
+      }
+      return { told: list.length };
+    },
+
     outcome: outcomes.outcome,
     withSigningAmounts: outcomes.withSigningAmounts,
 
@@ -345,13 +403,26 @@ export function createMeetingService(app: FastifyInstance) {
       if (!isStaff(user)) filter.published = true;
       const meetings = await EventMeeting.find(filter).sort({ slot: 1, table: 1 }).lean<MeetingLean[]>();
       const names = await events().names(event._id);
+      // The demand a meeting is about: the one its outcome names, else the buyer's, when it brought exactly one.
+      const demandOf = (m: MeetingLean) => {
+        if (m.demand) return m.demand;
+        const buyer = names.get(String(m.buyer));
+        return buyer?.demands?.length === 1 ? buyer.demands[0] : undefined;
+      };
+      const demandIds = [...new Set(meetings.map(demandOf).filter(Boolean).map(String))];
+      const titles = demandIds.length
+        ? new Map((await app.models.Demand.find({ _id: { $in: demandIds.map((d) => new Types.ObjectId(d)) } }, { title: 1 }).lean()).map((d) => [String(d._id), d.title as string]))
+        : new Map<string, string>();
+      const checkInCode = await checkIns.codeOf(p);
       return {
         event,
         participant: p,
+        checkInCode,
         published: event.phase === 'published' || event.phase === 'finished',
         meetings: meetings.map((m) => {
           const other = names.get(String(p.kind === 'buyer' ? m.vendor : m.buyer));
-          return { meeting: m, slot: event.slots[m.slot], counterpart: other };
+          const d = demandOf(m);
+          return { meeting: m, slot: event.slots[m.slot], counterpart: other, demand: d && titles.has(String(d)) ? { id: String(d), title: titles.get(String(d))! } : undefined };
         }),
       };
     },

@@ -73,6 +73,15 @@ const EventSchema = new Schema(
       default: undefined,
     },
     publishedAt: Date,
+    /**
+     * The schedule as participants were last told it (set when publishing and when changes are announced):
+     * the publish preview compares the current meetings with it to say who hears of what.
+     */
+    announced: {
+      type: [new Schema({ buyer: Schema.Types.ObjectId, vendor: Schema.Types.ObjectId, slot: Number, table: Number }, { _id: false })],
+      default: undefined,
+    },
+    announcedAt: Date,
     createdBy: ActorSchema,
     log: { type: [LogSchema], default: [] },
   },
@@ -98,6 +107,12 @@ const ParticipantSchema = new Schema(
     rejectReason: String,
     checkIn: { type: String, enum: [...checkInStates, null], default: null },
     checkInAt: Date,
+    /**
+     * The participant's check-in code (QR on its agenda and badge): 80 random bits in base32, given when
+     * the participant is approved (or lazily, for participants approved before codes existed). Unique per
+     * event, so a scan names one participant of one event.
+     */
+    checkInCode: String,
     registeredBy: ActorSchema,
   },
   { timestamps: true },
@@ -106,6 +121,7 @@ const ParticipantSchema = new Schema(
 ParticipantSchema.index({ event: 1, vendor: 1 }, { unique: true, partialFilterExpression: { kind: 'vendor' } });
 ParticipantSchema.index({ event: 1, buyerOrg: 1 }, { unique: true, partialFilterExpression: { kind: 'buyer' } });
 ParticipantSchema.index({ event: 1, kind: 1, status: 1 });
+ParticipantSchema.index({ event: 1, checkInCode: 1 }, { unique: true, partialFilterExpression: { checkInCode: { $type: 'string' } } });
 
 const PreferenceSchema = new Schema(
   {

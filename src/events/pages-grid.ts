@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { STAFF_ROLES, requireUser, type CurrentUser } from '../accounts/index.js';
 import { pageErrors, readForm, type PageForm } from '../web/page-validation.js';
 import { EventParams, GridQuery, MeetingAddForm, MeetingMoveForm, MeetingParams, OutcomeForm, eventMissing } from './forms.js';
+import { qrDataUrl } from './checkin.js';
 import { cardsView, chosenMeeting, dashboardView, describeMeeting, gridView, type GridState } from './grid-view.js';
 import { messageOf } from './pages-view.js';
 import { createEventReadModel } from './read-model.js';
@@ -97,7 +98,10 @@ const gridPages: FastifyPluginAsyncZod = async (app) => {
   app.get('/organizer/events/:id/cards', onEvent, async (request, reply) => {
     pageErrors(request, eventMissing);
     const { event, meetings } = await app.eventMeetings.current(requireUser(request), request.params.id);
-    return reply.page('events/cards.hbs', cardsView(event, meetings, await app.events.names(event._id)));
+    // Each card's QR opens that table's meetings (organizers only: the page lists who meets whom).
+    const origin = `${request.protocol}://${request.host}`;
+    const qrs = await Promise.all(Array.from({ length: event.tables }, (_, i) => qrDataUrl(`${origin}/organizer/events/${String(event._id)}/tables/${i + 1}`)));
+    return reply.page('events/cards.hbs', cardsView(event, meetings, await app.events.names(event._id), qrs));
   });
 
   app.get('/organizer/events/:id/dashboard', onEvent, async (request, reply) => {

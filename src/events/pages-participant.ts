@@ -11,6 +11,7 @@ import type { FieldErrors } from '../web/forms.js';
 import { pageErrors, readForm } from '../web/page-validation.js';
 import { EventParams, OnBehalfQuery, ParticipantParams, RegistrationForm, WishForm, eventMissing, registrationOf } from './forms.js';
 import type { EventPhase } from './model.js';
+import { qrDataUrl } from './checkin.js';
 import { agendaView, showView, suggestionRows, wishRows, type RegistrationValues, type WishError } from './participant-view.js';
 import { selfPreferencesOpen, selfRegistrationOpen, staffMayEdit } from './phases.js';
 import { eventView, messageOf, participantView } from './pages-view.js';
@@ -204,7 +205,8 @@ const participantPages: FastifyPluginAsyncZod = async (app) => {
     pageErrors(request, participantMissing);
     const user = requireUser(request);
     const agenda = await app.eventMeetings.agenda(user, request.params.id, request.params.participantId);
-    return reply.page('events/agenda.hbs', agendaView(agenda, isStaff(user)));
+    const qr = agenda.checkInCode ? await qrDataUrl(agenda.checkInCode) : '';
+    return reply.page('events/agenda.hbs', agendaView(agenda, isStaff(user), qr));
   });
 };
 

@@ -8,6 +8,7 @@ import type { EventPhase } from './model.js';
 import { agendaVisible, selfPreferencesOpen, selfRegistrationOpen, staffMayEdit } from './phases.js';
 import { eventView, participantView, slotsView } from './pages-view.js';
 import { kindNames, levelNames } from './schemas.js';
+import { formatCode } from './checkin.js';
 import type { EventLean, MeetingLean, ParticipantLean, PreferenceLean, Suggestion } from './service.js';
 
 /** The registration form as typed, when it comes back refused. */
@@ -92,10 +93,17 @@ export function wishRows(me: ParticipantLean, participants: ParticipantLean[], w
   });
 }
 
-/** A participant's agenda: time, table and counterpart of each meeting. */
+/**
+ * A participant's agenda: time, table and counterpart of each meeting (its organization, contact person
+ * and the demand the meeting is about, when known), and the participant's check-in QR (`qr`, a data URL).
+ */
 export function agendaView(
-  agenda: { event: EventLean; participant: ParticipantLean; published: boolean; meetings: Array<{ meeting: MeetingLean; counterpart?: ParticipantLean }> },
+  agenda: {
+    event: EventLean; participant: ParticipantLean; published: boolean; checkInCode?: string;
+    meetings: Array<{ meeting: MeetingLean; counterpart?: ParticipantLean; demand?: { id: string; title: string } }>;
+  },
   staff: boolean,
+  qr = '',
 ) {
   const slots = slotsView(agenda.event);
   const id = String(agenda.event._id);
@@ -108,12 +116,17 @@ export function agendaView(
     show: agenda.published || staff,
     printable: true,
     icsUrl: `/api/v1/events/${id}/participants/${String(agenda.participant._id)}/agenda.ics`,
-    meetings: agenda.meetings.map(({ meeting, counterpart }) => ({
+    // The check-in QR only once the participant may see its agenda (organizers: always).
+    checkIn: agenda.checkInCode && (agenda.published || staff) ? { qr, code: formatCode(agenda.checkInCode) } : null,
+    meetings: agenda.meetings.map(({ meeting, counterpart, demand }) => ({
       slot: meeting.slot + 1,
       time: slots[meeting.slot]?.time ?? '',
       table: meeting.table,
       counterpart: counterpart?.name ?? '',
       counterpartKind: counterpart ? kindNames[counterpart.kind] : '',
+      contactName: counterpart?.contactName ?? '',
+      contactPhone: counterpart?.contactPhone ?? '',
+      demand: demand?.title ?? '',
       outcome: meeting.outcome ?? '',
     })),
   };

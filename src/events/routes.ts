@@ -8,7 +8,7 @@ import { stillUnplaced } from './read-model.js';
 import { eventPhases } from './model.js';
 import { dashboardWorkbook, loadDashboard } from './report.js';
 import {
-  CheckInInput, EventInput, EventUpdate, MeetingAdd, MeetingMove, OutcomeInput, ParticipantInput, ParticipantUpdate,
+  CheckInCodeInput, CheckInInput, EventInput, EventUpdate, MeetingAdd, MeetingMove, OutcomeInput, ParticipantInput, ParticipantUpdate,
   PhaseInput, PreferenceInput, ReviewInput, ScheduleRunInput, kindNames,
 } from './schemas.js';
 import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
@@ -172,6 +172,54 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { summary: '现场签到（arrived 已到场 / no_show 未到场 / clear 撤销）', tags, params: ParticipantParams, body: CheckInInput, response: { 200: z.object({ participant: ParticipantOut }) } },
   }, async (request) => ({ participant: participantJson(await app.eventMeetings.checkIn(requireUser(request), request.params.id, request.params.participantId, request.body.state), true) }));
 
+  app.post('/api/v1/events/:id/check-in', {
+    config: { access: staff },
+    schema: {
+      summary: '扫码签到（参会方的签到码，见日程和名牌上的二维码）', tags, params: EventParams,
+      description: '按签到码把该参会方标记为已到场。幂等：同一签到码再扫只答 `firstScan: false`，不重复计数；多台手机同时扫同一码也只计一次。别场对接会的签到码、输错的签到码答 404。`first` 与 `firstScan` 同义（docs/api.md 的固定字段）。`arrived`/`expected` 为本场已到场 / 应到（已通过的参会方）数。',
+      body: CheckInCodeInput,
+      response: { 200: z.object({
+        participant: z.object({ id: z.string(), name: z.string(), kind: z.string() }),
+        firstScan: z.boolean(), first: z.boolean(), checkInAt: z.string(), arrived: z.number(), expected: z.number(),
+      }) },
+    },
+  }, async (request) => {
+    const event = await app.events.load(request.params.id);
+    const r = await app.eventMeetings.checkIns.scan(requireUser(request), event, request.body.code);
+    return { participant: r.participant, firstScan: r.firstScan, first: r.firstScan, checkInAt: r.checkInAt.toISOString(), arrived: r.arrived, expected: r.expected };
+  });
+
+  app.get('/api/v1/events/:id/publish-preview', {
+    config: { access: staff },
+    schema: {
+      summary: '发布预览：每个参会方将被告知的新增、调整、取消的洽谈（与上次告知的日程相比）', tags, params: EventParams,
+      response: { 200: z.object({
+        revision: z.number(), firstPublication: z.boolean(),
+        participants: z.array(z.object({
+          id: z.string(), name: z.string(), kind: z.string(),
+          added: z.array(MeetingPlain), moved: z.array(z.object({ from: MeetingPlain, to: MeetingPlain })), cancelled: z.array(MeetingPlain),
+        })),
+      }) },
+    },
+  }, async (request) => {
+    const preview = await app.eventMeetings.publishPreview(requireUser(request), request.params.id);
+    return {
+      revision: preview.event.revision ?? 0,
+      firstPublication: preview.firstPublication,
+      participants: preview.participants.map(({ participant, news }) => ({ id: String(participant._id), name: participant.name, kind: participant.kind, ...news })),
+    };
+  });
+
+  app.post('/api/v1/events/:id/announce', {
+    config: { access: staff },
+    schema: {
+      summary: '通知日程变动（发布后手工调整的洽谈，按发布预览告知相关参会方）', tags, params: EventParams,
+      description: '`revision` 为查看预览时的版本（`GET …/publish-preview`）；此后日程又有改动则 409，请重新预览。',
+      body: z.object({ revision: z.number('请给出查看预览时的版本号 revision').int().min(0) }).strict(),
+      response: { 200: z.object({ told: z.number() }) },
+    },
+  }, async (request) => app.eventMeetings.announce(requireUser(request), request.params.id, request.body.revision));
+
   app.get('/api/v1/events/:id/participants/:participantId/suggestions', {
     config: { access: people },
     schema: {
@@ -283,15 +331,30 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: people },
     schema: {
       summary: '参会方的洽谈日程（参会方在发布后可见）', tags, params: ParticipantParams,
-      response: { 200: z.object({ published: z.boolean(), meetings: z.array(MeetingOut.extend({ counterpart: z.object({ id: z.string(), name: z.string(), kind: z.string() }).optional() })) }) },
+      description: '只答该参会方本单位与主办方。`checkInCode` 为该参会方的签到码（已通过的参会方才有）。每场洽谈附对方单位（`counterpart.name`）、联系人及所谈的需求（有记录时）。',
+      response: { 200: z.object({
+        published: z.boolean(),
+        checkInCode: z.string().optional(),
+        meetings: z.array(MeetingOut.extend({
+          counterpart: z.object({ id: z.string(), name: z.string(), kind: z.string(), contactName: z.string().optional(), contactPhone: z.string().optional() }).optional(),
+          demandTitle: z.string().optional(),
+        })),
+      }) },
     },
   }, async (request) => {
     const agenda = await app.eventMeetings.agenda(requireUser(request), request.params.id, request.params.participantId);
     return {
       published: agenda.published,
-      meetings: agenda.meetings.map(({ meeting, counterpart }) => ({
+      // Participants get their code with their agenda, once published; organizers any time.
+      checkInCode: agenda.published || isStaff(request.user) ? agenda.checkInCode : undefined,
+      meetings: agenda.meetings.map(({ meeting, counterpart, demand }) => ({
         ...meetingJson(agenda.event, meeting),
-        counterpart: counterpart ? { id: String(counterpart._id), name: counterpart.name, kind: counterpart.kind } : undefined,
+        demand: demand?.id ?? (meeting.demand ? String(meeting.demand) : undefined),
+        demandTitle: demand?.title,
+        counterpart: counterpart ? {
+          id: String(counterpart._id), name: counterpart.name, kind: counterpart.kind,
+          contactName: counterpart.contactName ?? undefined, contactPhone: counterpart.contactPhone ?? undefined,
+        } : undefined,
       })),
     };
   });

@@ -176,3 +176,7 @@ export const OutcomeInput = z
 export type OutcomeInput = z.output<typeof OutcomeInput>;
 
 export const PhaseInput = z.object({ to: z.enum(['draft', 'registration', 'preferences', 'scheduling', 'published', 'finished'], { error: '未知的阶段' }) }).strict();
+
+/** A check-in code as scanned or typed (checkin.ts normalizes spaces, dashes and case). */
+export const CheckInCodeInput = z.object({ code: z.string('签到码应为文字').trim().min(1, '请输入签到码').max(64, '签到码过长') }).strict();
+export type CheckInCodeInput = z.output<typeof CheckInCodeInput>;

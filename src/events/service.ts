@@ -11,6 +11,7 @@ import { canTransition, selfPreferencesOpen, selfRegistrationOpen, staffMayEdit,
 import type { EventInput, EventUpdate, ParticipantInput, ParticipantUpdate, PreferenceInput, ReviewInput } from './schemas.js';
 import { phaseNames } from './schemas.js';
 import { createSuggestions } from './suggestions.js';
+import { newCheckInCode } from './checkin.js';
 
 export type { Suggestion } from './suggestions.js';
 
@@ -216,6 +217,8 @@ export function createEventService(app: FastifyInstance) {
         contactName: input.contactName,
         contactPhone: input.contactPhone,
         status: isStaff(user) ? 'approved' : 'pending',
+        // Approved at once: the check-in code comes with the approval (checkin.ts).
+        ...(isStaff(user) ? { checkInCode: newCheckInCode() } : {}),
         registeredBy: actorOf(user),
       };
       let doc: Record<string, unknown>;
@@ -296,7 +299,9 @@ export function createEventService(app: FastifyInstance) {
       if (!staffMayEdit(event.phase as EventPhase)) throw conflict('对接会已结束。');
       const p = await participant(event, participantId);
       if (p.status === 'withdrawn') throw conflict('该参会方已退出。');
-      const set = input.decision === 'approve' ? { status: 'approved', rejectReason: null } : { status: 'rejected', rejectReason: input.reason };
+      const set = input.decision === 'approve'
+        ? { status: 'approved', rejectReason: null, ...(p.checkInCode ? {} : { checkInCode: newCheckInCode() }) }
+        : { status: 'rejected', rejectReason: input.reason };
       const updated = await changingInputs(event, async (session) => {
         if (input.decision === 'reject' && (await EventMeeting.exists({ event: event._id, [p.kind]: p._id }).session(session))) {
           throw conflict('该参会方已有洽谈安排，请先取消其洽谈。');

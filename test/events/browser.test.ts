@@ -13,6 +13,9 @@ import { buildTestApp, createUser } from '../helper.js';
 import { approvedVendor } from '../suppliers/pages-support.js';
 import { buyerWithUser } from './pages-support.js';
 
+// Chromium and the whole flow on a shared two-core machine.
+t.setTimeout(240_000);
+
 t.test('an organizer runs a 安防专场 from the pages; a buyer reads its agenda', async (t) => {
   const app = await buildTestApp(t, { LOGIN_RATE_LIMIT: '1000' }, { background: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -125,7 +128,10 @@ t.test('an organizer runs a 安防专场 from the pages; a buyer reads its agend
   await page.screenshot({ path: '/tmp/screens/event-grid.png', fullPage: true }).catch(() => {});
 
   await page.goto(`${base}/organizer/events/${eventId}`);
-  await submit(page, /#phase$/, () => page.getByRole('button', { name: '发布日程' }).click());
+  // 发布日程 first shows who will be told what; the organizer then confirms.
+  await submit(page, /\/publish$/, () => page.getByRole('link', { name: '发布日程' }).click());
+  t.match(await page.locator('#publish-preview').textContent(), /新增/, 'the preview lists the new meetings');
+  await submit(page, /#phase$/, () => page.getByRole('button', { name: '确认发布' }).click());
   t.match(await page.locator('h1').textContent(), /日程已发布/);
   t.same(errors, [], 'no console, CSP or loading errors for the organizer');
 

@@ -1,0 +1,122 @@
+/**
+ * Check-in by code (the QR on a participant's agenda and badge): the code itself, its QR picture, and the
+ * scan at the door (`app.eventCheckIns`).
+ *
+ * A code is 80 random bits (crypto.randomBytes) written in base32 (16 characters, A–Z and 2–7, easy to type
+ * from a badge), stored on the participant with a unique index per event, so it names one participant of
+ * one event and cannot be guessed. A participant gets it when approved; participants approved before codes
+ * existed get one the first time their agenda, badge or the check-in page is read.
+ *
+ * A scan is one conditional update (`checkIn` not yet `arrived` → `arrived`): two scans of the same code at
+ * once, from two phones or a queue replayed after the network came back, count once; the second answers
+ * `firstScan: false`. The app keeps nothing in memory between requests.
+ */
+import { randomBytes } from 'node:crypto';
+import QRCode from 'qrcode';
+import { Types } from 'mongoose';
+import type { FastifyInstance } from 'fastify';
+import { isStaff, type CurrentUser } from '../accounts/index.js';
+import { conflict, forbidden, notFound } from '../web/errors.js';
+import type { EventPhase } from './model.js';
+import { canCheckIn } from './phases.js';
+import { phaseNames } from './schemas.js';
+import type { EventLean, ParticipantLean } from './service.js';
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 base32 without padding. */
+export function base32(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/** A new check-in code: 80 random bits, 16 base32 characters. */
+export const newCheckInCode = (): string => base32(randomBytes(10));
+
+/** What a person or a scanner typed, as stored: capitals, without spaces or dashes (badges print it in groups of four). */
+export const normalizeCode = (input: string): string => input.normalize('NFKC').toUpperCase().replace(/[\s\-_]/g, '');
+
+/** The code in groups of four, as printed under the QR: ABCD-EFGH-JKLM-NPQR. */
+export const formatCode = (code: string): string => code.replace(/(.{4})(?=.)/g, '$1-');
+
+/** The QR of a text as an SVG data URL (an <img> source: no markup of ours is injected into the page). */
+export async function qrDataUrl(text: string): Promise<string> {
+  const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+}
+
+export interface ScanResult {
+  participant: { id: string; name: string; kind: string };
+  firstScan: boolean;
+  checkInAt: Date;
+  arrived: number;
+  expected: number;
+}
+
+export function createCheckIns(app: FastifyInstance) {
+  const { EventParticipant } = app.models;
+  const clock = app.clock;
+
+  /** Gives every approved participant of the event without a code one (a racing writer's code is kept). */
+  async function ensureCodes(eventId: Types.ObjectId): Promise<void> {
+    const missing = await EventParticipant.find({ event: eventId, status: 'approved', checkInCode: { $exists: false } }, { _id: 1 }).lean();
+    for (const p of missing) {
+      await EventParticipant.updateOne({ _id: p._id, checkInCode: { $exists: false } }, { $set: { checkInCode: newCheckInCode() } });
+    }
+  }
+
+  /** The participant's code, given now if it has none yet (approved participants only). */
+  async function codeOf(p: ParticipantLean): Promise<string | undefined> {
+    if (p.status !== 'approved') return undefined;
+    if (p.checkInCode) return p.checkInCode;
+    await EventParticipant.updateOne({ _id: p._id, checkInCode: { $exists: false } }, { $set: { checkInCode: newCheckInCode() } });
+    return (await EventParticipant.findById(p._id, { checkInCode: 1 }).lean())?.checkInCode ?? undefined;
+  }
+
+  async function counts(eventId: Types.ObjectId): Promise<{ arrived: number; expected: number }> {
+    const [arrived, expected] = await Promise.all([
+      EventParticipant.countDocuments({ event: eventId, status: 'approved', checkIn: 'arrived' }),
+      EventParticipant.countDocuments({ event: eventId, status: 'approved' }),
+    ]);
+    return { arrived, expected };
+  }
+
+  return {
+    ensureCodes,
+    codeOf,
+    counts,
+
+    /** Marks the holder of `code` as arrived at this event; idempotent and atomic. A code of another event is a 404. */
+    async scan(user: CurrentUser, event: EventLean, rawCode: string): Promise<ScanResult> {
+      if (!isStaff(user)) throw forbidden('只有主办方可以签到登记。');
+      const code = normalizeCode(rawCode);
+      const missing = notFound('未找到该签到码：它不属于本场对接会，或输入有误，请核对后再试。');
+      if (!/^[A-Z2-7]{16}$/.test(code)) throw missing;
+      const p = await EventParticipant.findOne({ event: event._id, checkInCode: code }).lean<ParticipantLean>();
+      if (!p || p.status !== 'approved') throw missing;
+      if (!canCheckIn(event.phase as EventPhase)) throw conflict(`对接会当前为“${phaseNames[event.phase]}”，日程发布后才能签到。`);
+      const now = clock();
+      // The one write: only a participant not yet arrived changes, so concurrent scans count once.
+      const first = await EventParticipant.findOneAndUpdate(
+        { _id: p._id, checkIn: { $ne: 'arrived' } },
+        { $set: { checkIn: 'arrived', checkInAt: now } },
+        { new: true },
+      ).lean<ParticipantLean>();
+      const at = first?.checkInAt ?? (await EventParticipant.findById(p._id, { checkInAt: 1 }).lean())?.checkInAt ?? now;
+      return { participant: { id: String(p._id), name: p.name, kind: p.kind }, firstScan: Boolean(first), checkInAt: at, ...(await counts(event._id)) };
+    },
+  };
+}
+
+export type CheckInService = ReturnType<typeof createCheckIns>;

@@ -1,0 +1,99 @@
+/**
+ * The event day's pages as template contexts (pure: data in, context out): the check-in page, the badges,
+ * a table's meetings, and the publish preview.
+ */
+import type { News, PlainMeeting } from './announce.js';
+import { formatCode } from './checkin.js';
+import { eventView, slotsView } from './pages-view.js';
+import { kindNames, outcomeNames } from './schemas.js';
+import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
+
+/** The organizer's check-in page: counts, who arrived (latest first) and who is still expected. */
+export function checkInView(event: EventLean, participants: ParticipantLean[], state: { error?: string; code?: string; status?: number } = {}) {
+  const approved = participants.filter((p) => p.status === 'approved');
+  const arrived = approved.filter((p) => p.checkIn === 'arrived')
+    .sort((a, b) => new Date(b.checkInAt ?? 0).getTime() - new Date(a.checkInAt ?? 0).getTime());
+  const waiting = approved.filter((p) => p.checkIn !== 'arrived').sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
+  const row = (p: ParticipantLean) => ({ id: String(p._id), name: p.name, kindName: kindNames[p.kind] ?? '', contactName: p.contactName ?? '', at: p.checkInAt ?? null, noShow: p.checkIn === 'no_show' });
+  return {
+    title: `扫码签到 · ${event.title}`,
+    event: eventView(event),
+    open: event.phase === 'published',
+    arrivedCount: arrived.length,
+    expected: approved.length,
+    arrived: arrived.map(row),
+    waiting: waiting.map(row),
+    error: state.error ?? '',
+    code: state.code ?? '',
+  };
+}
+
+/** Badges (名牌): one per approved participant, eight to an A4 sheet (2 × 4). */
+export function badgesView(event: EventLean, badges: Array<{ participant: ParticipantLean; code: string; qr: string }>, perSheet = 8) {
+  const items = badges.map(({ participant: p, code, qr }) => ({
+    person: p.contactName ?? '',
+    organization: p.name,
+    kind: p.kind,
+    kindName: kindNames[p.kind] ?? '',
+    code: formatCode(code),
+    qr,
+  }));
+  const sheets: Array<{ badges: typeof items }> = [];
+  for (let i = 0; i < items.length; i += perSheet) sheets.push({ badges: items.slice(i, i + perSheet) });
+  return { title: `名牌 · ${event.title}`, event: eventView(event), sheets, count: items.length, printable: true };
+}
+
+/** The meetings at one table, slot by slot (the page the table card's QR opens). */
+export function tableView(event: EventLean, table: number, meetings: MeetingLean[], names: Map<string, ParticipantLean>) {
+  const at = new Map(meetings.filter((m) => m.table === table).map((m) => [m.slot, m]));
+  return {
+    title: `${table} 号桌 · ${event.title}`,
+    event: eventView(event),
+    table,
+    slots: slotsView(event).map((s) => {
+      const m = at.get(s.index);
+      const buyer = m ? names.get(String(m.buyer)) : undefined;
+      const vendor = m ? names.get(String(m.vendor)) : undefined;
+      return {
+        ...s,
+        meeting: m ? {
+          id: String(m._id),
+          buyer: buyer?.name ?? '', buyerArrived: buyer?.checkIn === 'arrived',
+          vendor: vendor?.name ?? '', vendorArrived: vendor?.checkIn === 'arrived',
+          outcome: m.outcome ? outcomeNames[m.outcome] ?? '' : '',
+        } : null,
+      };
+    }),
+  };
+}
+
+/** The publish preview: per participant what it will be told. */
+export function publishPreviewView(
+  event: EventLean,
+  preview: { participants: Array<{ participant: ParticipantLean; news: News }>; names: Map<string, ParticipantLean>; meetings: number; firstPublication: boolean },
+  state: { error?: string; status?: number } = {},
+) {
+  const slots = slotsView(event);
+  const where = (m: PlainMeeting) => `第 ${m.slot + 1} 时段 ${slots[m.slot]?.time ?? ''} · ${m.table} 号桌`;
+  const other = (me: ParticipantLean, m: PlainMeeting) => preview.names.get(me.kind === 'buyer' ? m.vendor : m.buyer)?.name ?? '';
+  const publishing = event.phase === 'scheduling';
+  return {
+    title: `${publishing ? '发布日程' : '通知日程变动'} · ${event.title}`,
+    event: eventView(event),
+    publishing,
+    announcing: event.phase === 'published',
+    revision: event.revision ?? 0,
+    meetings: preview.meetings,
+    firstPublication: preview.firstPublication,
+    told: preview.participants.length,
+    error: state.error ?? '',
+    participants: preview.participants.map(({ participant: p, news }) => ({
+      id: String(p._id),
+      name: p.name,
+      kindName: kindNames[p.kind] ?? '',
+      added: news.added.map((m) => ({ with: other(p, m), where: where(m) })),
+      moved: news.moved.map((x) => ({ with: other(p, x.to), from: where(x.from), to: where(x.to) })),
+      cancelled: news.cancelled.map((m) => ({ with: other(p, m), where: where(m) })),
+    })),
+  };
+}
