@@ -91,9 +91,9 @@ export function publishPreviewView(
       id: String(p._id),
       name: p.name,
       kindName: kindNames[p.kind] ?? '',
-      added: news.added.map((m) => ({ with: other(p, m), where: where(m) })),
-      moved: news.moved.map((x) => ({ with: other(p, x.to), from: where(x.from), to: where(x.to) })),
-      cancelled: news.cancelled.map((m) => ({ with: other(p, m), where: where(m) })),
+      added: news.added.map((m) => ({ counterpart: other(p, m), where: where(m) })),
+      moved: news.moved.map((x) => ({ counterpart: other(p, x.to), from: where(x.from), to: where(x.to) })),
+      cancelled: news.cancelled.map((m) => ({ counterpart: other(p, m), where: where(m) })),
     })),
   };
 }
