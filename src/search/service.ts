@@ -63,6 +63,14 @@ export function clampPage(page: number, total: number, pageSize: number): number
   return Math.min(page, Math.max(1, Math.ceil(total / pageSize)));
 }
 
+/** Runs a paged search; a page past the last one runs again on the last page (the answer says which). */
+async function onLastPageAtMost<R extends { totalHits?: number }>(run: (page: number) => Promise<R>, wanted: number, pageSize: number) {
+  const first = await run(wanted);
+  const last = clampPage(wanted, first.totalHits ?? 0, pageSize);
+  return last < wanted ? { page: last, res: await run(last) } : { page: wanted, res: first };
+}
+
+
 /** What Meilisearch is asked for: the words as understood, filler dropped, abbreviations beside their terms (pure). */
 export function searchWords(understood: Understood): string {
   const words = informativeWords(understood.text);
@@ -160,13 +168,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
         highlightPreTag: PRE,
         highlightPostTag: POST,
       } satisfies SearchParams);
-      let page = query.page;
-      let res = await run(page);
-      const last = clampPage(page, res.totalHits ?? 0, query.pageSize);
-      if (last < page) {
-        page = last;
-        res = await run(page);
-      }
+      const { page, res } = await onLastPageAtMost(run, query.page, query.pageSize);
       // Past the confirmation period a listing shows as stale, even before the sweep has marked it.
       const staleBefore = now.getTime() - policy.days * DAY;
       const dist = res.facetDistribution ?? {};
@@ -202,13 +204,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
         ...(sortFor[query.sort] ? { sort: sortFor[query.sort] } : {}),
         attributesToRetrieve: ['vendorId', 'vendorName', 'vendorCreditCode', 'province', 'city', 'district', 'vendorFields', 'certifications'],
       } satisfies SearchParams);
-      let page = query.page;
-      let res = await run(page);
-      const last = clampPage(page, res.totalHits ?? 0, query.pageSize);
-      if (last < page) {
-        page = last;
-        res = await run(page);
-      }
+      const { page, res } = await onLastPageAtMost(run, query.page, query.pageSize);
       const docs = res.hits as unknown as ProductDocument[];
       const details = models ? await vendorDetails(models, docs.map((d) => d.vendorId), now) : new Map<string, Pick<VendorCard, 'fields' | 'certifications' | 'productCount'>>();
       return {

@@ -41,8 +41,8 @@ t.test('reindex swaps in a fresh index while search keeps answering; check-index
 
   // Make it drift: a missing document, an extra one, and an out-of-date one.
   const index = app.meili.index(`${prefix}products`);
-  await index.deleteDocuments([String(products[0]._id)]).waitTask();
-  await index.addDocuments([{ id: 'ghost0000000000000000000', name: '幽灵产品', hash: 'x' }]).waitTask();
+  await index.deleteDocuments([String(products[0]._id)]).waitTask({ timeout: 120_000 });
+  await index.addDocuments([{ id: 'ghost0000000000000000000', name: '幽灵产品', hash: 'x' }]).waitTask({ timeout: 120_000 });
   await app.models.Product.updateOne({ _id: products[1]._id }, { $set: { name: '悄悄改名的产品' } });
   const check = await checkIndex(app.models, app.meili, prefix, new Date());
   t.same(check.missing, [String(products[0]._id)]);
