@@ -92,15 +92,16 @@ const EnvSchema = z.object({
   /** Vendors whose match score (0–1) reaches this hear of a new open demand (src/notifications). */
   MATCH_NOTIFY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
   /** Storage per vendor for its uploads (images, logo, certificate scans) in GridFS, in MB (src/suppliers/files.ts). */
-  /** The platform's public address (e.g. https://gx.example.gov.cn), for links printed on paper (推介手册 QR codes); unset: the request's host. */
-  PUBLIC_BASE_URL: z.url('必须是 http(s):// 地址').regex(/^https?:\/\//, '必须是 http(s):// 地址').optional(),
   /** The public footer: 主办单位, contact telephone and ICP 备案号 (empty: that item is left out). */
   SITE_HOST_ORG: z.string().max(100, '最多 100 个字符').default('杭州高新开发区（滨江）管委会'),
   SITE_CONTACT_PHONE: z.string().max(40, '最多 40 个字符').regex(/^[0-9+\-() 转]*$/, '只能包含数字、空格、+、-、括号和“转”').optional(),
   SITE_ICP_NUMBER: z.string().max(60, '最多 60 个字符').optional(),
   VENDOR_STORAGE_QUOTA_MB: z.coerce.number('必须是数字').int('必须是整数').min(1, '至少 1').max(102_400, '最多 102400').default(50),
-  /** The site's public address, e.g. https://gongxu.example.gov.cn: links in e-mails (and calendar files) start with it. */
-  PUBLIC_URL: z
+  /**
+   * The site's public address, e.g. https://gongxu.example.gov.cn: links in e-mails, calendar files and on
+   * paper (推介手册 QR codes) start with it. Unset: pages use the request's host; e-mail requires it.
+   */
+  PUBLIC_BASE_URL: z
     .url({ protocol: /^https?$/, message: '必须是 http:// 或 https:// 开头的网址，如 https://gongxu.example.gov.cn' })
     .refine((v) => !/[?#]/.test(v), '不能包含 ? 或 #，只写网站地址（可带路径前缀）')
     .transform((v) => v.replace(/\/+$/, ''))
@@ -110,13 +111,11 @@ const EnvSchema = z.object({
     .url({ protocol: /^smtps?$/, message: '必须是 smtp:// 或 smtps:// 开头的地址，如 smtps://用户名:密码@smtp.example.com:465' })
     .optional(),
   /** Sender of the platform's e-mails: an address, or a name with the address in angle brackets. */
-  SMTP_FROM: z
+  MAIL_FROM: z
     .string()
     .max(200, '最多 200 个字符')
     .regex(/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/, '应为电子邮箱地址，或“名称 <地址>”，如 滨江区供需对接平台 <noreply@example.gov.cn>')
     .optional(),
-  /** The name docs/api.md reserved for SMTP_FROM; read when SMTP_FROM is unset. */
-  MAIL_FROM: z.string().optional(),
 });
 
 export type Config = z.output<typeof EnvSchema> & { dataDir: string };
@@ -128,8 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key];
     if (value !== undefined && value.trim() !== '') cleaned[key] = value.trim();
   }
-  // MAIL_FROM (the name docs/api.md reserved) is SMTP_FROM when that is unset, validated as SMTP_FROM.
-  if (cleaned.MAIL_FROM !== undefined && cleaned.SMTP_FROM === undefined) cleaned.SMTP_FROM = cleaned.MAIL_FROM;
   const parsed = EnvSchema.safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -140,11 +137,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `环境变量 ${name} 的值无效（${shown}）：${issue.message}。请修改或删除 ${name} 后重试。`,
     );
   }
-  if (parsed.data.SMTP_URL && !parsed.data.SMTP_FROM) {
-    throw new ConfigError('设置了 SMTP_URL 时必须同时设置 SMTP_FROM（发件人，如 滨江区供需对接平台 <noreply@example.gov.cn>）。');
+  if (parsed.data.SMTP_URL && !parsed.data.MAIL_FROM) {
+    throw new ConfigError('设置了 SMTP_URL 时必须同时设置 MAIL_FROM（发件人，如 滨江区供需对接平台 <noreply@example.gov.cn>）。');
   }
-  if (parsed.data.SMTP_URL && !parsed.data.PUBLIC_URL) {
-    throw new ConfigError('设置了 SMTP_URL 时必须同时设置 PUBLIC_URL（平台的对外网址，如 https://gongxu.example.gov.cn），邮件中的链接以它开头。');
+  if (parsed.data.SMTP_URL && !parsed.data.PUBLIC_BASE_URL) {
+    throw new ConfigError('设置了 SMTP_URL 时必须同时设置 PUBLIC_BASE_URL（平台的对外网址，如 https://gongxu.example.gov.cn），邮件中的链接以它开头。');
   }
   if (parsed.data.MEILI_HOST && !parsed.data.MEILI_MASTER_KEY) {
     throw new ConfigError('设置了 MEILI_HOST 时必须同时设置 MEILI_MASTER_KEY（Meilisearch 主密钥）。');

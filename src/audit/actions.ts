@@ -64,6 +64,11 @@ export const auditActions: Record<string, AuditAction> = {
     describe: (b) => (b.decision === 'approve' ? '通过参会报名' : withReason('参会报名不通过')(b)),
   },
   'event.participant.approve': { label: '通过参会报名', kind: 'event' },
+  'event.check-in': {
+    label: '现场签到', kind: 'event',
+    describe: (b) => (b.state === 'no_show' ? '现场签到：标记未到场' : b.state === 'clear' ? '现场签到：撤销签到' : b.code ? '扫码签到' : '现场签到：标记已到场'),
+  },
+  'event.announce': { label: '通知日程变动', kind: 'event' },
   'event.participant.reject': { label: '参会报名不通过', kind: 'event' },
   'list-batch.publish': {
     label: '发布推介清单批次', kind: 'batch',

@@ -446,7 +446,7 @@ export function createMeetingService(app: FastifyInstance) {
    */
   async function agendaAttachment(event: EventLean, p: ParticipantLean, names: Map<string, ParticipantLean>) {
     const meetings = await EventMeeting.find({ event: event._id, [p.kind]: p._id, published: true }).sort({ slot: 1, table: 1 }).lean<MeetingLean[]>();
-    const base = app.config.PUBLIC_URL ?? `http://${app.config.HOST}:${app.config.PORT}`;
+    const base = app.config.PUBLIC_BASE_URL ?? `http://${app.config.HOST}:${app.config.PORT}`;
     const content = agendaCalendar({
       eventTitle: event.title,
       venue: event.venue ?? '',

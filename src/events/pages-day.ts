@@ -41,7 +41,7 @@ const dayPages: FastifyPluginAsyncZod = async (app) => {
     return renderCheckIn(request, reply, request.params.id);
   });
 
-  app.post('/organizer/events/:id/check-in', { config: access, schema: { params: EventParams, body: CheckInCodeForm.schema }, attachValidation: true }, async (request, reply) => {
+  app.post('/organizer/events/:id/check-in', { config: { ...access, audit: 'event.check-in' }, schema: { params: EventParams, body: CheckInCodeForm.schema }, attachValidation: true }, async (request, reply) => {
     const id = request.params.id;
     const form = readForm(request, CheckInCodeForm, eventMissing);
     if (!form.ok) return renderCheckIn(request, reply, id, { error: form.errors.code ?? '请输入签到码', code: form.values.code, status: 400 });
@@ -116,7 +116,7 @@ const dayPages: FastifyPluginAsyncZod = async (app) => {
   app.post('/organizer/events/:id/publish', {
     config: { ...access, audit: 'event.phase' }, schema: { params: EventParams, body: PublishForm.schema }, attachValidation: true,
   }, confirm(false));
-  app.post('/organizer/events/:id/announce', { config: access, schema: { params: EventParams, body: PublishForm.schema }, attachValidation: true }, confirm(true));
+  app.post('/organizer/events/:id/announce', { config: { ...access, audit: 'event.announce' }, schema: { params: EventParams, body: PublishForm.schema }, attachValidation: true }, confirm(true));
 };
 
 export default dayPages;

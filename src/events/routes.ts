@@ -168,12 +168,12 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => ({ participant: participantJson(await app.events.withdraw(requireUser(request), request.params.id, request.params.participantId), true) }));
 
   app.post('/api/v1/events/:id/participants/:participantId/check-in', {
-    config: { access: staff },
+    config: { access: staff, audit: 'event.check-in' },
     schema: { summary: '现场签到（arrived 已到场 / no_show 未到场 / clear 撤销）', tags, params: ParticipantParams, body: CheckInInput, response: { 200: z.object({ participant: ParticipantOut }) } },
   }, async (request) => ({ participant: participantJson(await app.eventMeetings.checkIn(requireUser(request), request.params.id, request.params.participantId, request.body.state), true) }));
 
   app.post('/api/v1/events/:id/check-in', {
-    config: { access: staff },
+    config: { access: staff, audit: 'event.check-in' },
     schema: {
       summary: '扫码签到（参会方的签到码，见日程和名牌上的二维码）', tags, params: EventParams,
       description: '按签到码把该参会方标记为已到场。幂等：同一签到码再扫只答 `firstScan: false`，不重复计数；多台手机同时扫同一码也只计一次。别场对接会的签到码、输错的签到码答 404。`first` 与 `firstScan` 同义（docs/api.md 的固定字段）。`arrived`/`expected` 为本场已到场 / 应到（已通过的参会方）数。',
@@ -211,7 +211,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/api/v1/events/:id/announce', {
-    config: { access: staff },
+    config: { access: staff, audit: 'event.announce' },
     schema: {
       summary: '通知日程变动（发布后手工调整的洽谈，按发布预览告知相关参会方）', tags, params: EventParams,
       description: '`revision` 为查看预览时的版本（`GET …/publish-preview`）；此后日程又有改动则 409，请重新预览。',

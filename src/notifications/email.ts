@@ -1,8 +1,8 @@
 /**
  * The e-mail channel: every notice also goes out by e-mail through the SMTP server `SMTP_URL` names, from
- * `SMTP_FROM`, unless the recipient turned that kind off for e-mail (通知设置). Registered only when
+ * `MAIL_FROM`, unless the recipient turned that kind off for e-mail (通知设置). Registered only when
  * SMTP_URL is set (index.ts). Subject = the notice's title; a Chinese plain-text body with the absolute
- * link (PUBLIC_URL + the notice's path) and an HTML alternative in which every value is escaped; the
+ * link (PUBLIC_BASE_URL + the notice's path) and an HTML alternative in which every value is escaped; the
  * sender's attachments (a schedule notice's agenda .ics) go along.
  *
  * Idempotency: the Message-ID is derived from `message.key`, so a retry after a crash between the server's

@@ -49,11 +49,11 @@ export default fp(async (app) => {
     matchThreshold: app.config.MATCH_NOTIFY_THRESHOLD,
   });
   app.decorate('notifications', service);
-  // E-mail stays optional: without SMTP_URL nothing is sent by mail (config.ts requires SMTP_FROM and PUBLIC_URL with it).
-  const { SMTP_URL, SMTP_FROM, PUBLIC_URL } = app.config;
-  if (SMTP_URL && SMTP_FROM && PUBLIC_URL) {
+  // E-mail stays optional: without SMTP_URL nothing is sent by mail (config.ts requires MAIL_FROM and PUBLIC_BASE_URL with it).
+  const { SMTP_URL, MAIL_FROM, PUBLIC_BASE_URL } = app.config;
+  if (SMTP_URL && MAIL_FROM && PUBLIC_BASE_URL) {
     const transport = smtpTransport(SMTP_URL);
-    service.addChannel(emailChannel({ transport, from: SMTP_FROM, publicUrl: PUBLIC_URL }));
+    service.addChannel(emailChannel({ transport, from: MAIL_FROM, publicUrl: PUBLIC_BASE_URL }));
     app.addHook('onClose', async () => transport.close?.());
   }
   app.decorate('notify', (event: NotifyEventInput, options?: { session?: ClientSession }) => service.notify(event, options));

@@ -64,6 +64,9 @@ t.test('a scan marks arrival once, answers the running count, and a code of anot
   const again = await api(app, org, 'POST', `/api/v1/events/${id}/check-in`, { code });
   t.match(again.json(), { firstScan: false, first: false, arrived: 1, expected: 6 }, 'a second scan counts nothing');
   t.equal(again.json().checkInAt, first.json().checkInAt, 'the first arrival time stays');
+  const scans = await app.models.AuditEntry.find({ action: 'event.check-in', 'target.id': id }).lean();
+  t.equal(scans.length, 2, 'each scan is in the audit trail, under the event');
+  t.ok(scans.every((e) => e.description === '扫码签到'), 'described as 扫码签到');
 
   // Another event with the same companies: its codes do not open this one.
   const other = await createEvent(app, org, { title: '另一场对接会' });
@@ -135,6 +138,7 @@ t.test('the publish preview lists per participant what is new, moved and cancell
   const told = await api(app, org, 'POST', `/api/v1/events/${id}/announce`, { revision: preview.revision });
   t.equal(told.statusCode, 200, told.body);
   t.equal(told.json().told, preview.participants.length);
+  t.equal(await app.models.AuditEntry.countDocuments({ action: 'event.announce', 'target.id': id }), 1, 'the announcement is audited once (not the refused stale one)');
   const inbox = await app.models.NotificationOutbox.find({ kind: 'event-agenda-change' }).lean();
   t.ok(inbox.some((n) => /调整 1 场/.test(String(n.body))), 'the message says what changed');
   t.same(((await api(app, org, 'GET', `/api/v1/events/${id}/publish-preview`)).json() as { participants: unknown[] }).participants, [], 'told: nothing left to tell');

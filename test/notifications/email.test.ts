@@ -14,8 +14,8 @@ import { startMailServer } from './smtp.js';
 
 const smtp = await startMailServer();
 t.teardown(() => smtp.close());
-const PUBLIC_URL = 'https://gongxu.example.cn';
-const app = await buildTestApp(t, { SMTP_URL: smtp.url, SMTP_FROM: '滨江区供需对接平台 <noreply@gongxu.example.cn>', PUBLIC_URL }, { background: false });
+const PUBLIC_BASE_URL = 'https://gongxu.example.cn';
+const app = await buildTestApp(t, { SMTP_URL: smtp.url, MAIL_FROM: '滨江区供需对接平台 <noreply@gongxu.example.cn>', PUBLIC_BASE_URL }, { background: false });
 const { Notification, NotificationOutbox } = notificationModels(app.conn);
 
 const vendor = await addVendor(app, { name: '邮件测试企业' });
@@ -23,25 +23,25 @@ const org = await app.models.BuyerOrg.create({ name: '邮件测试医院', type:
 const vendorUser = await createUser(app, 'vendor', { vendor: vendor._id, name: '张经理' });
 const buyerUser = await createUser(app, 'buyer', { buyerOrg: org._id });
 
-t.test('configuration: SMTP_URL, SMTP_FROM and PUBLIC_URL are checked with Chinese messages', async (t) => {
+t.test('configuration: SMTP_URL, MAIL_FROM and PUBLIC_BASE_URL are checked with Chinese messages', async (t) => {
   t.equal(loadConfig({}).SMTP_URL, undefined, 'e-mail is off by default');
-  t.equal(loadConfig({ PUBLIC_URL: 'https://a.example.cn/' }).PUBLIC_URL, 'https://a.example.cn', 'trailing slash dropped');
-  t.throws(() => loadConfig({ PUBLIC_URL: 'ftp://a.example.cn' }), /PUBLIC_URL.*http:\/\/ 或 https:\/\//);
+  t.equal(loadConfig({ PUBLIC_BASE_URL: 'https://a.example.cn/' }).PUBLIC_BASE_URL, 'https://a.example.cn', 'trailing slash dropped');
+  t.throws(() => loadConfig({ PUBLIC_BASE_URL: 'ftp://a.example.cn' }), /PUBLIC_BASE_URL.*http:\/\/ 或 https:\/\//);
   t.throws(() => loadConfig({ SMTP_URL: 'http://user:geheim@mail.example.cn' }), /SMTP_URL.*已隐藏.*smtp:\/\//);
   t.notOk(/geheim/.test((() => { try { loadConfig({ SMTP_URL: 'http://user:geheim@x.cn' }); return ''; } catch (e) { return (e as Error).message; } })()), 'the password is not repeated');
-  t.throws(() => loadConfig({ SMTP_URL: 'smtp://mail.example.cn', PUBLIC_URL }), /SMTP_FROM/);
-  t.throws(() => loadConfig({ SMTP_URL: 'smtp://mail.example.cn', SMTP_FROM: 'a@b.cn' }), /PUBLIC_URL/);
-  t.throws(() => loadConfig({ SMTP_FROM: '不是邮箱' }), /SMTP_FROM.*电子邮箱地址/);
-  const ok = loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.cn:465', SMTP_FROM: '平台 <noreply@example.cn>', PUBLIC_URL });
-  t.equal(ok.SMTP_FROM, '平台 <noreply@example.cn>');
-  t.equal(loadConfig({ MAIL_FROM: 'noreply@example.cn' }).SMTP_FROM, 'noreply@example.cn', 'MAIL_FROM (the reserved name) is read as SMTP_FROM');
+  t.throws(() => loadConfig({ SMTP_URL: 'smtp://mail.example.cn', PUBLIC_BASE_URL }), /MAIL_FROM/);
+  t.throws(() => loadConfig({ SMTP_URL: 'smtp://mail.example.cn', MAIL_FROM: 'a@b.cn' }), /PUBLIC_BASE_URL/);
+  t.throws(() => loadConfig({ MAIL_FROM: '不是邮箱' }), /MAIL_FROM.*电子邮箱地址/);
+  const ok = loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.cn:465', MAIL_FROM: '平台 <noreply@example.cn>', PUBLIC_BASE_URL });
+  t.equal(ok.MAIL_FROM, '平台 <noreply@example.cn>');
+  t.equal(loadConfig({ MAIL_FROM: 'noreply@example.cn' }).MAIL_FROM, 'noreply@example.cn', 'MAIL_FROM (the reserved name) is read as MAIL_FROM');
 });
 
 t.test('the HTML alternative escapes every value', async (t) => {
   const { html, text, subject } = renderEmail({
     key: 'k', kind: 'followup.update', title: '<script>alert(1)</script>\n标题', body: '“A&B” <b>粗</b>', link: '/demands/1?x="y"',
     recipient: { id: '1', name: '<i>王</i>', email: 'a@b.cn', role: 'buyer' }, createdAt: new Date(),
-  }, PUBLIC_URL);
+  }, PUBLIC_BASE_URL);
   t.notMatch(html, /<script>|<b>|<i>/);
   t.match(html, /&lt;script&gt;/);
   t.match(html, /href="https:\/\/gongxu\.example\.cn\/demands\/1\?x=&quot;y&quot;"/);
@@ -65,7 +65,7 @@ t.test('a notice goes by e-mail too: Chinese subject and body, absolute link, HT
   t.match(mail.from?.value[0].name, '滨江区供需对接平台');
   t.match(mail.text, /张经理，您好/);
   t.match(mail.text, /采购方将贵公司的对接标记为“有意向”，备注：请于周五前报价。/);
-  t.match(mail.text, /查看详情：https:\/\/gongxu\.example\.cn\/demands\/abc/, 'absolute link from PUBLIC_URL');
+  t.match(mail.text, /查看详情：https:\/\/gongxu\.example\.cn\/demands\/abc/, 'absolute link from PUBLIC_BASE_URL');
   t.match(mail.text, /通知设置/, 'says where to turn it off');
   t.match(String(mail.html), /<a href="https:\/\/gongxu\.example\.cn\/demands\/abc">查看详情<\/a>/);
   t.match(mail.messageId, /@gongxu\.example\.cn>?$/, 'Message-ID derived from the delivery key');
