@@ -5,6 +5,7 @@
  *
  *   BENCH_PRODUCTS (default 20000)  catalog size
  *   BENCH_SECONDS  (default 10)     duration of each load run
+ *   BENCH_ONLY     (default all)    sections to run, comma-separated: search, matching, scheduler, events, reports
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +28,8 @@ import { benchReports } from './reports.js';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 20_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+const runs = (section: 'search' | 'matching' | 'scheduler' | 'events' | 'reports') => ONLY.size === 0 || ONLY.has(section);
 const QUERIES = ['摄像机', '网络摄像头', '电梯', '课桌椅', '数控机床', '充电桩', '污水处理', 'CT', '储能', '门禁', '消防', '空调', '变压器', '机器人', '监测站', '录像机'];
 
 const rows: Array<[string, string, string, string]> = [];
@@ -111,70 +114,72 @@ async function main() {
     const index = meili.index('products');
 
     // ---- import, end to end until searchable ----
-    process.stderr.write(`导入 ${PRODUCTS} 个产品…\n`);
-    const catalog = generateCatalog(PRODUCTS);
-    const started = performance.now();
-    const accepted = await fetch(`${base}/api/v1/imports`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ ...catalog, publish: true }) });
-    if (accepted.status !== 202) throw new Error(`import refused: ${accepted.status} ${await accepted.text()}`);
-    const { jobId } = await accepted.json() as { jobId: string };
-    const job = await waitFor('the import job', async () => {
-      const j = await (await fetch(`${base}/api/v1/imports/${jobId}`, { headers: auth })).json() as { status: string; created: number; errors: unknown[] };
-      return j.status !== 'running' && j.status !== 'queued' ? j : undefined;
-    }, 900_000, 200);
-    const imported = performance.now();
-    if (job.status !== 'done') throw new Error(`import ended ${job.status}: ${JSON.stringify(job.errors).slice(0, 500)}`);
-    await waitFor('the index', async () => (await index.getStats().catch(() => ({ numberOfDocuments: 0 }))).numberOfDocuments >= PRODUCTS, 900_000, 200);
-    const searchable = performance.now();
-    row(`导入 ${PRODUCTS} 个产品（写入 MongoDB）`, `${((PRODUCTS / (imported - started)) * 1000).toFixed(0)} 个/秒`, '', `${((imported - started) / 1000).toFixed(1)} 秒`);
-    row('导入，直到全部可搜索（端到端）', `${((PRODUCTS / (searchable - started)) * 1000).toFixed(0)} 个/秒`, '', `${((searchable - started) / 1000).toFixed(1)} 秒`);
-
-    // ---- search latency and throughput: the API against Meilisearch directly, same queries ----
-    const cycle = <T>(make: (q: string) => T) => {
-      let i = 0;
-      return () => make(QUERIES[i++ % QUERIES.length]);
-    };
-    const apiPath = (q: string) => ({ path: `/api/v1/search?q=${encodeURIComponent(q)}&pageSize=20` });
-    // The raw query asks Meilisearch exactly what the API asks of it: same filter, facets, page, fields,
-    // highlighting and cropping (see src/search/service.ts).
-    const since = Date.now() - (90 + 30) * 86_400_000;
-    const rawRequest = (q: string) => ({
-      method: 'POST',
-      body: JSON.stringify({
-        q, page: 1, hitsPerPage: 20,
-        filter: ['searchable = true', 'freshness != hidden', `confirmedAt >= ${since}`],
-        facets: ['field', 'category', 'city', 'district', 'certifications'],
-        attributesToRetrieve: ['id', 'name', 'model', 'category', 'categoryName', 'field', 'fieldName', 'vendorId', 'vendorName', 'vendorCreditCode', 'city', 'district', 'certifications', 'badges', 'freshness', 'confirmedAt', 'priceMin', 'priceMax', 'description'],
-        attributesToHighlight: ['name', 'description'], attributesToCrop: ['description'], cropLength: 40, cropMarker: '…',
-      }),
-    });
-    for (const connections of [16, 64]) {
-      const viaApi = await load(base, connections, {}, cycle(apiPath));
-      const direct = await load(`${servers.meiliHost}/indexes/products/search`, connections, { authorization: `Bearer ${servers.meiliKey}`, 'content-type': 'application/json' }, cycle(rawRequest));
-      for (const p of ['p50', 'p95', 'p99'] as const) {
-        row(`搜索延迟 ${p}，${connections} 并发`, ms(viaApi[p]), ms(direct[p]), `${(viaApi[p] / direct[p]).toFixed(2)}×`);
+    if (runs('search')) {
+      process.stderr.write(`导入 ${PRODUCTS} 个产品…\n`);
+      const catalog = generateCatalog(PRODUCTS);
+      const started = performance.now();
+      const accepted = await fetch(`${base}/api/v1/imports`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ ...catalog, publish: true }) });
+      if (accepted.status !== 202) throw new Error(`import refused: ${accepted.status} ${await accepted.text()}`);
+      const { jobId } = await accepted.json() as { jobId: string };
+      const job = await waitFor('the import job', async () => {
+        const j = await (await fetch(`${base}/api/v1/imports/${jobId}`, { headers: auth })).json() as { status: string; created: number; errors: unknown[] };
+        return j.status !== 'running' && j.status !== 'queued' ? j : undefined;
+      }, 900_000, 200);
+      const imported = performance.now();
+      if (job.status !== 'done') throw new Error(`import ended ${job.status}: ${JSON.stringify(job.errors).slice(0, 500)}`);
+      await waitFor('the index', async () => (await index.getStats().catch(() => ({ numberOfDocuments: 0 }))).numberOfDocuments >= PRODUCTS, 900_000, 200);
+      const searchable = performance.now();
+      row(`导入 ${PRODUCTS} 个产品（写入 MongoDB）`, `${((PRODUCTS / (imported - started)) * 1000).toFixed(0)} 个/秒`, '', `${((imported - started) / 1000).toFixed(1)} 秒`);
+      row('导入，直到全部可搜索（端到端）', `${((PRODUCTS / (searchable - started)) * 1000).toFixed(0)} 个/秒`, '', `${((searchable - started) / 1000).toFixed(1)} 秒`);
+  
+      // ---- search latency and throughput: the API against Meilisearch directly, same queries ----
+      const cycle = <T>(make: (q: string) => T) => {
+        let i = 0;
+        return () => make(QUERIES[i++ % QUERIES.length]);
+      };
+      const apiPath = (q: string) => ({ path: `/api/v1/search?q=${encodeURIComponent(q)}&pageSize=20` });
+      // The raw query asks Meilisearch exactly what the API asks of it: same filter, facets, page, fields,
+      // highlighting and cropping (see src/search/service.ts).
+      const since = Date.now() - (90 + 30) * 86_400_000;
+      const rawRequest = (q: string) => ({
+        method: 'POST',
+        body: JSON.stringify({
+          q, page: 1, hitsPerPage: 20,
+          filter: ['searchable = true', 'freshness != hidden', `confirmedAt >= ${since}`],
+          facets: ['field', 'category', 'city', 'district', 'certifications'],
+          attributesToRetrieve: ['id', 'name', 'model', 'category', 'categoryName', 'field', 'fieldName', 'vendorId', 'vendorName', 'vendorCreditCode', 'city', 'district', 'certifications', 'badges', 'freshness', 'confirmedAt', 'priceMin', 'priceMax', 'description'],
+          attributesToHighlight: ['name', 'description'], attributesToCrop: ['description'], cropLength: 40, cropMarker: '…',
+        }),
+      });
+      for (const connections of [16, 64]) {
+        const viaApi = await load(base, connections, {}, cycle(apiPath));
+        const direct = await load(`${servers.meiliHost}/indexes/products/search`, connections, { authorization: `Bearer ${servers.meiliKey}`, 'content-type': 'application/json' }, cycle(rawRequest));
+        for (const p of ['p50', 'p95', 'p99'] as const) {
+          row(`搜索延迟 ${p}，${connections} 并发`, ms(viaApi[p]), ms(direct[p]), `${(viaApi[p] / direct[p]).toFixed(2)}×`);
+        }
+        row(`搜索吞吐，${connections} 并发`, `${viaApi.rps.toFixed(0)} 次/秒`, `${direct.rps.toFixed(0)} 次/秒`, `${(viaApi.rps / direct.rps).toFixed(2)}×`);
+        if (viaApi.bad || direct.bad) row(`失败请求（${connections} 并发）`, String(viaApi.bad), String(direct.bad));
       }
-      row(`搜索吞吐，${connections} 并发`, `${viaApi.rps.toFixed(0)} 次/秒`, `${direct.rps.toFixed(0)} 次/秒`, `${(viaApi.rps / direct.rps).toFixed(2)}×`);
-      if (viaApi.bad || direct.bad) row(`失败请求（${connections} 并发）`, String(viaApi.bad), String(direct.bad));
+  
+      // ---- sync lag: a committed edit until Meilisearch shows it ----
+      const lags: number[] = [];
+      const sample = await models.Product.find({ status: 'published' }).limit(40).lean();
+      for (const [n, product] of sample.entries()) {
+        const body = { vendorCreditCode: product.vendorCreditCode, name: product.name, model: product.model, category: product.category, description: product.description, certifications: product.certifications, priceMin: product.priceMin, priceMax: product.priceMax, capacityPerMonth: product.capacityPerMonth, leadTimeDays: 1000 + n, specs: product.specs };
+        const t0 = performance.now();
+        const res = await fetch(`${base}/api/v1/products/${String(product._id)}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        if (!res.ok) throw new Error(`edit failed: ${res.status} ${await res.text()}`);
+        await waitFor('the edit in search', async () => (await index.getDocument(String(product._id)).catch(() => null) as { leadTimeDays?: number } | null)?.leadTimeDays === 1000 + n, 30_000, 10);
+        lags.push(performance.now() - t0);
+      }
+      lags.sort((a, b) => a - b);
+      row('单次修改到可搜索的延迟 p50', ms(percentile(lags, 50)));
+      row('单次修改到可搜索的延迟 p95', ms(percentile(lags, 95)));
     }
-
-    // ---- sync lag: a committed edit until Meilisearch shows it ----
-    const lags: number[] = [];
-    const sample = await models.Product.find({ status: 'published' }).limit(40).lean();
-    for (const [n, product] of sample.entries()) {
-      const body = { vendorCreditCode: product.vendorCreditCode, name: product.name, model: product.model, category: product.category, description: product.description, certifications: product.certifications, priceMin: product.priceMin, priceMax: product.priceMax, capacityPerMonth: product.capacityPerMonth, leadTimeDays: 1000 + n, specs: product.specs };
-      const t0 = performance.now();
-      const res = await fetch(`${base}/api/v1/products/${String(product._id)}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (!res.ok) throw new Error(`edit failed: ${res.status} ${await res.text()}`);
-      await waitFor('the edit in search', async () => (await index.getDocument(String(product._id)).catch(() => null) as { leadTimeDays?: number } | null)?.leadTimeDays === 1000 + n, 30_000, 10);
-      lags.push(performance.now() - t0);
-    }
-    lags.sort((a, b) => a - b);
-    row('单次修改到可搜索的延迟 p50', ms(percentile(lags, 50)));
-    row('单次修改到可搜索的延迟 p95', ms(percentile(lags, 95)));
-    await benchMatching({ mongoUri: servers.mongoUri!, meiliHost: servers.meiliHost!, meiliKey: servers.meiliKey!, row });
-    await benchScheduler({ row });
-    await benchEventRun({ base, auth, models, row });
-    await benchReports({ mongoUri: servers.mongoUri!, meiliHost: servers.meiliHost!, meiliKey: servers.meiliKey!, row });
+    if (runs('matching')) await benchMatching({ mongoUri: servers.mongoUri!, meiliHost: servers.meiliHost!, meiliKey: servers.meiliKey!, row });
+    if (runs('scheduler')) await benchScheduler({ row });
+    if (runs('events')) await benchEventRun({ base, auth, models, row });
+    if (runs('reports')) await benchReports({ mongoUri: servers.mongoUri!, meiliHost: servers.meiliHost!, meiliKey: servers.meiliKey!, row });
     await conn.close();
   } finally {
     await cleanup();
