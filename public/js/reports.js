@@ -25,6 +25,9 @@
     holder.classList.add('rp-chart-drawn');
     var horizontal = !!spec.horizontal;
     var many = spec.series.length > 1;
+    // Counts (every value a whole number) get whole-number ticks: no "2.5 家企业" on the axis.
+    var counts = spec.series.every(function (s) { return s.data.every(function (v) { return Number.isInteger(v); }); });
+    var valueTicks = counts ? { precision: 0 } : {};
     new window.Chart(canvas, {
       type: spec.kind,
       data: {
@@ -40,8 +43,8 @@
         maintainAspectRatio: false,
         plugins: { legend: { display: many, position: 'bottom' } },
         scales: {
-          x: { stacked: !!spec.stacked, beginAtZero: true },
-          y: { stacked: !!spec.stacked, beginAtZero: true },
+          x: { stacked: !!spec.stacked, beginAtZero: true, ticks: horizontal ? valueTicks : {} },
+          y: { stacked: !!spec.stacked, beginAtZero: true, ticks: horizontal ? {} : valueTicks },
         },
       },
     });

@@ -7,9 +7,9 @@ import { badRequest } from '../web/errors.js';
 import { formErrors } from '../web/forms.js';
 import { filterableActions } from './actions.js';
 import { AuditQuery, EXPORT_LIMIT, type AuditEntryJson } from './service.js';
+import { chinaDateTime, chinaDay } from '../web/china-time.js';
 
 const access = { access: ['admin'] as const };
-const chinaTime = (iso: string) => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
 const who = (e: AuditEntryJson) => (e.actor ? `${e.actor.name}（${e.actor.email}）` : e.email ? `${e.email}（未登录）` : '—');
 const roleOf = (e: AuditEntryJson) => (e.actor?.role ? roleNames[e.actor.role as Role] ?? e.actor.role : '');
 const targetOf = (e: AuditEntryJson) => (e.target ? `${e.target.kindLabel}${e.target.label ? `：${e.target.label}` : ''}` : '');
@@ -32,7 +32,7 @@ async function workbook(entries: AuditEntryJson[], filters: string): Promise<Buf
   ];
   sheet.getRow(1).font = { bold: true };
   for (const e of entries) {
-    sheet.addRow([chinaTime(e.at), e.actionLabel, e.action, who(e), roleOf(e), targetOf(e), e.target?.id ?? '', e.description, e.ip, e.userAgent]);
+    sheet.addRow([chinaDateTime(e.at), e.actionLabel, e.action, who(e), roleOf(e), targetOf(e), e.target?.id ?? '', e.description, e.ip, e.userAgent]);
   }
   const about = book.addWorksheet('说明');
   about.columns = [{ width: 16 }, { width: 80 }];
@@ -78,7 +78,7 @@ const auditPages: FastifyPluginAsyncZod = async (app) => {
       query.from && `自 ${query.from}`,
       query.to && `至 ${query.to}`,
     ].filter(Boolean).join('；');
-    const day = app.clock().toISOString().slice(0, 10);
+    const day = chinaDay(app.clock());
     return reply
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
       .header('content-disposition', `attachment; filename="audit-${day}.xlsx"; filename*=UTF-8''${encodeURIComponent(`审计日志-${day}.xlsx`)}`)

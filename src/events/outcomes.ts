@@ -11,6 +11,7 @@ import type { EventPhase, MeetingOutcome } from './model.js';
 import { canRecordOutcome } from './phases.js';
 import type { OutcomeInput } from './schemas.js';
 import type { MeetingLean } from './service.js';
+import { chinaDay } from '../web/china-time.js';
 
 export function createOutcomes(app: FastifyInstance) {
   const { EventMeeting } = app.models;
@@ -106,7 +107,7 @@ export function createOutcomes(app: FastifyInstance) {
 
 /** The 409 for a second signing of a pair: it names the one already recorded. */
 function existingSigning(amountYuan: number | null | undefined, step: { at?: Date; by?: { name?: string | null } | null; source?: string | null } | undefined): string {
-  const day = step?.at ? new Date(step.at.getTime() + 8 * 3600_000).toISOString().slice(0, 10) : '';
+  const day = chinaDay(step?.at);
   const amount = typeof amountYuan === 'number' ? `，金额 ${amountYuan.toLocaleString('zh-CN')} 元` : '';
   const where = step?.source === 'event' ? '（对接会登记）' : '';
   return `该需求与该供应商已于 ${day} 签约${amount}${where}，由${step?.by?.name ?? '他人'}登记；同一需求与供应商只记一次签约，本次洽谈请登记为“已洽谈”或“达成意向”。`;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BuyerInput } from '../buyers/index.js';
 import { fieldCodes } from '../taxonomy/index.js';
 import { meetingOutcomes, preferenceLevels } from './model.js';
+import { amountFromForm } from '../web/amount.js';
 
 export const MAX_SLOTS = 96;
 export const MAX_TABLES = 500;
@@ -159,9 +160,10 @@ export type MeetingAdd = z.output<typeof MeetingAdd>;
 
 export const CheckInInput = z.object({ state: z.enum(['arrived', 'no_show', 'clear'], { error: '签到状态应为 arrived（已到场）、no_show（未到场）或 clear（撤销）' }) }).strict();
 
+// Written as people write amounts: "12万", "45.5万元", "1,200,000" (src/web/amount.ts).
 const amount = z.preprocess(
-  (v) => (blank(v) ? undefined : typeof v === 'string' ? v.replace(/[,，\s]/g, '').replace(/^[¥￥]/, '').replace(/元$/, '') : v),
-  z.coerce.number({ error: '金额应为数字' }).min(0, '金额不能为负').max(1e12, '金额过大').optional(),
+  amountFromForm,
+  z.coerce.number({ error: '金额应为数字，如 120000、12万 或 45.5万元' }).min(0, '金额不能为负').max(1e12, '金额过大').optional(),
 );
 
 export const OutcomeInput = z

@@ -1,6 +1,7 @@
 /** Input shapes of follow-up moves (API body and page form). */
 import { z } from 'zod';
 import { followUpStatuses, moveTargets } from './state.js';
+import { amountFromForm } from '../web/amount.js';
 
 export const objectIdString = z.string('编号应为字符串').regex(/^[0-9a-f]{24}$/i, '编号格式不正确');
 
@@ -37,7 +38,7 @@ export const MoveForm = z
     ...MoveFields,
     note: z.preprocess(blankToUndefined, MoveFields.note),
     reason: z.preprocess(blankToUndefined, MoveFields.reason),
-    amountYuan: z.preprocess(blankToUndefined, z.coerce.number('金额应为数字').pipe(amount).optional()),
+    amountYuan: z.preprocess(amountFromForm, z.coerce.number('金额应为数字，如 120000、12万 或 45.5万元').pipe(amount).optional()),
     back: z.string().optional(),
   })
   .superRefine(moveRules);

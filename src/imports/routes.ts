@@ -8,6 +8,7 @@ import { ExportQuery, exportCsv, exportXlsx, publishedList } from './export.js';
 import { attachment } from '../web/download.js';
 import { STAFF_ROLES } from '../accounts/index.js';
 import type { ImporterHttp } from './jobs-http.js';
+import { chinaDay } from '../web/china-time.js';
 
 const staff = STAFF_ROLES;
 const tags = ['批量导入'];
@@ -92,7 +93,7 @@ export function exportRoutes(): FastifyPluginAsyncZod {
       description: '已审核通过企业的已发布产品，可按领域、类别、省市区县、认证筛选。导出的文件可直接再次导入。',
       querystring: ExportQuery,
     });
-    const stamp = () => new Date(app.clock()).toISOString().slice(0, 10);
+    const stamp = () => chinaDay(app.clock());
 
     // The same list in either format: only the content type and the encoder differ.
     const formats = [

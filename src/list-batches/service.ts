@@ -14,6 +14,7 @@ import {
   type ProductEntry, type Snapshot, type VendorEntry,
 } from './diff.js';
 import { OBJECTION_BUCKET } from './model.js';
+import { chinaDateTime } from '../web/china-time.js';
 
 export type RemovalReason = 'suspended' | 'withdrawn' | 'lapsed';
 export const removalReasonNames: Record<RemovalReason, string> = {
@@ -178,7 +179,7 @@ export function createListBatchService(deps: { conn: Connection; models: Models;
   async function fileObjection(number: number, input: ObjectionInput, file: ObjectionFile | undefined, ip: string) {
     const batch = await get(number);
     if (!batch.objectionUntil) throw new AppError(409, 'NO_OBJECTION_PERIOD', `第 ${number} 批推介清单未设公示期，不受理异议。`);
-    if (!objectionOpen(batch)) throw new AppError(409, 'OBJECTION_PERIOD_OVER', `第 ${number} 批推介清单的公示期已于 ${batch.objectionUntil.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })} 结束，不再受理异议。`);
+    if (!objectionOpen(batch)) throw new AppError(409, 'OBJECTION_PERIOD_OVER', `第 ${number} 批推介清单的公示期已于 ${chinaDateTime(batch.objectionUntil)} 结束，不再受理异议。`);
     const doc = await ListBatchVendor.findOne({ number, 'vendor.creditCode': input.creditCode }).lean();
     if (!doc) throw badRequest('本批推介清单中没有该统一社会信用代码的企业。', [{ path: 'creditCode', message: '本批清单中没有该企业' }]);
     let entry: Record<string, unknown>;

@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import { xlsxBuffer } from '../web/spreadsheet-safety.js';
 import type { ProductEntry, VendorEntry } from './diff.js';
 import { categoryName, certificationName, fieldName } from './labels.js';
+import { chinaDateTime } from '../web/china-time.js';
 
 const list = (codes: readonly string[] | undefined, name: (c: string) => string) => (codes ?? []).map(name).join('、');
 const opt = (v: unknown) => (v === undefined || v === null ? '' : v);
@@ -20,8 +21,8 @@ export async function batchXlsx(
   about.columns = [{ header: '项目', width: 16 }, { header: '内容', width: 60 }];
   about.addRow(['批次', `第 ${batch.number} 批`]);
   about.addRow(['标题', batch.title]);
-  about.addRow(['发布时间', batch.publishedAt.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })]);
-  about.addRow(['公示期至', batch.objectionUntil ? batch.objectionUntil.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }) : '未设公示期']);
+  about.addRow(['发布时间', chinaDateTime(batch.publishedAt)]);
+  about.addRow(['公示期至', batch.objectionUntil ? chinaDateTime(batch.objectionUntil) : '未设公示期']);
   about.addRow(['供应商数', entries.length]);
   about.addRow(['产品数', entries.reduce((n, e) => n + e.products.length, 0)]);
 

@@ -7,6 +7,7 @@ import { fieldName, certificationName, taxonomy } from '../taxonomy/index.js';
 import type { FreshnessPolicy } from '../suppliers/index.js';
 import type { DemandRows, EventRows, FunnelRows, ReportScope, SupplierRows } from './aggregate.js';
 import type { ReportQuery } from './schemas.js';
+import { chinaDay } from '../web/china-time.js';
 
 export type Cell = string | number;
 export interface ChartSpec {
@@ -334,7 +335,7 @@ function eventsSection(r: EventRows): Section {
     const arrived = sumBy(r.participants, (x) => id(x) === eid && key(x, 'status') === 'approved' && key(x, 'checkIn') === 'arrived');
     const absent = sumBy(r.participants, (x) => id(x) === eid && key(x, 'status') === 'approved' && key(x, 'checkIn') === 'no_show');
     const m = (outcomes: string[], k = 'n') => sumBy(r.meetings, (x) => id(x) === eid && outcomes.includes(key(x, 'outcome')), k);
-    const start = e.start instanceof Date ? new Date(e.start.getTime() + TZ_OFFSET).toISOString().slice(0, 10) : '';
+    const start = chinaDay(e.start);
     return [
       String(e.title ?? ''), start, phaseNames[String(e.phase)] ?? String(e.phase ?? ''),
       part('vendor'), part('buyer'), arrived, absent,

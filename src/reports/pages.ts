@@ -16,6 +16,7 @@ import { formErrors } from '../web/forms.js';
 import { ReportQuery, regionValues, OUTSIDE } from './schemas.js';
 import { scriptJson, type Report } from './figures.js';
 import { reportXlsx } from './xlsx.js';
+import { chinaDay } from '../web/china-time.js';
 
 export const reportReaders = ['organizer', 'admin', 'leader'] as const;
 
@@ -125,7 +126,7 @@ const reportPages: FastifyPluginAsyncZod = async (app) => {
   app.get('/reports/report.xlsx', { config: { access }, schema: filtered, attachValidation: true }, async (request, reply) => {
     const query = parseQuery(request);
     const report = await overview(app, query);
-    const day = report.generatedAt.toISOString().slice(0, 10);
+    const day = chinaDay(report.generatedAt);
     return reply
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
       .header('content-disposition', attachment(`report-${day}.xlsx`, `统计报表-${day}.xlsx`))

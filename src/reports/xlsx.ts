@@ -2,6 +2,7 @@
 import ExcelJS from 'exceljs';
 import type { Report } from './figures.js';
 import { xlsxBuffer } from '../web/spreadsheet-safety.js';
+import { chinaDateTime } from '../web/china-time.js';
 
 /** Sheet names: at most 31 characters, none of []:*?/\ , unique. */
 function sheetName(title: string, used: Set<string>): string {
@@ -19,7 +20,7 @@ export async function reportXlsx(report: Report): Promise<Buffer> {
   const cover = workbook.addWorksheet(sheetName('说明', used));
   cover.columns = [{ width: 24 }, { width: 100 }];
   cover.addRow(['供需对接平台 统计报表']).font = { bold: true, size: 14 };
-  cover.addRow(['生成时间', report.generatedAt.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })]);
+  cover.addRow(['生成时间', chinaDateTime(report.generatedAt)]);
   for (const f of report.filters) cover.addRow([f.label, f.value]);
   cover.addRow([]);
   for (const section of report.sections) {

@@ -19,6 +19,7 @@ import type { FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from './errors.js';
+import { chinaDay } from './china-time.js';
 
 export type FieldErrors = Record<string, string>;
 
@@ -72,5 +73,5 @@ export function isoDay(value: unknown): string {
   if (!value) return '';
   const d = value instanceof Date ? value : new Date(String(value));
   if (Number.isNaN(d.getTime())) return typeof value === 'string' ? value : '';
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  return chinaDay(d);
 }

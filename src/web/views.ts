@@ -8,6 +8,7 @@ import Handlebars from 'handlebars';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { roleNames, type Role } from '../accounts/index.js';
+import { chinaDateTime, chinaDay } from './china-time.js';
 
 const viewsDir = fileURLToPath(new URL('../../views', import.meta.url));
 
@@ -49,16 +50,9 @@ declare module 'fastify' {
 const handlebars = Handlebars.create();
 handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 handlebars.registerHelper('roleName', (role: Role) => roleNames[role] ?? role);
-handlebars.registerHelper('date', (value: unknown) => {
-  if (!value) return '';
-  const d = new Date(value as string);
-  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
-});
-handlebars.registerHelper('day', (value: unknown) => {
-  if (!value) return '';
-  const d = new Date(value as string);
-  return Number.isNaN(d.getTime()) ? '' : d.toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' });
-});
+// One China-time format on every page: "2026-12-01 09:30" and "2026-12-01" (src/web/china-time.ts).
+handlebars.registerHelper('date', (value: unknown) => chinaDateTime(value));
+handlebars.registerHelper('day', (value: unknown) => chinaDay(value));
 handlebars.registerHelper('yuan', (value: unknown) =>
   typeof value === 'number' ? `${value.toLocaleString('zh-CN')} 元` : '—',
 );
