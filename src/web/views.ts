@@ -72,6 +72,24 @@ function navFor(request: FastifyRequest, unread = 0): NavItem[] {
   return items.map((item) => ({ ...item, current: item === current }));
 }
 
+/**
+ * A form refused on its POST re-renders the page it came from, at the POST's address. The layout then
+ * puts the address bar back to that page (public/js/return-to.js, history.replaceState), so a reload or a
+ * shared link opens the page, not a bare POST URL. Only a same-site page the form was posted from counts.
+ */
+export function returnToAfterPost(request: Pick<FastifyRequest, 'method' | 'url' | 'host' | 'headers'>): string | undefined {
+  if (request.method !== 'POST' || typeof request.headers.referer !== 'string') return undefined;
+  let from: URL;
+  try {
+    from = new URL(request.headers.referer);
+  } catch {
+    return undefined;
+  }
+  if (from.host !== request.host || !/^https?:$/.test(from.protocol)) return undefined;
+  const target = `${from.pathname}${from.search}`;
+  return target === request.url ? undefined : target;
+}
+
 export interface ViewsOptions {
   /** The signed-in user's unread notifications, for the navigation badge (late-bound: notifications registers later). */
   unreadCount?: (userId: string) => Promise<number>;
@@ -117,6 +135,7 @@ export default fp<ViewsOptions>(async (app, { unreadCount = async () => 0 }) => 
     this.type('text/html; charset=utf-8');
     return this.view(template, {
       ...data,
+      returnTo: this.statusCode >= 400 ? returnToAfterPost(request) : undefined,
       currentUser: request.user,
       nav: navFor(request, unread),
       flashes,
