@@ -355,7 +355,7 @@ t.test('the day: check-in, outcomes with the demand, the dashboard and the table
   t.match(noDemand.body, /id="e-demand">请选择需求</);
   const badAmount = await postForm(app, `/organizer/events/${eventId}/meetings/${String(meeting._id)}/outcome`, organizer.cookie, { outcome: 'signed', amountYuan: '很多', demand: school.demands[0] });
   t.equal(badAmount.statusCode, 400);
-  t.match(badAmount.body, /id="e-amountYuan">金额应为数字</);
+  t.match(badAmount.body, /id="e-amountYuan">金额应为数字，如 120000、12万 或 45.5万元</);
   t.notOk((await M.findById(meeting._id).lean())!.outcome, 'nothing recorded');
   const signed = await postForm(app, `/organizer/events/${eventId}/meetings/${String(meeting._id)}/outcome`, organizer.cookie, { outcome: 'signed', amountYuan: '120万元', demand: school.demands[0] });
   t.equal(signed.statusCode, 303, 'an amount written as 120万元 is taken');
