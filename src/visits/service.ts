@@ -425,7 +425,9 @@ export function createVisitService(deps: VisitDeps) {
 
     /** Open visits whose host vendors fit the buyer organization's open demands, best first, with the reasons. */
     async suggestionsForBuyer(user: CurrentUser, limit = 20): Promise<VisitSuggestion[]> {
-      if (user.role !== 'buyer' || !user.buyerOrgId) throw forbidden('只有采购方账号有推荐的调研考察活动。');
+      if (user.role !== 'buyer') throw forbidden('只有采购方账号有推荐的调研考察活动。');
+      // An account not yet tied to an organization has no demands to match.
+      if (!user.buyerOrgId) return [];
       const visits = await Visit.find({ phase: 'registration' }, { log: 0 }).sort({ startsAt: 1 }).limit(100).lean<VisitLean[]>();
       if (!visits.length) return [];
       const demands = await Demand.find({ buyerOrg: user.buyerOrgId, status: 'open' }).sort({ createdAt: -1 }).limit(20).lean();
