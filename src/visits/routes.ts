@@ -178,7 +178,8 @@ const visitRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: '按签到码签到', tags, params: VisitParams, body: CheckInCodeInput,
       description: '把持该签到码的单位标记为已到场。幂等：同一签到码再次签到答 `first: false`，不重复计数。别的活动或未通过的报名的签到码、输错的签到码答 404。`arrived`/`expected` 为已到场 / 应到（审核通过）的单位数。',
       response: { 200: z.object({
-        participant: z.object({ id: z.string(), name: z.string() }), first: z.boolean(), checkInAt: z.string(), arrived: z.number(), expected: z.number(),
+        participant: z.object({ id: z.string(), name: z.string(), kind: z.literal('buyer') }), first: z.boolean(), firstScan: z.boolean().describe('与 first 同义（与对接会签到一致）'),
+        checkInAt: z.string(), arrived: z.number(), expected: z.number(),
       }) },
     },
   }, async (request) => {

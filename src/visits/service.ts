@@ -348,7 +348,7 @@ export function createVisitService(deps: VisitDeps) {
         { new: true },
       ).lean<RegistrationLean>();
       const at = first?.checkInAt ?? (await VisitRegistration.findById(r._id, { checkInAt: 1 }).lean())?.checkInAt ?? now;
-      return { participant: { id: String(r._id), name: r.name }, first: Boolean(first), checkInAt: at, ...(await counts(visit._id)) };
+      return { participant: { id: String(r._id), name: r.name, kind: 'buyer' as const }, first: Boolean(first), firstScan: Boolean(first), checkInAt: at, ...(await counts(visit._id)) };
     },
 
     /**

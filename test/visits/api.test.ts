@@ -127,7 +127,7 @@ t.test('visits', async (t) => {
     const foreign = await approvedBuyer(app, w, other);
     const first = await api(app, org, 'POST', `/api/v1/visits/${id}/check-in`, { code });
     t.equal(first.statusCode, 200, first.body);
-    t.same({ ...first.json(), checkInAt: undefined }, { participant: { id: rid, name: w.orgs[0].name }, first: true, checkInAt: undefined, arrived: 1, expected: 1 });
+    t.same({ ...first.json(), checkInAt: undefined }, { participant: { id: rid, name: w.orgs[0].name, kind: 'buyer' }, first: true, firstScan: true, checkInAt: undefined, arrived: 1, expected: 1 });
     const again = await api(app, org, 'POST', `/api/v1/visits/${id}/check-in`, { code: code.toLowerCase().replace(/-/g, ' ') });
     t.equal(again.statusCode, 200);
     t.equal(again.json().first, false, 'idempotent: the second check-in is not the first');

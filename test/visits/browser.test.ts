@@ -35,10 +35,12 @@ t.test('the itinerary QR decodes to the code that checks the buyer in, once', as
   t.teardown(() => org.context.close());
   await org.page.goto(`${base}/organizer/visits/${id}`);
   await org.page.getByLabel('签到码').fill(decoded!);
-  await Promise.all([org.page.waitForURL(`${base}/organizer/visits/${id}`), org.page.getByRole('button', { name: '签到', exact: true }).click()]);
+  await org.page.getByRole('button', { name: '签到', exact: true }).click();
+  await org.page.getByText('签到成功：采购单位1').waitFor();
   t.match(await org.page.locator('body').textContent(), /签到成功：采购单位1（已到 1 \/ 应到 1）/);
   await org.page.getByLabel('签到码').fill(decoded!.toLowerCase());
-  await Promise.all([org.page.waitForURL(`${base}/organizer/visits/${id}`), org.page.getByRole('button', { name: '签到', exact: true }).click()]);
+  await org.page.getByRole('button', { name: '签到', exact: true }).click();
+  await org.page.getByText('已签到过，不重复计数').waitFor();
   t.match(await org.page.locator('body').textContent(), /已签到过，不重复计数（已到 1 \/ 应到 1）/);
   t.equal(await app.models.VisitRegistration.countDocuments({ visit: id, checkIn: 'arrived' }), 1);
   t.same(org.errors, [], 'no errors on the visit page');
