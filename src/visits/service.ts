@@ -259,6 +259,7 @@ export function createVisitService(deps: VisitDeps) {
     async register(user: CurrentUser, id: string, input: RegistrationInput): Promise<RegistrationLean> {
       if (user.role === 'vendor') throw forbidden('供应商作为接待企业参加，不能报名企业调研或现场考察。');
       if (!isStaff(user) && user.role !== 'buyer') throw forbidden();
+      if (isStaff(user) && !input.buyer) throw badRequest('请填写采购单位（buyer）：主办方代为报名须指明是哪家单位。', [{ path: 'buyer', message: '请填写采购单位' }]);
       const visit = await visible(user, id);
       const phase = visit.phase as VisitPhase;
       if (isStaff(user)) {
@@ -456,7 +457,7 @@ export function createVisitService(deps: VisitDeps) {
       const registered = new Set((await VisitRegistration.find({ visit: visit._id }, { buyerOrg: 1 }).lean()).map((r) => String(r.buyerOrg)));
       const filter: Record<string, unknown> = { status: 'open' };
       if (visit.field) filter.field = visit.field;
-      const demands = (await Demand.find(filter).sort({ createdAt: -1 }).limit(200).lean()).filter((d) => !registered.has(String(d.buyerOrg)));
+      const demands = (await Demand.find(filter).sort({ createdAt: -1 }).limit(100).lean()).filter((d) => !registered.has(String(d.buyerOrg)));
       if (!demands.length) return [];
       const orgNames = new Map((await models.BuyerOrg.find({ _id: { $in: demands.map((d) => d.buyerOrg) } }, { name: 1 }).lean()).map((o) => [String(o._id), o.name]));
       const best = new Map<string, InviteeSuggestion>();

@@ -4,7 +4,8 @@
  * and access control.
  */
 import t from 'tap';
-import { buildTestApp } from '../helper.js';
+import { buildTestApp, createUser, login } from '../helper.js';
+import { seedSampleIndex } from '../../bench/relevance.js';
 import { api, approvedBuyer, cjk, createVisit, eventWorld, openVisit, visitBody } from './support.js';
 
 const counts = async (app: Awaited<ReturnType<typeof buildTestApp>>) => ({
@@ -232,4 +233,47 @@ t.test('visits', async (t) => {
     t.equal(inv.statusCode, 200, inv.body);
     t.ok(Array.isArray(inv.json().invitees));
   });
+});
+
+t.test('suggestions come from the matching engine with its reasons: visits for a buyer, buyers to invite for a visit', async (t) => {
+  const app = await buildTestApp(t, {}, { background: false });
+  await seedSampleIndex(app);
+  const demand = (await app.models.Demand.findOne({ title: '公共视频监控前端设备更新（第一批1000路）' }).lean())!;
+  await app.models.Demand.updateOne({ _id: demand._id }, { $set: { status: 'open' } });
+  const matches = await app.matching.matchDemand(demand, { limit: 100 });
+  t.ok(matches.length >= 1, 'the sample data has camera makers');
+  const elevator = (await app.models.Vendor.findOne({ creditCode: '91330108MA2GXJ138R' }).lean())!; // elevators
+  const organizer = await createUser(app, 'organizer');
+  const org = await login(app, organizer.email, organizer.password);
+  const buyer = await createUser(app, 'buyer', { buyerOrg: demand.buyerOrg });
+  const buyerCookie = await login(app, buyer.email, buyer.password);
+  const res = await api(app, org, 'POST', '/api/v1/visits', {
+    kind: 'survey', title: '视频监控企业调研', date: '2027-06-01', field: 'security', capacity: 10,
+    stops: [
+      { vendorCreditCode: elevator.creditCode, address: '滨江区 1 号', start: '09:00', end: '10:00' },
+      { vendorCreditCode: matches[0].vendor.creditCode, address: '滨江区 2 号', start: '10:30', end: '11:30' },
+    ],
+  });
+  t.equal(res.statusCode, 201, res.body);
+  const id = res.json().id;
+  t.equal((await api(app, org, 'POST', `/api/v1/visits/${id}/phase`, { to: 'registration' })).statusCode, 200);
+
+  const s = await api(app, buyerCookie, 'GET', '/api/v1/visits/suggestions');
+  t.equal(s.statusCode, 200, s.body);
+  const mine = s.json().suggestions.find((x: { visit: { id: string } }) => x.visit.id === id);
+  t.ok(mine, 'the visit to a camera maker is suggested to the buyer of camera demands');
+  t.equal(mine.vendor.id, matches[0].vendor.id);
+  t.ok(mine.reasons.length > 0 && mine.reasons.every((r: { text: string }) => cjk.test(r.text)), 'with the reasons in Chinese');
+
+  const inv = await api(app, org, 'GET', `/api/v1/visits/${id}/invitees`);
+  t.equal(inv.statusCode, 200, inv.body);
+  const invited = inv.json().invitees.find((x: { buyerOrg: { id: string } }) => x.buyerOrg.id === String(demand.buyerOrg));
+  t.ok(invited, 'the buyer with a matching demand is suggested for invitation');
+  t.equal(invited.vendor.id, matches[0].vendor.id, 'because of the camera maker, not the elevator maker');
+  t.ok(invited.reasons.every((r: { text: string }) => cjk.test(r.text)));
+
+  // Once registered, it is no longer suggested for invitation.
+  t.equal((await api(app, buyerCookie, 'POST', `/api/v1/visits/${id}/registrations`, { demands: [String(demand._id)] })).statusCode, 201);
+  const after = (await api(app, org, 'GET', `/api/v1/visits/${id}/invitees`)).json().invitees;
+  t.notOk(after.some((x: { buyerOrg: { id: string } }) => x.buyerOrg.id === String(demand.buyerOrg)));
 });
