@@ -105,7 +105,7 @@ export function createVisitService(deps: VisitDeps) {
 
   /** The stops with their host vendors looked up (approved list only), checked as a route, in time order. */
   async function resolveStops(stops: StopInput[]) {
-    const resolved = [];
+    const resolved: Array<{ vendor: Id; vendorName: string; place: string; address: string; start: number; end: number; travelMinutes?: number; shows: string }> = [];
     for (const [i, s] of stops.entries()) {
       const path = `stops.${i}.vendor`;
       let vendor;

@@ -7,7 +7,10 @@ export { api, eventWorld, type EventWorld };
 export const cjk = /\p{Script=Han}/u;
 
 /** A survey visit to the first two vendors of the world: 09:00–10:00 and 10:40–11:40 (40 minutes on the road). */
-export function visitBody(w: EventWorld, extra: Record<string, unknown> = {}) {
+/** Stops as the API takes them (every field a test may change or leave out). */
+export interface StopBody { vendor?: string; vendorCreditCode?: string; place?: string; address: string; start: string; end: string; travelMinutes?: number; shows?: string }
+
+export function visitBody(w: EventWorld, extra: Record<string, unknown> = {}): { stops: StopBody[]; [key: string]: unknown } {
   return {
     kind: 'survey', title: '滨江区安防企业调研', date: '2027-04-08', field: 'security', capacity: 5,
     meetingPoint: '滨江区政府东门', description: '走访两家安防企业，看产线和展厅。',
