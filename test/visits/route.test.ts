@@ -49,6 +49,7 @@ t.test('property: a route is accepted exactly when, in time order, every stop ha
     }
     return (problems.length === 0) === feasible;
   }), { numRuns: 2000 });
+  t.pass('2000 random routes');
 });
 
 t.test('property: an accepted route has no two stops overlapping; every overlapping pair is refused naming both stops', async (t) => {
@@ -66,6 +67,7 @@ t.test('property: an accepted route has no two stops overlapping; every overlapp
     }
     return problems.every((p) => cjk.test(p.message) && p.message.includes(`第 ${p.stop + 1} 站“${stops[p.stop].name}”`) && (p.other === undefined || p.message.includes(`第 ${p.other + 1} 站`)));
   }), { numRuns: 2000 });
+  t.pass('2000 random routes');
 });
 
 t.test('property: a route built with enough travel time is always accepted', async (t) => {
@@ -80,4 +82,5 @@ t.test('property: a route built with enough travel time is always accepted', asy
     });
     return checkRoute(stops).length === 0;
   }), { numRuns: 1000 });
+  t.pass('1000 feasible routes');
 });
