@@ -149,6 +149,10 @@ t.test('visits', async (t) => {
     t.match(ics.body, /DTSTART:20270408T010000Z/, '09:00 Beijing time');
     t.match(ics.body.replace(/\r\n /g, ''), new RegExp(code));
     t.equal((await api(app, w.cookies.otherBuyerUser, 'GET', `/api/v1/visits/${id}/registrations/${rid}/itinerary.ics`)).statusCode, 404);
+
+    // The 审计日志 names the visit.
+    t.match(await app.models.AuditEntry.findOne({ action: 'visit.registration.approve', 'target.id': id }).lean(), { target: { kind: 'visit', id, label: '签到用调研' } });
+    t.ok(await app.models.AuditEntry.exists({ action: 'visit.check-in', 'target.id': id }));
   });
 
   t.test('outcomes per stop move the follow-ups; a signing is kept once and counts in 统计报表', async (t) => {
