@@ -31,6 +31,7 @@ import notifications from './notifications/index.js';
 import events from './events/index.js';
 import reports from './reports/index.js';
 import listBatches from './list-batches/index.js';
+import visits from './visits/index.js';
 
 export interface AppConfig extends Config {
   sessionSecret: string;
@@ -115,6 +116,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Demands after notifications and follow-ups: opening a demand alerts vendors, followers keep seeing it.
   await app.register(demands);
   await app.register(events);
+  // 企业调研/现场考察 beside the events: registrations take demands, outcomes move follow-ups.
+  await app.register(visits);
   await app.register(imports);
   await app.register(search);
   await app.register(demandPages);

@@ -5,10 +5,13 @@
  */
 import { phaseNames } from '../events/index.js';
 
-export type TargetKind = 'user' | 'token' | 'vendor' | 'product' | 'event' | 'batch';
+/** The phases of a 企业调研/现场考察 (as src/visits/schemas.ts names them). */
+const visitPhaseNames: Record<string, string> = { draft: '筹备中', registration: '报名中', confirmed: '行程已确定', finished: '已结束', cancelled: '已取消' };
+
+export type TargetKind = 'user' | 'token' | 'vendor' | 'product' | 'event' | 'batch' | 'visit';
 
 export const targetKindNames: Record<TargetKind, string> = {
-  user: '账号', token: 'API 令牌', vendor: '企业', product: '产品', event: '对接会', batch: '推介清单批次',
+  user: '账号', token: 'API 令牌', vendor: '企业', product: '产品', event: '对接会', batch: '推介清单批次', visit: '调研考察',
 };
 
 type Body = Record<string, unknown>;
@@ -70,6 +73,24 @@ export const auditActions: Record<string, AuditAction> = {
   },
   'event.announce': { label: '通知日程变动', kind: 'event' },
   'event.participant.reject': { label: '参会报名不通过', kind: 'event' },
+  'visit.create': { label: '创建企业调研/现场考察', kind: 'visit' },
+  'visit.update': { label: '修改企业调研/现场考察', kind: 'visit' },
+  'visit.phase': {
+    label: '切换调研考察阶段', kind: 'visit',
+    describe: (b) => `调研考察进入“${visitPhaseNames[text(b.to)] ?? text(b.to)}”阶段`,
+  },
+  'visit.registration.review': {
+    label: '审核调研考察报名', kind: 'visit',
+    refine: (b) => (b.decision === 'approve' ? 'visit.registration.approve' : 'visit.registration.reject'),
+    describe: (b) => (b.decision === 'approve' ? '通过调研考察报名' : withReason('调研考察报名不通过')(b)),
+  },
+  'visit.registration.approve': { label: '通过调研考察报名', kind: 'visit' },
+  'visit.registration.reject': { label: '调研考察报名不通过', kind: 'visit' },
+  'visit.check-in': { label: '调研考察签到', kind: 'visit', describe: () => '调研考察按签到码签到' },
+  'visit.outcome': {
+    label: '登记调研考察结果', kind: 'visit',
+    describe: (b) => `登记调研考察结果：${({ visited: '已参观', intent: '达成意向', signed: '已签约' } as Record<string, string>)[text(b.outcome)] ?? text(b.outcome)}`,
+  },
   'list-batch.publish': {
     label: '发布推介清单批次', kind: 'batch',
     describe: (b) => (text(b.title) ? `发布推介清单批次：${text(b.title)}` : '发布推介清单批次'),
@@ -84,5 +105,5 @@ export const actionLabel = (code: string) => auditActions[code]?.label ?? code;
 
 /** The codes a person can filter by (the refined ones, not the umbrellas that only routes name). */
 export const filterableActions = Object.entries(auditActions)
-  .filter(([code]) => code !== 'event.participant.review')
+  .filter(([code]) => code !== 'event.participant.review' && code !== 'visit.registration.review')
   .map(([code, a]) => ({ code, label: a.label }));

@@ -94,7 +94,7 @@ export type AuditEntryJson = ReturnType<typeof entryJson>;
 const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
 
 export function auditService(models: Models, clock: () => Date = () => new Date()) {
-  const { AuditEntry, User, ApiToken, Vendor, Product, Event } = models;
+  const { AuditEntry, User, ApiToken, Vendor, Product, Event, Visit } = models;
 
   /** A readable name for the target, looked up once when the entry is written (it may change later). */
   async function labelOf(kind: TargetKind, id: string): Promise<string | undefined> {
@@ -108,6 +108,7 @@ export function auditService(models: Models, clock: () => Date = () => new Date(
         return p ? [p.name, p.model].filter(Boolean).join(' ') : undefined;
       }
       case 'event': return (await Event.findById(id, 'title').lean())?.title;
+      case 'visit': return (await Visit.findById(id, 'title').lean())?.title;
     }
   }
 

@@ -25,6 +25,9 @@ const StepSchema = new Schema(
     /** For a signing made at a matchmaking event: the event and the meeting, so the event counts it. */
     event: { type: Schema.Types.ObjectId, default: undefined },
     meeting: { type: Schema.Types.ObjectId, default: undefined },
+    /** For a signing recorded on a 企业调研/现场考察: the visit and its outcome record, so the visit counts it. */
+    visit: { type: Schema.Types.ObjectId, default: undefined },
+    visitOutcome: { type: Schema.Types.ObjectId, default: undefined },
   },
   { _id: false },
 );
@@ -54,6 +57,7 @@ FollowUpSchema.index({ status: 1, updatedAt: -1 });
 // The signings made at event meetings, for the events' figures.
 FollowUpSchema.index({ 'steps.meeting': 1 }, { sparse: true });
 FollowUpSchema.index({ 'steps.event': 1 }, { sparse: true });
+FollowUpSchema.index({ 'steps.visit': 1 }, { sparse: true });
 
 export type FollowUp = InferSchemaType<typeof FollowUpSchema>;
 

@@ -18,7 +18,7 @@ const StepOut = z.object({
   note: z.string().optional(),
   reason: z.string().optional(),
   amountYuan: z.number().optional(),
-  source: z.string().describe('platform（页面或接口）| event（对接会结果）'),
+  source: z.string().describe('platform（页面或接口）| event（对接会结果）| visit（企业调研/现场考察结果）'),
 });
 export const FollowUpOut = z.object({
   id: z.string(),

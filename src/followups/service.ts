@@ -190,7 +190,7 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
    */
   async function advance(
     user: CurrentUser, demandId: string, vendorId: string, input: MoveInput,
-    opts: { source?: string; session?: ClientSession; meeting?: { event: string; meeting: string } } = {},
+    opts: { source?: string; session?: ClientSession; meeting?: { event: string; meeting: string }; visit?: { visit: string; outcome: string } } = {},
   ): Promise<FollowUpView> {
     const { demand, vendor } = await load(demandId, vendorId, opts.session);
     const party = partyOf(user, String(demand.buyerOrg), vendorId);
@@ -236,6 +236,7 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
         ...(input.amountYuan !== undefined ? { amountYuan: input.amountYuan } : {}),
         source: opts.source ?? 'platform',
         ...(opts.meeting && status === 'signed' ? { event: opts.meeting.event, meeting: opts.meeting.meeting } : {}),
+        ...(opts.visit && status === 'signed' ? { visit: opts.visit.visit, visitOutcome: opts.visit.outcome } : {}),
       };
       const set: Record<string, unknown> = { status, updatedAt: at };
       const unset: Record<string, 1> = {};
@@ -322,6 +323,14 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
       const counts = new Map<string, Record<string, number>>();
       for (const r of rows) counts.set(String(r._id.demand), { ...counts.get(String(r._id.demand)), [r._id.status]: r.n });
       return counts;
+    },
+
+    /** The amount of each signing recorded on these visit outcomes (outcome id → amount; absent when none entered). */
+    async visitSigningAmounts(outcomeIds: Types.ObjectId[]): Promise<Map<string, number | undefined>> {
+      const list = await FollowUp.find({ 'steps.visitOutcome': { $in: outcomeIds }, status: 'signed' }, { amountYuan: 1, 'steps.visitOutcome': 1 }).lean();
+      const amounts = new Map<string, number | undefined>();
+      for (const f of list) for (const st of f.steps ?? []) if (st.visitOutcome) amounts.set(String(st.visitOutcome), f.amountYuan ?? undefined);
+      return amounts;
     },
 
     /** The amount of each signing made at these event meetings (meeting id → amount; absent when none entered). */

@@ -20,6 +20,7 @@ export const noticeKinds: readonly NoticeKind[] = [
   { kind: 'event-registration', label: '对接会报名审核', roles: ['vendor', 'buyer'] },
   { kind: 'event-agenda', label: '对接会日程发布', roles: ['vendor', 'buyer'] },
   { kind: 'event-agenda-change', label: '对接会日程变动', roles: ['vendor', 'buyer'] },
+  { kind: 'visit-registration', label: '企业调研/现场考察报名审核', roles: ['buyer'] },
 ];
 
 /** The channels a user chooses among. A channel not listed here (a log, a future SMS gateway) is not switchable. */

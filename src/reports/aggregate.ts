@@ -325,3 +325,46 @@ export async function eventRows(models: Models, scope: ReportScope): Promise<Eve
   }
   return { events, participants, meetings };
 }
+
+// ---------------------------------------------------------------- 企业调研 / 现场考察
+
+export interface VisitRows { visits: Doc[]; registrations: Doc[]; outcomes: Doc[] }
+
+/** Visits on a day in the period (drafts and cancelled ones excluded), their registrations and outcomes grouped for figures.ts. */
+export async function visitRows(models: Models, scope: ReportScope): Promise<VisitRows> {
+  const match: Doc = { phase: { $nin: ['draft', 'cancelled'] } };
+  if (scope.field) match.field = scope.field;
+  const range = period(scope);
+  if (range) match.startsAt = range;
+  const visits = await models.Visit.aggregate<Doc>([
+    { $match: match },
+    { $project: { title: 1, kind: 1, phase: 1, date: 1, startsAt: 1, stops: { $size: '$stops' } } },
+    { $sort: { startsAt: 1, _id: 1 } },
+  ]);
+  if (!visits.length) return { visits, registrations: [], outcomes: [] };
+  const ids = visits.map((v) => v._id);
+  const [registrations, outcomes, signings] = await Promise.all([
+    models.VisitRegistration.aggregate<Doc>([
+      { $match: { visit: { $in: ids }, status: 'approved' } },
+      { $group: { _id: { visit: '$visit', checkIn: { $ifNull: ['$checkIn', 'none'] } }, n: { $sum: 1 }, people: { $sum: { $ifNull: ['$people', 1] } } } },
+    ]),
+    models.VisitOutcome.aggregate<Doc>([
+      { $match: { visit: { $in: ids } } },
+      { $group: { _id: { visit: '$visit', outcome: '$outcome' }, n: { $sum: 1 } } },
+    ]),
+    // A signing's amount is kept once, on its follow-up; the step that signed names the visit.
+    models.FollowUp.aggregate<Doc>([
+      { $match: { status: 'signed', 'steps.visit': { $in: ids } } },
+      { $unwind: '$steps' },
+      { $match: { 'steps.status': 'signed', 'steps.visit': { $in: ids } } },
+      { $group: { _id: '$steps.visit', signed: { $sum: 1 }, amount: { $sum: { $ifNull: ['$amountYuan', 0] } } } },
+    ]),
+  ]);
+  const signingOf = new Map(signings.map((x) => [String(x._id), x]));
+  for (const v of visits) {
+    const s = signingOf.get(String(v._id));
+    v.signed = s?.signed ?? 0;
+    v.amount = s?.amount ?? 0;
+  }
+  return { visits, registrations, outcomes };
+}

@@ -5,7 +5,7 @@
  */
 import { fieldName, certificationName, taxonomy } from '../taxonomy/index.js';
 import type { FreshnessPolicy } from '../suppliers/index.js';
-import type { DemandRows, EventRows, FunnelRows, ReportScope, SupplierRows } from './aggregate.js';
+import type { DemandRows, EventRows, FunnelRows, ReportScope, SupplierRows, VisitRows } from './aggregate.js';
 import type { ReportQuery } from './schemas.js';
 import { chinaDay } from '../web/china-time.js';
 
@@ -368,7 +368,53 @@ function eventsSection(r: EventRows): Section {
   };
 }
 
-export interface ReportRows { suppliers: SupplierRows; demands: DemandRows; funnel: FunnelRows; events: EventRows }
+const visitKindNames: Record<string, string> = { survey: '企业调研', site: '现场考察' };
+const visitPhaseNames: Record<string, string> = { registration: '报名中', confirmed: '行程已确定', finished: '已结束' };
+
+function visitsSection(r: VisitRows): Section {
+  const id = (x: Doc) => String((x._id as Doc)?.visit ?? '');
+  const rows = r.visits.map((v) => {
+    const vid = String(v._id);
+    const reg = (pred: (x: Doc) => boolean = () => true, k = 'n') => sumBy(r.registrations, (x) => id(x) === vid && pred(x), k);
+    const out = (outcomes: string[]) => sumBy(r.outcomes, (x) => id(x) === vid && outcomes.includes(key(x, 'outcome')));
+    return [
+      String(v.title ?? ''), visitKindNames[String(v.kind)] ?? String(v.kind ?? ''), String(v.date ?? ''), visitPhaseNames[String(v.phase)] ?? String(v.phase ?? ''),
+      num(v.stops), reg(), reg(() => true, 'people'), reg((x) => key(x, 'checkIn') === 'arrived'),
+      out(['visited', 'intent', 'signed']), out(['intent', 'signed']), num(v.signed), num(v.amount),
+    ] as Cell[];
+  });
+  const col = (i: number, list = rows) => list.reduce((a, row) => a + num(row[i]), 0);
+  const visits: Table = {
+    id: 'visits', title: '企业调研与现场考察及其成果', totalRow: true,
+    note: '参加单位为审核通过的采购方；“考察记录”为逐站逐单位登记的结果，“有意向”含已签约；签约数与金额取自对接跟进记录（每个需求与供应商只记一次）。',
+    columns: ['活动', '类型', '日期', '阶段', '站点', '参加单位', '人数', '到场单位', '考察记录', '有意向', '已签约', '签约金额（元）'],
+    rows: [...rows, ['合计', '', '', '', ...[4, 5, 6, 7, 8, 9, 10, 11].map((i) => col(i))]],
+  };
+  const byKind: Table = {
+    id: 'visits-kind', title: '按类型',
+    columns: ['类型', '活动', '已结束', '参加单位', '有意向', '已签约', '签约金额（元）'],
+    rows: ['survey', 'site'].map((k) => {
+      const list = rows.filter((row) => row[1] === visitKindNames[k]);
+      return [visitKindNames[k], list.length, list.filter((row) => row[3] === '已结束').length, col(5, list), col(9, list), col(10, list), col(11, list)] as Cell[];
+    }),
+  };
+  byKind.chart = chartOf(byKind, [1, 3, 4, 5]);
+  return {
+    id: 'visits', title: '企业调研与现场考察',
+    intro: '时间段内举行的企业调研和现场考察（筹备中、已取消的不计；按领域筛选时为该领域的活动；地区不适用）。',
+    headline: [
+      { label: '企业调研', value: fmt(num(byKind.rows[0][1])) },
+      { label: '现场考察', value: fmt(num(byKind.rows[1][1])) },
+      { label: '已举行', value: fmt(rows.filter((row) => row[3] === '已结束').length) },
+      { label: '参加单位', value: fmt(col(5)) },
+      { label: '有意向', value: fmt(col(9)) },
+      { label: '已签约', value: fmt(col(10)) },
+    ],
+    tables: [visits, byKind],
+  };
+}
+
+export interface ReportRows { suppliers: SupplierRows; demands: DemandRows; funnel: FunnelRows; events: EventRows; visits?: VisitRows }
 
 export function buildReport(rows: ReportRows, scope: ReportScope & { months: string[] }, query: ReportQuery, now: Date): Report {
   const demands = demandsSection(rows.demands, scope);
@@ -388,7 +434,10 @@ export function buildReport(rows: ReportRows, scope: ReportScope & { months: str
       { label: '领域', value: query.field ? fieldName(query.field) : '全部' },
       { label: '地区', value: query.region ?? '全部' },
     ],
-    sections: [suppliersSection(rows.suppliers, scope), demands.section, funnel.section, trends, eventsSection(rows.events)],
+    sections: [
+      suppliersSection(rows.suppliers, scope), demands.section, funnel.section, trends, eventsSection(rows.events),
+      visitsSection(rows.visits ?? { visits: [], registrations: [], outcomes: [] }),
+    ],
   };
 }
 

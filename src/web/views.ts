@@ -22,6 +22,7 @@ const staffNav: NavItem[] = [
   { href: '/organizer/stale', label: '信息待更新企业' },
   { href: '/organizer/demands', label: '采购需求' },
   { href: '/organizer/events', label: '对接会' },
+  { href: '/organizer/visits', label: '调研考察' },
   { href: '/organizer/list-batches', label: '清单批次' },
 ];
 const reports: NavItem = { href: '/reports', label: '统计报表' };
@@ -31,8 +32,8 @@ const navByRole: Record<Role | 'guest', NavItem[]> = {
   guest: [home],
   admin: [home, ...staffNav, { href: '/admin/users', label: '用户管理' }, imports, { href: '/admin/audit', label: '审计日志' }, reports],
   organizer: [home, ...staffNav, imports, reports],
-  vendor: [home, { href: '/vendor', label: '我的企业' }, { href: '/vendor/opportunities', label: '商机' }, { href: '/events', label: '对接会' }],
-  buyer: [home, { href: '/buyer', label: '我的采购' }, { href: '/demands/new', label: '发布需求' }, { href: '/events', label: '对接会' }],
+  vendor: [home, { href: '/vendor', label: '我的企业' }, { href: '/vendor/opportunities', label: '商机' }, { href: '/events', label: '对接会' }, { href: '/vendor/visits', label: '调研考察' }],
+  buyer: [home, { href: '/buyer', label: '我的采购' }, { href: '/demands/new', label: '发布需求' }, { href: '/events', label: '对接会' }, { href: '/visits', label: '调研考察' }],
   leader: [home, reports],
 };
 

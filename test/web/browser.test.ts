@@ -75,7 +75,7 @@ t.test('the platform in a browser', async (t) => {
     t.equal(new URL(page.url()).pathname, '/');
     t.equal(await page.getByRole('status').first().textContent(), '欢迎，王供应。');
     t.match(await page.locator('.account-name').textContent(), /王供应\s*供应商/, 'the header names the user and role');
-    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '推介清单', '我的企业', '商机', '对接会', '消息']);
+    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '推介清单', '我的企业', '商机', '对接会', '调研考察', '消息']);
     t.equal(await page.getByRole('link', { name: '登录', exact: true }).count(), 0, 'no login button once logged in');
 
     await Promise.all([page.waitForURL(/\/vendor$/), nav(page).getByRole('link', { name: '我的企业' }).click()]);
@@ -108,7 +108,7 @@ t.test('the platform in a browser', async (t) => {
     t.equal(new URL(page.url()).pathname, '/login');
     await loginThroughForm(page, admin.email, admin.password);
     t.equal(new URL(page.url()).pathname, '/admin/users');
-    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '推介清单', '工作台', '审核队列', '信息待更新企业', '采购需求', '对接会', '清单批次', '用户管理', '批量导入', '审计日志', '统计报表', '消息']);
+    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '推介清单', '工作台', '审核队列', '信息待更新企业', '采购需求', '对接会', '调研考察', '清单批次', '用户管理', '批量导入', '审计日志', '统计报表', '消息']);
     t.equal(await page.getByRole('heading', { level: 1 }).textContent(), '用户管理');
 
     // A too-short password is refused on the form, in Chinese, keeping what was typed.
@@ -145,7 +145,7 @@ t.test('the platform in a browser', async (t) => {
     await page.goto(`${base}/login`);
     await loginThroughForm(page, 'zhao.organizer@test.cn', 'zhao-passw0rd');
     t.match(await page.locator('.account-name').textContent(), /赵主办\s*主办方/, 'the new organizer is logged in');
-    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '推介清单', '工作台', '审核队列', '信息待更新企业', '采购需求', '对接会', '清单批次', '批量导入', '统计报表', '消息']);
+    t.same(await nav(page).getByRole('link').allTextContents(), ['首页', '推介清单', '工作台', '审核队列', '信息待更新企业', '采购需求', '对接会', '调研考察', '清单批次', '批量导入', '统计报表', '消息']);
 
     t.same(errors, [], 'no console errors or CSP violations');
   });

@@ -1,0 +1,32 @@
+/**
+ * 企业调研 (survey visits) and 现场考察 (site visits) beside the 对接会: `app.visits` (visits and their
+ * route, registrations with approval, check-in codes, outcomes per stop, suggestions), the JSON API under
+ * /api/v1/visits and the pages under /visits and /organizer/visits.
+ */
+export { checkRoute, DEFAULT_TRAVEL_MINUTES, hhmm, parseHhmm, type RouteProblem, type RouteStop } from './route.js';
+export { kindNames as visitKindNames, phaseNames as visitPhaseNames, outcomeNames as visitOutcomeNames } from './schemas.js';
+import fp from 'fastify-plugin';
+import { createVisitService, type VisitService } from './service.js';
+import visitRoutes from './routes.js';
+import visitPages from './pages.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    visits: VisitService;
+  }
+}
+
+export default fp(async (app) => {
+  app.decorate('visits', createVisitService({
+    conn: app.conn,
+    models: app.models,
+    clock: app.clock,
+    followUps: () => app.followUps,
+    matching: () => app.matching,
+    notify: (event, options) => app.notify(event, options),
+    orgFor: (user, buyer, session) => app.demands.orgFor(user, buyer, session),
+    log: app.log,
+  }));
+  await app.register(visitRoutes);
+  await app.register(visitPages);
+}, { name: 'visits', dependencies: ['buyers', 'matching', 'notifications', 'followups', 'demands'] });
