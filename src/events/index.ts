@@ -5,6 +5,7 @@
 export { phaseNames } from './schemas.js';
 export { seedSampleEvent } from './seed.js';
 import fp from 'fastify-plugin';
+import { eventDeps } from './deps.js';
 import { createEventService, type EventService } from './service.js';
 import { createMeetingService, type MeetingService } from './meetings.js';
 import eventRoutes from './routes.js';
@@ -18,8 +19,9 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
-  app.decorate('events', createEventService(app));
-  app.decorate('eventMeetings', createMeetingService(app));
+  const deps = eventDeps(app);
+  app.decorate('events', createEventService(deps));
+  app.decorate('eventMeetings', createMeetingService(deps));
   await app.register(eventRoutes);
   await app.register(eventPages);
-}, { name: 'events', dependencies: ['buyers', 'followups'] });
+}, { name: 'events', dependencies: ['buyers', 'demands', 'matching', 'notifications', 'followups'] });
