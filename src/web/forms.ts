@@ -13,7 +13,8 @@
  *
  * - `formErrors(request, missing?)`: the route's validation outcome, one Chinese message per field.
  * - `submitForm(request, action)`: the same, then the action, whose refusal (an AppError with details)
- *   becomes field errors too (`errorsFrom`): undefined when the form passed and the action succeeded.
+ *   becomes field errors too (`errorsFrom`; `serviceFailure` adds its status): undefined when the form
+ *   passed and the action succeeded.
  * - `pageForm(fields, toInput, schema)` and `readForm(request, form, missing?)`: for a form shown again
  *   with the fields as typed (text, checkbox lists) while the service takes another shape; the body keeps
  *   the fields as typed, so the audit, which reads the posted body after the handler, still finds them.
@@ -60,6 +61,12 @@ export function errorsFrom(err: unknown): FieldErrors {
   const errors: FieldErrors = { _form: err.message };
   for (const d of err.details ?? []) errors[d.path] = d.message;
   return errors;
+}
+
+/** A service's refusal as the page's HTTP status and its inline field errors (other errors propagate). */
+export function serviceFailure(err: unknown): { status: number; errors: FieldErrors } {
+  const errors = errorsFrom(err);
+  return { status: (err as AppError).statusCode, errors };
 }
 
 /**
