@@ -5,7 +5,6 @@ import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
 
-
 export const EventOut = z.object({
   id: z.string(),
   title: z.string(),

@@ -12,7 +12,6 @@ import {
   CheckInCodeInput, CheckInInput, EventInput, EventUpdate, MeetingAdd, MeetingMove, OutcomeInput, ParticipantInput, ParticipantUpdate,
   PhaseInput, PreferenceInput, ReviewInput, ScheduleRunInput, kindNames,
 } from './schemas.js';
-import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
 import { STAFF_ROLES, isStaff, requireUser } from '../accounts/index.js';
 
 const tags = ['供需对接会'];
