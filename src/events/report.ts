@@ -11,12 +11,13 @@ import type { EventLean, MeetingLean, ParticipantLean, PreferenceLean } from './
 export const fieldLabel = (key: string) => (key === UNKNOWN ? '未填写' : fieldName(key));
 export const levelLabel = (key: string) => (key === UNKNOWN ? '未填写' : buyerLevelNames[key] ?? key);
 
-export async function loadDashboard({ models, buyers, meetings }: Pick<EventDeps, 'models' | 'buyers' | 'meetings'>, event: EventLean) {
+export async function loadDashboard(deps: Pick<EventDeps, 'models' | 'buyers' | 'meetings'>, event: EventLean) {
+  const { models, buyers } = deps;
   const { EventParticipant, EventPreference, EventMeeting, Vendor } = models;
   const [participants, wishes, meetings] = await Promise.all([
     EventParticipant.find({ event: event._id }).lean<ParticipantLean[]>(),
     EventPreference.find({ event: event._id }).lean<PreferenceLean[]>(),
-    EventMeeting.find({ event: event._id }).sort({ slot: 1, table: 1 }).lean<MeetingLean[]>().then(meetings().withSigningAmounts),
+    EventMeeting.find({ event: event._id }).sort({ slot: 1, table: 1 }).lean<MeetingLean[]>().then(deps.meetings().withSigningAmounts),
   ]);
   const [vendors, orgs] = await Promise.all([
     Vendor.find({ _id: { $in: participants.filter((p) => p.vendor).map((p) => p.vendor) } }, { fields: 1 }).lean(),
