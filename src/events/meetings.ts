@@ -16,7 +16,7 @@ import { canCheckIn, canSchedule } from './phases.js';
 import { createOutcomes } from './outcomes.js';
 import { announcementDiff, newsSummary, type News, type PlainMeeting } from './announce.js';
 import { createCheckIns } from './checkin.js';
-import { schedule, type Meeting, type ScheduleChanges, type ScheduleStats, type UnscheduledReason } from './scheduler/index.js';
+import { schedule, type ScheduleChanges } from './scheduler/index.js';
 import type { MeetingAdd, MeetingMove } from './schemas.js';
 import { phaseNames } from './schemas.js';
 import { createAgendaNotices } from './agenda-notices.js';
