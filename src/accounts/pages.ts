@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorsFrom, formErrors, IdParams } from '../web/forms.js';
+import { errorsFrom, formErrors, IdParams, submitForm } from '../web/forms.js';
+import { badRequest } from '../web/errors.js';
 import { LoginLimitedError, type LoginLimit } from './login-limit.js';
 import { roleNames, roles } from './model.js';
 import { safeNext } from './next.js';
@@ -91,41 +92,31 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
     app.post('/account/password', {
       config: { access: 'user', audit: 'password.change' }, schema: { body: ChangePasswordBody }, attachValidation: true,
     }, async (request, reply) => {
-      let errors = formErrors(request);
+      const errors = await submitForm(request, () =>
+        service.changePassword(requireUser(request).id, request.body.currentPassword, request.body.newPassword, request.session.sessionId));
       if (!errors) {
-        try {
-          await service.changePassword(requireUser(request).id, request.body.currentPassword, request.body.newPassword, request.session.sessionId);
-          request.flash('success', '密码已修改，其他设备上的登录已失效。');
-          return reply.redirect('/account', 303);
-        } catch (err) {
-          errors = errorsFrom(err);
-        }
+        request.flash('success', '密码已修改，其他设备上的登录已失效。');
+        return reply.redirect('/account', 303);
       }
       return reply.code(400).page('accounts/account.hbs', await renderAccount(request, { passwordErrors: errors }));
     });
 
     app.post('/account/notifications', { config: { access: 'user' }, schema: { body: NotificationForm }, attachValidation: true }, async (request, reply) => {
-      let errors = formErrors(request);
-      if (!errors) {
+      const errors = await submitForm(request, async () => {
         const userId = requireUser(request).id;
         const on = new Set(request.body.on);
         const current = await app.notifications.settings(userId);
         // Every switch shown is either posted (on) or not (off); anything else posted is not a switch of this page.
         const shown = new Set(current.kinds.flatMap((k) => current.channels.map((c) => `${k.kind}|${c.name}`)));
-        const unknown = [...on].find((v) => !shown.has(v));
-        if (unknown) errors = { _form: '提交的通知设置中有无法识别的选项，请刷新页面后重试。' };
-        else {
-          try {
-            await app.notifications.updateSettings(userId, current.kinds.map((k) => ({
-              kind: k.kind,
-              channels: Object.fromEntries(current.channels.map((c) => [c.name, on.has(`${k.kind}|${c.name}`)])),
-            })));
-            request.flash('success', '通知设置已保存。');
-            return reply.redirect('/account#notification-settings', 303);
-          } catch (err) {
-            errors = errorsFrom(err);
-          }
-        }
+        if ([...on].some((v) => !shown.has(v))) throw badRequest('提交的通知设置中有无法识别的选项，请刷新页面后重试。');
+        await app.notifications.updateSettings(userId, current.kinds.map((k) => ({
+          kind: k.kind,
+          channels: Object.fromEntries(current.channels.map((c) => [c.name, on.has(`${k.kind}|${c.name}`)])),
+        })));
+      });
+      if (!errors) {
+        request.flash('success', '通知设置已保存。');
+        return reply.redirect('/account#notification-settings', 303);
       }
       return reply.code(400).page('accounts/account.hbs', await renderAccount(request, { notificationErrors: errors }));
     });
@@ -162,18 +153,13 @@ export function accountPages(service: AccountService, limit: LoginLimit): Fastif
       reply.page('accounts/users.hbs', await renderUsers()));
 
     app.post('/admin/users', { config: { access: ['admin'] }, schema: { body: UserForm }, attachValidation: true }, async (request, reply) => {
-      let errors = formErrors(request);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      if (!errors) {
-        try {
-          const user = await service.createUser(request.body);
-          await app.audit.recordRequest(request, { action: 'user.create', target: { kind: 'user', id: user.id, label: user.email }, description: `创建用户（${user.role}）` });
-          request.flash('success', `已创建用户 ${user.email}。`);
-          return reply.redirect('/admin/users', 303);
-        } catch (err) {
-          errors = errorsFrom(err);
-        }
-      }
+      const errors = await submitForm(request, async () => {
+        const user = await service.createUser(request.body);
+        await app.audit.recordRequest(request, { action: 'user.create', target: { kind: 'user', id: user.id, label: user.email }, description: `创建用户（${user.role}）` });
+        request.flash('success', `已创建用户 ${user.email}。`);
+      });
+      if (!errors) return reply.redirect('/admin/users', 303);
       return reply.code(400).page('accounts/users.hbs', await renderUsers({ errors, values: { ...body, password: '' } }));
     });
 

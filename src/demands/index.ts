@@ -13,6 +13,8 @@ import { demandImporter } from './import.js';
 import { demandRoutes } from './routes.js';
 import { demandImportHttp } from './import-routes.js';
 
+export type { DemandService } from './service.js';
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** Demands through their lifecycle: `app.demands.create(user, input)`, `.transition(…)`, `.sweepExpired(now)`. */

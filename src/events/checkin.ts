@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { Types } from 'mongoose';
-import type { FastifyInstance } from 'fastify';
+import type { EventDeps } from './deps.js';
 import { isStaff, type CurrentUser } from '../accounts/index.js';
 import { conflict, forbidden, notFound } from '../web/errors.js';
 import type { EventPhase } from './model.js';
@@ -64,9 +64,8 @@ export interface ScanResult {
   expected: number;
 }
 
-export function createCheckIns(app: FastifyInstance) {
-  const { EventParticipant } = app.models;
-  const clock = app.clock;
+export function createCheckIns({ models, clock }: Pick<EventDeps, 'models' | 'clock'>) {
+  const { EventParticipant } = models;
 
   /** Gives every approved participant of the event without a code one (a racing writer's code is kept). */
   async function ensureCodes(eventId: Types.ObjectId): Promise<void> {

@@ -6,7 +6,7 @@ import { buyerLevelNames, buyerLevels, buyerTypeNames, buyerTypes } from '../buy
 import type { FieldErrors } from '../web/forms.js';
 import type { EventPhase } from './model.js';
 import { canCheckIn, canSchedule, canTransition } from './phases.js';
-import { removalReasonNames, unscheduledReasonNames } from './meetings.js';
+import { removalReasonNames, unscheduledReasonNames } from './schedule-changes.js';
 import { eventView, participantView, phaseOrder, phaseSteps, slotTime } from './pages-view.js';
 import { stillUnplaced } from './read-model.js';
 import { levelNames, phaseNames } from './schemas.js';

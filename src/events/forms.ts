@@ -4,8 +4,7 @@
  */
 import { z } from 'zod';
 import { ObjectIdParam } from '../accounts/index.js';
-import { pageForm, queryText } from '../web/page-validation.js';
-import type { FieldErrors } from '../web/forms.js';
+import { pageForm, queryText, type FieldErrors } from '../web/forms.js';
 import { beijingInstant, buildSlotGrid, parseBreaks, parseTimeOfDay } from './grid.js';
 import {
   CheckInCodeInput, CheckInInput, EventInput, MAX_SLOTS, MeetingAdd, MeetingMove, OutcomeInput, ParticipantInput, ParticipantUpdate, PhaseInput, PreferenceInput, ReviewInput,

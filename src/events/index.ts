@@ -7,6 +7,7 @@ export { seedSampleEvent } from './seed.js';
 // Check-in codes, shared with 企业调研/现场考察 (src/visits).
 export { formatCode, newCheckInCode, normalizeCode, qrDataUrl } from './checkin.js';
 import fp from 'fastify-plugin';
+import { eventDeps } from './deps.js';
 import { createEventService, type EventService } from './service.js';
 import { createMeetingService, type MeetingService } from './meetings.js';
 import eventRoutes from './routes.js';
@@ -20,8 +21,9 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
-  app.decorate('events', createEventService(app));
-  app.decorate('eventMeetings', createMeetingService(app));
+  const deps = eventDeps(app);
+  app.decorate('events', createEventService(deps));
+  app.decorate('eventMeetings', createMeetingService(deps));
   await app.register(eventRoutes);
   await app.register(eventPages);
-}, { name: 'events', dependencies: ['buyers', 'followups'] });
+}, { name: 'events', dependencies: ['buyers', 'demands', 'matching', 'notifications', 'followups'] });

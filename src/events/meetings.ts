@@ -9,7 +9,6 @@
  * r, so a manual move made meanwhile is never overwritten: the run is refused and can simply be repeated.
  */
 import { Types, type ClientSession } from 'mongoose';
-import type { FastifyInstance } from 'fastify';
 import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import type { EventPhase } from './model.js';
@@ -17,80 +16,34 @@ import { canCheckIn, canSchedule } from './phases.js';
 import { createOutcomes } from './outcomes.js';
 import { announcementDiff, newsSummary, type News, type PlainMeeting } from './announce.js';
 import { createCheckIns } from './checkin.js';
-import { schedule, type Meeting, type ScheduleChanges, type ScheduleStats, type UnscheduledReason } from './scheduler/index.js';
+import { schedule, type ScheduleChanges } from './scheduler/index.js';
 import type { MeetingAdd, MeetingMove } from './schemas.js';
-import { kindNames, phaseNames } from './schemas.js';
-import { agendaCalendar } from './ics.js';
+import { phaseNames } from './schemas.js';
+import { createAgendaNotices } from './agenda-notices.js';
+import { changesAgainstSaved, type RunResult } from './schedule-changes.js';
+import type { EventDeps } from './deps.js';
 import { ownsParticipant, type EventLean, type MeetingLean, type ParticipantLean, type PreferenceLean } from './service.js';
 
 type Id = Types.ObjectId;
 
-export const unscheduledReasonNames: Record<UnscheduledReason, string> = {
-  veto: '一方表示不见',
-  'no-common-slot': '双方没有共同的空闲时段',
-  capacity: '共同空闲时段已被更优先的洽谈占满（代表人数或洽谈桌不足）',
-};
-
-export const removalReasonNames: Record<string, string> = {
-  veto: '一方后来表示不见',
-  unavailable: '一方在该时段无法参加',
-  'unknown-participant': '参会方已退出或未通过审核',
-  'out-of-grid': '时段或洽谈桌已不存在',
-  conflict: '与另一场已确定的洽谈冲突',
-  duplicate: '同一对重复安排',
-  displaced: '为更优先的洽谈让出时段',
-};
-
-export interface RunResult {
-  meetings: Meeting[];
-  unscheduled: Array<{ buyer: string; vendor: string; reason: UnscheduledReason; weight: number }>;
-  changes: ScheduleChanges;
-  stats: ScheduleStats;
-}
-
 const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
 
 /** Runs fn in a transaction; a unique-index clash (another writer got there first) becomes a 409. */
-async function guarded<T>(app: FastifyInstance, clash: string, fn: (session: ClientSession) => Promise<T>): Promise<T> {
+async function guarded<T>(conn: EventDeps['conn'], clash: string, fn: (session: ClientSession) => Promise<T>): Promise<T> {
   try {
-    return await app.conn.transaction(fn);
+    return await conn.transaction(fn);
   } catch (err) {
     if (isDuplicateKey(err)) throw conflict(clash);
     throw err;
   }
 }
 
-/**
- * What a run changes in the saved schedule (the scheduler itself only compares against the meetings it
- * was told to keep): kept where it was, moved (same pair, other slot or table), removed, added. Removal
- * reasons come from the scheduler for kept-by-rule meetings; any other saved meeting was simply
- * rescheduled ('displaced').
- */
-export function changesAgainstSaved(saved: Array<{ buyer: unknown; vendor: unknown; slot: number; table: number }>, next: Meeting[], fromScheduler: ScheduleChanges): ScheduleChanges {
-  const plain = (m: { buyer: unknown; vendor: unknown; slot: number; table: number }): Meeting => ({ buyer: String(m.buyer), vendor: String(m.vendor), slot: m.slot, table: m.table });
-  const pair = (m: Meeting) => `${m.buyer}|${m.vendor}`;
-  const nextByPair = new Map(next.map((m) => [pair(m), m]));
-  const savedPairs = new Set<string>();
-  const reasons = new Map(fromScheduler.removed.map((r) => [pair(r.meeting), r.reason]));
-  const moveReasons = new Map(fromScheduler.moved.map((x) => [pair(x.from), x.reason]));
-  const changes: ScheduleChanges = { kept: [], moved: [], removed: [], added: [] };
-  for (const s of saved.map(plain)) {
-    savedPairs.add(pair(s));
-    const n = nextByPair.get(pair(s));
-    if (!n) changes.removed.push({ meeting: s, reason: reasons.get(pair(s)) ?? 'displaced' });
-    else if (n.slot === s.slot && n.table === s.table) changes.kept.push(s);
-    else changes.moved.push({ from: s, to: n, ...(moveReasons.get(pair(s)) ? { reason: moveReasons.get(pair(s)) } : {}) });
-  }
-  for (const n of next) if (!savedPairs.has(pair(n))) changes.added.push(n);
-  return changes;
-}
-
-export function createMeetingService(app: FastifyInstance) {
-  const { Event, EventParticipant, EventPreference, EventMeeting } = app.models;
-  const clock = app.clock;
-  const events = () => app.events;
-  const outcomes = createOutcomes(app);
-  const checkIns = createCheckIns(app);
+export function createMeetingService(deps: Pick<EventDeps, 'models' | 'conn' | 'clock' | 'config' | 'followUps' | 'notify' | 'events'>) {
+  const { models, conn, clock, events } = deps;
+  const { Event, EventParticipant, EventPreference, EventMeeting, Demand } = models;
+  const outcomes = createOutcomes(deps);
+  const checkIns = createCheckIns(deps);
+  const tellAboutAgenda = createAgendaNotices(deps);
   const plainOf = (m: { buyer?: unknown; vendor?: unknown; slot?: number | null; table?: number | null }): PlainMeeting => ({ buyer: String(m.buyer), vendor: String(m.vendor), slot: m.slot ?? 0, table: m.table ?? 0 });
   const storedOf = (m: PlainMeeting) => ({ buyer: new Types.ObjectId(m.buyer), vendor: new Types.ObjectId(m.vendor), slot: m.slot, table: m.table });
 
@@ -231,7 +184,7 @@ export function createMeetingService(app: FastifyInstance) {
       });
       const changes = changesAgainstSaved(existing, result.meetings, result.changes);
       const summary = `保留 ${changes.kept.length} 场，新增 ${changes.added.length} 场，调整 ${changes.moved.length} 场，取消 ${changes.removed.length} 场`;
-      await guarded(app, '日程在生成期间被他人修改，请重新生成。', async (session) => {
+      await guarded(conn, '日程在生成期间被他人修改，请重新生成。', async (session) => {
         const lastRun = {
           at: now, by: actorOf(user), allowMoves: options.allowMoves ?? false, stats: result.stats, changes,
           unscheduled: result.unscheduled.map((u) => ({ buyer: new Types.ObjectId(u.buyer), vendor: new Types.ObjectId(u.vendor), reason: u.reason, weight: u.weight })),
@@ -261,7 +214,7 @@ export function createMeetingService(app: FastifyInstance) {
     async move(user: CurrentUser, id: string, meetingId: string, to: MeetingMove): Promise<MeetingLean> {
       const event = await schedulable(user, id);
       if (!Types.ObjectId.isValid(meetingId)) throw notFound('未找到该洽谈。');
-      return guarded(app, '该时段或洽谈桌刚刚被他人占用，请刷新后再试。', async (session) => {
+      return guarded(conn, '该时段或洽谈桌刚刚被他人占用，请刷新后再试。', async (session) => {
         const m = await unheldMeeting(event, meetingId, session, '未找到该洽谈：它可能刚刚被重新排期或取消，请刷新后再试。', '该洽谈已登记结果，不能再调整。');
         const [buyer, vendor] = await Promise.all([events().participant(event, String(m.buyer)), events().participant(event, String(m.vendor))]);
         const seat = await checkPlacement(event, buyer, vendor, to.slot, to.table, session, m._id);
@@ -280,7 +233,7 @@ export function createMeetingService(app: FastifyInstance) {
       const event = await schedulable(user, id);
       const [buyer, vendor] = await Promise.all([events().participant(event, input.buyer), events().participant(event, input.vendor)]);
       if (buyer.kind !== 'buyer' || vendor.kind !== 'vendor') throw badRequest('洽谈应在一家采购方与一家供应商之间。', [{ path: 'buyer', message: 'buyer 应为采购方，vendor 应为供应商' }]);
-      return guarded(app, '该时段、洽谈桌或这对参会方刚刚被他人安排，请刷新后再试。', async (session) => {
+      return guarded(conn, '该时段、洽谈桌或这对参会方刚刚被他人安排，请刷新后再试。', async (session) => {
         if (await EventMeeting.exists({ event: event._id, buyer: buyer._id, vendor: vendor._id }).session(session)) {
           throw conflict(`“${buyer.name}”与“${vendor.name}”已有一场洽谈。`);
         }
@@ -298,7 +251,7 @@ export function createMeetingService(app: FastifyInstance) {
     async cancel(user: CurrentUser, id: string, meetingId: string): Promise<void> {
       const event = await schedulable(user, id);
       if (!Types.ObjectId.isValid(meetingId)) throw notFound('未找到该洽谈。');
-      await guarded(app, '操作冲突，请刷新后再试。', async (session) => {
+      await guarded(conn, '操作冲突，请刷新后再试。', async (session) => {
         const m = await unheldMeeting(event, meetingId, session, '未找到该洽谈。', '该洽谈已登记结果，不能取消。');
         await EventMeeting.deleteOne({ _id: m._id }, { session });
         const names = await events().names(event._id);
@@ -313,7 +266,7 @@ export function createMeetingService(app: FastifyInstance) {
       const count = await EventMeeting.countDocuments({ event: event._id });
       if (count === 0) throw conflict('还没有任何洽谈安排，请先生成日程。');
       const now = clock();
-      const updated = await guarded(app, '操作冲突，请刷新后再试。', async (session) => {
+      const updated = await guarded(conn, '操作冲突，请刷新后再试。', async (session) => {
         const e = await Event.findOneAndUpdate(
           { _id: event._id, phase: 'scheduling' },
           { $set: { phase: 'published', publishedAt: now }, $inc: { revision: 1 }, $push: { log: { action: 'phase', from: 'scheduling', to: 'published', by: actorOf(user), at: now, text: `发布 ${count} 场洽谈` } } },
@@ -373,7 +326,7 @@ export function createMeetingService(app: FastifyInstance) {
       if (event.phase !== 'published') throw conflict(`对接会当前为“${phaseNames[event.phase]}”，请先发布日程。`);
       if (revision !== undefined && revision !== event.revision) throw conflict('日程在您查看预览后又有改动，请重新查看预览再确认。');
       const now = clock();
-      const diff = await app.conn.transaction(async (session) => {
+      const diff = await conn.transaction(async (session) => {
         const meetings = await EventMeeting.find({ event: event._id }, { buyer: 1, vendor: 1, slot: 1, table: 1 }).session(session).lean();
         const changed = announcementDiff((event.announced ?? []).map(plainOf), meetings.map(plainOf));
         const updated = await Event.updateOne(
@@ -411,7 +364,7 @@ export function createMeetingService(app: FastifyInstance) {
       };
       const demandIds = [...new Set(meetings.map(demandOf).filter(Boolean).map(String))];
       const titles = demandIds.length
-        ? new Map((await app.models.Demand.find({ _id: { $in: demandIds.map((d) => new Types.ObjectId(d)) } }, { title: 1 }).lean()).map((d) => [String(d._id), d.title as string]))
+        ? new Map((await Demand.find({ _id: { $in: demandIds.map((d) => new Types.ObjectId(d)) } }, { title: 1 }).lean()).map((d) => [String(d._id), d.title as string]))
         : new Map<string, string>();
       const checkInCode = await checkIns.codeOf(p);
       return {
@@ -438,46 +391,6 @@ export function createMeetingService(app: FastifyInstance) {
     if (touched.size === 0) return;
     const list = await EventParticipant.find({ _id: { $in: [...touched].map((t) => new Types.ObjectId(t)) } }).lean<ParticipantLean[]>();
     await tellAboutAgenda(event, list, { kind: 'event-agenda-change', title: `“${event.title}”洽谈安排有变动`, body: '请查看最新的洽谈日程。' });
-  }
-
-  /**
-   * The participant's published agenda as an .ics file (the same calendar as the agenda.ics download), attached
-   * to the notice so the e-mail channel carries it without reaching into events.
-   */
-  async function agendaAttachment(event: EventLean, p: ParticipantLean, names: Map<string, ParticipantLean>) {
-    const meetings = await EventMeeting.find({ event: event._id, [p.kind]: p._id, published: true }).sort({ slot: 1, table: 1 }).lean<MeetingLean[]>();
-    const base = app.config.PUBLIC_BASE_URL ?? `http://${app.config.HOST}:${app.config.PORT}`;
-    const content = agendaCalendar({
-      eventTitle: event.title,
-      venue: event.venue ?? '',
-      participant: p.name,
-      link: `${base}/events/${String(event._id)}/agenda/${String(p._id)}`,
-      host: new URL(base).hostname || 'gongxu.local',
-      entries: meetings.filter((m) => event.slots[m.slot]).map((m) => {
-        const other = names.get(String(p.kind === 'buyer' ? m.vendor : m.buyer));
-        return {
-          meetingId: String(m._id), start: event.slots[m.slot].start, end: event.slots[m.slot].end, table: m.table,
-          counterpart: other?.name ?? '', counterpartKind: kindNames[other?.kind ?? ''] ?? '', updatedAt: m.updatedAt,
-        };
-      }),
-    });
-    return [{ filename: `${p.name.replace(/[\\/\r\n]/g, '_').slice(0, 80)}-洽谈日程.ics`, contentType: 'text/calendar; charset=utf-8', content }];
-  }
-
-  /** Tells each participant's company, with a link to its agenda and the agenda .ics (once per participant and event when `dedupe`). */
-  async function tellAboutAgenda(event: EventLean, participants: ParticipantLean[], message: { kind: string; title: string; body: string; dedupe?: boolean }) {
-    const names = await events().names(event._id);
-    for (const p of participants) {
-      await app.notify({
-        attachments: await agendaAttachment(event, p, names),
-        kind: message.kind,
-        recipients: p.kind === 'vendor' ? { vendorId: String(p.vendor) } : { buyerOrgId: String(p.buyerOrg) },
-        title: message.title,
-        body: message.body,
-        link: `/events/${String(event._id)}/agenda/${String(p._id)}`,
-        ...(message.dedupe ? { dedupeKey: `${message.kind}:${String(event._id)}:${String(p._id)}` } : {}),
-      });
-    }
   }
 }
 

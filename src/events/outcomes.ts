@@ -4,19 +4,17 @@
  * and the follow-up are written in one transaction.
  */
 import { Types } from 'mongoose';
-import type { FastifyInstance } from 'fastify';
 import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import type { EventPhase, MeetingOutcome } from './model.js';
 import { canRecordOutcome } from './phases.js';
 import type { OutcomeInput } from './schemas.js';
 import type { MeetingLean } from './service.js';
-import { chinaDay } from '../web/china-time.js';
+import { signingTakenMessage } from '../followups/index.js';
+import type { EventDeps } from './deps.js';
 
-export function createOutcomes(app: FastifyInstance) {
-  const { EventMeeting } = app.models;
-  const clock = app.clock;
-  const events = () => app.events;
+export function createOutcomes({ models, conn, clock, followUps, events }: Pick<EventDeps, 'models' | 'conn' | 'clock' | 'followUps' | 'events'>) {
+  const { EventMeeting, FollowUp } = models;
 
   /**
    * A meeting's outcome; held, intent and signed also move the follow-up of (the buyer's demand, the
@@ -52,7 +50,7 @@ export function createOutcomes(app: FastifyInstance) {
       throw badRequest('只有签约时才能填写金额。', [{ path: 'amountYuan', message: '只有签约时才能填写金额' }]);
     }
 
-    const updated = await app.conn.transaction(async (session) => {
+    const updated = await conn.transaction(async (session) => {
       const m = await EventMeeting.findOne({ _id: found._id, event: event._id }).session(session).lean<MeetingLean>();
       if (!m) throw conflict('该洽谈刚刚被重新排期或取消，请刷新后再试。');
       const signedHere = m.outcome === 'signed';
@@ -62,19 +60,19 @@ export function createOutcomes(app: FastifyInstance) {
       if (signedHere && demand !== String(m.demand ?? '')) throw conflict('本次洽谈的签约已记在另一条需求上，不能改换需求。');
       if (follows && demand && m.vendorId) {
         const vendorId = String(m.vendorId);
-        const current = await app.models.FollowUp.findOne({ demand, vendor: vendorId }).session(session).lean();
+        const current = await FollowUp.findOne({ demand, vendor: vendorId }).session(session).lean();
         const target = input.outcome === 'held' ? 'contacted' : input.outcome;
         if (input.outcome === 'signed') {
           if (current?.status === 'signed') {
             const signing = [...(current.steps ?? [])].reverse().find((st) => st.status === 'signed');
-            if (!signedHere || String(signing?.meeting ?? '') !== String(m._id)) throw conflict(existingSigning(current.amountYuan, signing));
+            if (!signedHere || String(signing?.meeting ?? '') !== String(m._id)) throw conflict(signingTakenMessage(current.amountYuan, signing, '本次洽谈请登记为“已洽谈”或“达成意向”。'));
             if (input.amountYuan !== undefined && input.amountYuan !== (current.amountYuan ?? undefined)) {
               throw conflict(`本次签约的金额已登记为 ${current.amountYuan ?? '（未填）'} 元；一次签约只有一个金额，不能再改。`);
             }
           } else if (current?.status === 'declined') {
             throw conflict('该对接已被标记为“不合适”；如确已签约，请先由主办方在对接跟进中重新打开，再登记签约。');
           } else {
-            await app.followUps.advance(user, demand, vendorId, { to: 'signed', note: input.note ?? `对接会“${event.title}”洽谈`, amountYuan: input.amountYuan }, {
+            await followUps.advance(user, demand, vendorId, { to: 'signed', note: input.note ?? `对接会“${event.title}”洽谈`, amountYuan: input.amountYuan }, {
               source: 'event', session, meeting: { event: String(event._id), meeting: String(m._id) },
             });
           }
@@ -82,7 +80,7 @@ export function createOutcomes(app: FastifyInstance) {
           const rank: Record<string, number> = { contacted: 1, intent: 2, signed: 3 };
           // Forward only: an outcome behind the follow-up (or one already declined) changes only the meeting.
           if (!current || (current.status !== 'declined' && rank[target] > rank[current.status])) {
-            await app.followUps.advance(user, demand, vendorId, { to: target as 'contacted' | 'intent', note: input.note ?? `对接会“${event.title}”洽谈` }, { source: 'event', session });
+            await followUps.advance(user, demand, vendorId, { to: target as 'contacted' | 'intent', note: input.note ?? `对接会“${event.title}”洽谈` }, { source: 'event', session });
           }
         }
       }
@@ -98,17 +96,10 @@ export function createOutcomes(app: FastifyInstance) {
   async function withSigningAmounts(meetings: MeetingLean[]): Promise<MeetingLean[]> {
     const signed = meetings.filter((m) => m.outcome === 'signed');
     if (!signed.length) return meetings;
-    const amounts = await app.followUps.signingAmounts(signed.map((m) => m._id));
+    const amounts = await followUps.signingAmounts(signed.map((m) => m._id));
     return meetings.map((m) => (m.outcome === 'signed' ? { ...m, amountYuan: amounts.get(String(m._id)) } : m));
   }
 
   return { outcome, withSigningAmounts };
 }
 
-/** The 409 for a second signing of a pair: it names the one already recorded. */
-function existingSigning(amountYuan: number | null | undefined, step: { at?: Date; by?: { name?: string | null } | null; source?: string | null } | undefined): string {
-  const day = chinaDay(step?.at);
-  const amount = typeof amountYuan === 'number' ? `，金额 ${amountYuan.toLocaleString('zh-CN')} 元` : '';
-  const where = step?.source === 'event' ? '（对接会登记）' : '';
-  return `该需求与该供应商已于 ${day} 签约${amount}${where}，由${step?.by?.name ?? '他人'}登记；同一需求与供应商只记一次签约，本次洽谈请登记为“已洽谈”或“达成意向”。`;
-}

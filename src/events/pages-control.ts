@@ -6,13 +6,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { STAFF_ROLES, requireUser } from '../accounts/index.js';
-import { pageErrors, readForm } from '../web/page-validation.js';
+import { formErrors, readForm } from '../web/forms.js';
 import { controlView, type ControlState } from './control-view.js';
 import {
   BuyerRegistrationForm, CheckInForm, ControlQuery, EventParams, ParticipantParams, PhaseForm, ReviewForm, ScheduleForm, VendorRegistrationForm, eventMissing,
 } from './forms.js';
 import { messageOf } from './pages-view.js';
 import { createEventReadModel } from './read-model.js';
+import { eventDeps } from './deps.js';
 import { phaseNames } from './schemas.js';
 
 const access = { access: STAFF_ROLES };
@@ -21,7 +22,7 @@ const participantMissing = '未找到该参会方。';
 const searchText = (q: string | undefined) => (q ?? '').trim().slice(0, 60);
 
 const controlPages: FastifyPluginAsyncZod = async (app) => {
-  const reads = createEventReadModel(app);
+  const reads = createEventReadModel(eventDeps(app));
 
   async function renderControl(request: FastifyRequest, reply: FastifyReply, id: string, state: ControlState = {}, query: { vq?: string; bq?: string } = {}) {
     const user = requireUser(request);
@@ -41,7 +42,7 @@ const controlPages: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.get('/organizer/events/:id', { config: access, schema: { params: EventParams, querystring: ControlQuery }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, eventMissing);
+    formErrors(request, eventMissing);
     return renderControl(request, reply, request.params.id, {}, request.query);
   });
 

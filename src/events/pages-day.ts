@@ -12,7 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { STAFF_ROLES, requireUser } from '../accounts/index.js';
 import { conflict, notFound } from '../web/errors.js';
-import { pageErrors, readForm } from '../web/page-validation.js';
+import { formErrors, readForm } from '../web/forms.js';
 import { qrDataUrl } from './checkin.js';
 import { badgesView, checkInView, publishPreviewView, tableView } from './day-view.js';
 import { CheckInCodeForm, EventParams, PublishForm, TableParams, eventMissing } from './forms.js';
@@ -37,7 +37,7 @@ const dayPages: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.get('/organizer/events/:id/check-in', { config: access, schema: { params: EventParams }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, eventMissing);
+    formErrors(request, eventMissing);
     return renderCheckIn(request, reply, request.params.id);
   });
 
@@ -60,7 +60,7 @@ const dayPages: FastifyPluginAsyncZod = async (app) => {
 
   // ---- badges ----
   app.get('/organizer/events/:id/badges', { config: access, schema: { params: EventParams }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, eventMissing);
+    formErrors(request, eventMissing);
     const event = await app.events.staffEvent(requireUser(request), request.params.id);
     await checkIns().ensureCodes(event._id);
     const participants = await app.models.EventParticipant.find({ event: event._id, status: 'approved' }).sort({ kind: 1, name: 1 }).lean<ParticipantLean[]>();
@@ -70,7 +70,7 @@ const dayPages: FastifyPluginAsyncZod = async (app) => {
 
   // ---- a table's meetings ----
   app.get('/organizer/events/:id/tables/:table', { config: access, schema: { params: TableParams }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, '未找到该洽谈桌。');
+    formErrors(request, '未找到该洽谈桌。');
     const { event, meetings } = await app.eventMeetings.current(requireUser(request), request.params.id);
     if (request.params.table > event.tables) throw notFound(`未找到该洽谈桌：本场共 ${event.tables} 张洽谈桌。`);
     return reply.page('events/table.hbs', tableView(event, request.params.table, meetings, await app.events.names(event._id)));
@@ -83,7 +83,7 @@ const dayPages: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.get('/organizer/events/:id/publish', { config: access, schema: { params: EventParams }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, eventMissing);
+    formErrors(request, eventMissing);
     return renderPreview(request, reply, request.params.id);
   });
 

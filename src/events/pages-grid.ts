@@ -6,12 +6,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { STAFF_ROLES, requireUser, type CurrentUser } from '../accounts/index.js';
-import { pageErrors, readForm, type PageForm } from '../web/page-validation.js';
+import { formErrors, readForm, type PageForm } from '../web/forms.js';
 import { EventParams, GridQuery, MeetingAddForm, MeetingMoveForm, MeetingParams, OutcomeForm, eventMissing } from './forms.js';
 import { qrDataUrl } from './checkin.js';
 import { cardsView, chosenMeeting, dashboardView, describeMeeting, gridView, type GridState } from './grid-view.js';
 import { messageOf } from './pages-view.js';
 import { createEventReadModel } from './read-model.js';
+import { eventDeps } from './deps.js';
 import { loadDashboard } from './report.js';
 import { outcomeNames } from './schemas.js';
 
@@ -19,7 +20,7 @@ const access = { access: STAFF_ROLES };
 const meetingMissing = '未找到该洽谈。';
 
 const gridPages: FastifyPluginAsyncZod = async (app) => {
-  const reads = createEventReadModel(app);
+  const reads = createEventReadModel(eventDeps(app));
 
   async function renderGrid(request: FastifyRequest, reply: FastifyReply, id: string, state: GridState = {}, query: { m?: string; slot?: string; table?: string } = {}) {
     const { event, meetings } = await app.eventMeetings.current(requireUser(request), id);
@@ -33,7 +34,7 @@ const gridPages: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.get('/organizer/events/:id/grid', { config: access, schema: { params: EventParams, querystring: GridQuery }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, eventMissing);
+    formErrors(request, eventMissing);
     return renderGrid(request, reply, request.params.id, {}, request.query);
   });
 
@@ -80,7 +81,7 @@ const gridPages: FastifyPluginAsyncZod = async (app) => {
     meetingForm(MeetingMoveForm, '请选择新的时段和桌号。', async (user, id, meetingId, to) => `已调整：${await described(id, await app.eventMeetings.move(user, id, meetingId, to))}。`));
 
   app.post('/organizer/events/:id/meetings/:meetingId/cancel', onMeeting, async (request, reply) => {
-    pageErrors(request, meetingMissing);
+    formErrors(request, meetingMissing);
     const { id, meetingId } = request.params;
     return gridAct(request, reply, id, { meetingId, values: {} }, async () => {
       await app.eventMeetings.cancel(requireUser(request), id, meetingId);
@@ -96,7 +97,7 @@ const gridPages: FastifyPluginAsyncZod = async (app) => {
 
   // ---- printable table cards, dashboard ----
   app.get('/organizer/events/:id/cards', onEvent, async (request, reply) => {
-    pageErrors(request, eventMissing);
+    formErrors(request, eventMissing);
     const { event, meetings } = await app.eventMeetings.current(requireUser(request), request.params.id);
     // Each card's QR opens that table's meetings (organizers only: the page lists who meets whom).
     const origin = `${request.protocol}://${request.host}`;
@@ -105,9 +106,9 @@ const gridPages: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/organizer/events/:id/dashboard', onEvent, async (request, reply) => {
-    pageErrors(request, eventMissing);
+    formErrors(request, eventMissing);
     const event = await app.events.staffEvent(requireUser(request), request.params.id);
-    const { figures } = await loadDashboard(app, event);
+    const { figures } = await loadDashboard(eventDeps(app), event);
     return reply.page('events/dashboard.hbs', dashboardView(event, figures));
   });
 };

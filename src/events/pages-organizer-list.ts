@@ -3,11 +3,11 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { STAFF_ROLES, requireUser } from '../accounts/index.js';
 import { taxonomy } from '../taxonomy/index.js';
-import type { FieldErrors } from '../web/forms.js';
-import { readForm } from '../web/page-validation.js';
+import { readForm, type FieldErrors } from '../web/forms.js';
 import { EventForm, type EventFormValues } from './forms.js';
 import { eventView, messageOf } from './pages-view.js';
 import { createEventReadModel } from './read-model.js';
+import { eventDeps } from './deps.js';
 
 const access = { access: STAFF_ROLES };
 
@@ -30,7 +30,7 @@ export function newEventView(values: EventFormValues, errors: FieldErrors = {}) 
 }
 
 const organizerListPages: FastifyPluginAsyncZod = async (app) => {
-  const reads = createEventReadModel(app);
+  const reads = createEventReadModel(eventDeps(app));
 
   app.get('/organizer/events', { config: access }, async (request, reply) => {
     const rows = await app.events.list(requireUser(request));

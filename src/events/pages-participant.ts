@@ -7,8 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { isStaff, requireUser, type CurrentUser } from '../accounts/index.js';
-import type { FieldErrors } from '../web/forms.js';
-import { pageErrors, readForm } from '../web/page-validation.js';
+import { formErrors, readForm, type FieldErrors } from '../web/forms.js';
 import { EventParams, OnBehalfQuery, ParticipantParams, RegistrationForm, WishForm, eventMissing, registrationOf } from './forms.js';
 import type { EventPhase } from './model.js';
 import { qrDataUrl } from './checkin.js';
@@ -16,6 +15,7 @@ import { agendaView, showView, suggestionRows, wishRows, type RegistrationValues
 import { selfPreferencesOpen, selfRegistrationOpen, staffMayEdit } from './phases.js';
 import { eventView, messageOf, participantView } from './pages-view.js';
 import { createEventReadModel } from './read-model.js';
+import { eventDeps } from './deps.js';
 import { kindNames, levelNames, participantStatusNames } from './schemas.js';
 import type { EventLean, ParticipantLean } from './service.js';
 
@@ -25,7 +25,7 @@ const participantMissing = '未找到该参会方。';
 
 const participantPages: FastifyPluginAsyncZod = async (app) => {
   const events = app.events;
-  const reads = createEventReadModel(app);
+  const reads = createEventReadModel(eventDeps(app));
 
   // ---- the events open to me ----
   app.get('/events', { config: access }, async (request, reply) => {
@@ -59,7 +59,7 @@ const participantPages: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.get('/events/:id', { config: access, schema: { params: EventParams, querystring: OnBehalfQuery }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, eventMissing);
+    formErrors(request, eventMissing);
     return renderShow(request, reply, request.params.id, { pid: request.query.p });
   });
 
@@ -105,7 +105,7 @@ const participantPages: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/events/:id/participants/:participantId/withdraw', { config: access, schema: { params: ParticipantParams }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, participantMissing);
+    formErrors(request, participantMissing);
     const { id, participantId } = request.params;
     try {
       const p = await events.withdraw(requireUser(request), id, participantId);
@@ -166,7 +166,7 @@ const participantPages: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.get('/events/:id/wishes', { config: access, schema: { params: EventParams, querystring: OnBehalfQuery }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, eventMissing);
+    formErrors(request, eventMissing);
     return renderWishes(request, reply, request.params.id, request.query.p);
   });
 
@@ -202,7 +202,7 @@ const participantPages: FastifyPluginAsyncZod = async (app) => {
 
   // ---- the agenda ----
   app.get('/events/:id/agenda/:participantId', { config: access, schema: { params: ParticipantParams }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, participantMissing);
+    formErrors(request, participantMissing);
     const user = requireUser(request);
     const agenda = await app.eventMeetings.agenda(user, request.params.id, request.params.participantId);
     const qr = agenda.checkInCode ? await qrDataUrl(agenda.checkInCode) : '';

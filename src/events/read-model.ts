@@ -3,10 +3,10 @@
  * pairs, the supplier list and buyer organizations to register from, and demand titles. Read-only; the
  * pages' access rules (organizers, or the participant's own organization) are the routes'.
  */
-import type { FastifyInstance } from 'fastify';
 import { Types } from 'mongoose';
 import { buyerLevelNames, buyerTypeNames } from '../buyers/index.js';
 import { fieldLabel } from './report.js';
+import type { EventDeps } from './deps.js';
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Demands that may be brought to an event: open or in progress (never drafts or closed ones). */
@@ -18,8 +18,8 @@ export function stillUnplaced<U extends { buyer: unknown; vendor: unknown }>(uns
   return unscheduled.filter((u) => !placed.has(`${String(u.buyer)}|${String(u.vendor)}`));
 }
 
-export function createEventReadModel(app: FastifyInstance) {
-  const { Vendor, Demand, EventMeeting } = app.models;
+export function createEventReadModel({ models, buyers }: Pick<EventDeps, 'models' | 'buyers'>) {
+  const { Vendor, Demand, EventMeeting } = models;
 
   return {
     /** Saved meetings per event, by event id. */
@@ -50,7 +50,7 @@ export function createEventReadModel(app: FastifyInstance) {
 
     /** Buyer organizations by name (the first 10), each with its open demands to pick from. */
     async buyersToRegister(q: string, registered: Set<string>) {
-      const orgs = await app.buyers.searchByName(q, 10);
+      const orgs = await buyers.searchByName(q, 10);
       const demands = await Demand.find({ buyerOrg: { $in: orgs.map((o) => o._id) }, status: broughtStatuses }, { title: 1, buyerOrg: 1 })
         .sort({ createdAt: -1 }).limit(200).lean();
       return orgs.map((o) => ({

@@ -1,26 +1,27 @@
 /** The event dashboard loaded from MongoDB, and its .xlsx export for the organizers' report upward. */
 import ExcelJS from 'exceljs';
-import type { FastifyInstance } from 'fastify';
 import { buyerLevelNames } from '../buyers/index.js';
 import { fieldName } from '../taxonomy/index.js';
 import { dashboardFigures, UNKNOWN, type Dashboard, type DashboardRow } from './dashboard.js';
 import { outcomeNames } from './schemas.js';
 import { xlsxBuffer } from '../web/spreadsheet-safety.js';
+import type { EventDeps } from './deps.js';
 import type { EventLean, MeetingLean, ParticipantLean, PreferenceLean } from './service.js';
 
 export const fieldLabel = (key: string) => (key === UNKNOWN ? '未填写' : fieldName(key));
 export const levelLabel = (key: string) => (key === UNKNOWN ? '未填写' : buyerLevelNames[key] ?? key);
 
-export async function loadDashboard(app: FastifyInstance, event: EventLean) {
-  const { EventParticipant, EventPreference, EventMeeting, Vendor } = app.models;
+export async function loadDashboard(deps: Pick<EventDeps, 'models' | 'buyers' | 'meetings'>, event: EventLean) {
+  const { models, buyers } = deps;
+  const { EventParticipant, EventPreference, EventMeeting, Vendor } = models;
   const [participants, wishes, meetings] = await Promise.all([
     EventParticipant.find({ event: event._id }).lean<ParticipantLean[]>(),
     EventPreference.find({ event: event._id }).lean<PreferenceLean[]>(),
-    EventMeeting.find({ event: event._id }).sort({ slot: 1, table: 1 }).lean<MeetingLean[]>().then(app.eventMeetings.withSigningAmounts),
+    EventMeeting.find({ event: event._id }).sort({ slot: 1, table: 1 }).lean<MeetingLean[]>().then(deps.meetings().withSigningAmounts),
   ]);
   const [vendors, orgs] = await Promise.all([
     Vendor.find({ _id: { $in: participants.filter((p) => p.vendor).map((p) => p.vendor) } }, { fields: 1 }).lean(),
-    app.buyers.byIds(participants.filter((p) => p.buyerOrg).map((p) => p.buyerOrg), { level: 1 }),
+    buyers.byIds(participants.filter((p) => p.buyerOrg).map((p) => p.buyerOrg), { level: 1 }),
   ]);
   const fieldOf = new Map(vendors.map((v) => [String(v._id), v.fields?.[0]]));
   const levelOf = new Map(orgs.map((o) => [String(o._id), o.level]));

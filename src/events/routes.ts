@@ -5,13 +5,13 @@ import { ObjectIdParam } from '../accounts/index.js';
 import { attachment } from '../web/download.js';
 import { agendaCalendar } from './ics.js';
 import { stillUnplaced } from './read-model.js';
-import { eventPhases } from './model.js';
+import { Changes, DashboardOut, EventOut, MeetingOut, MeetingPlain, ParticipantOut, Stats, Unscheduled, eventJson, meetingJson, participantJson } from './api-out.js';
 import { dashboardWorkbook, loadDashboard } from './report.js';
+import { eventDeps } from './deps.js';
 import {
   CheckInCodeInput, CheckInInput, EventInput, EventUpdate, MeetingAdd, MeetingMove, OutcomeInput, ParticipantInput, ParticipantUpdate,
   PhaseInput, PreferenceInput, ReviewInput, ScheduleRunInput, kindNames,
 } from './schemas.js';
-import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
 import { STAFF_ROLES, isStaff, requireUser } from '../accounts/index.js';
 
 const tags = ['供需对接会'];
@@ -21,75 +21,6 @@ const people = ['vendor', 'buyer', 'organizer', 'admin'] as const;
 const EventParams = z.object({ id: ObjectIdParam });
 const ParticipantParams = z.object({ id: ObjectIdParam, participantId: ObjectIdParam });
 const MeetingParams = z.object({ id: ObjectIdParam, meetingId: ObjectIdParam });
-const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
-
-const EventOut = z.object({
-  id: z.string(),
-  title: z.string(),
-  theme: z.string(),
-  field: z.string().optional(),
-  venue: z.string(),
-  description: z.string(),
-  tables: z.number(),
-  slots: z.array(z.object({ index: z.number(), start: z.string(), end: z.string() })),
-  registrationDeadline: z.string().optional(),
-  preferenceDeadline: z.string().optional(),
-  phase: z.enum(eventPhases),
-  publishedAt: z.string().optional(),
-});
-const eventJson = (e: EventLean): z.infer<typeof EventOut> => ({
-  id: String(e._id), title: e.title, theme: e.theme ?? '', field: e.field ?? undefined, venue: e.venue ?? '', description: e.description ?? '',
-  tables: e.tables, slots: e.slots.map((s, index) => ({ index, start: s.start.toISOString(), end: s.end.toISOString() })),
-  registrationDeadline: iso(e.registrationDeadline), preferenceDeadline: iso(e.preferenceDeadline), phase: e.phase as z.infer<typeof EventOut>['phase'],
-  publishedAt: iso(e.publishedAt),
-});
-
-const ParticipantOut = z.object({
-  id: z.string(), kind: z.enum(['vendor', 'buyer']), name: z.string(), status: z.string(),
-  vendorId: z.string().optional(), buyerOrgId: z.string().optional(), demands: z.array(z.string()),
-  representatives: z.number(), unavailableSlots: z.array(z.number()), checkIn: z.string().nullable(),
-  rejectReason: z.string().optional(), contactName: z.string().optional(), contactPhone: z.string().optional(),
-});
-const participantJson = (p: ParticipantLean, full: boolean): z.infer<typeof ParticipantOut> => ({
-  id: String(p._id), kind: p.kind as 'vendor' | 'buyer', name: p.name, status: p.status,
-  vendorId: p.vendor ? String(p.vendor) : undefined, buyerOrgId: p.buyerOrg ? String(p.buyerOrg) : undefined,
-  demands: (p.demands ?? []).map(String), representatives: p.representatives ?? 1, unavailableSlots: p.unavailableSlots ?? [],
-  checkIn: p.checkIn ?? null, rejectReason: full ? p.rejectReason ?? undefined : undefined,
-  // Contacts only to organizers and the participant itself.
-  contactName: full ? p.contactName ?? undefined : undefined, contactPhone: full ? p.contactPhone ?? undefined : undefined,
-});
-
-const MeetingOut = z.object({
-  id: z.string(), buyer: z.string(), vendor: z.string(), slot: z.number(), table: z.number(), start: z.string().optional(), end: z.string().optional(),
-  pinned: z.boolean(), published: z.boolean(), outcome: z.string().nullable(), demand: z.string().optional(), amountYuan: z.number().optional(),
-});
-const meetingJson = (e: EventLean, m: MeetingLean): z.infer<typeof MeetingOut> => ({
-  id: String(m._id), buyer: String(m.buyer), vendor: String(m.vendor), slot: m.slot, table: m.table,
-  start: iso(e.slots[m.slot]?.start), end: iso(e.slots[m.slot]?.end), pinned: Boolean(m.pinned), published: Boolean(m.published),
-  outcome: m.outcome ?? null, demand: m.demand ? String(m.demand) : undefined, amountYuan: m.amountYuan ?? undefined,
-});
-
-const Unscheduled = z.array(z.object({ buyer: z.string(), vendor: z.string(), reason: z.string(), weight: z.number() }));
-const Stats = z.record(z.string(), z.number());
-const MeetingPlain = z.object({ buyer: z.string(), vendor: z.string(), slot: z.number(), table: z.number() });
-const Changes = z.object({
-  kept: z.array(MeetingPlain),
-  moved: z.array(z.object({ from: MeetingPlain, to: MeetingPlain, reason: z.string().optional() })),
-  removed: z.array(z.object({ meeting: MeetingPlain, reason: z.string() })),
-  added: z.array(MeetingPlain),
-});
-
-const DashboardRowOut = z.object({
-  key: z.string().describe('领域代码、采购方层级（province/city/district）或 unknown'),
-  wishes: z.number().describe('有“必须见/希望见”且无人“不见”的供需对数'),
-  scheduled: z.number(), held: z.number(), intents: z.number(), signed: z.number(), amountYuan: z.number(),
-});
-const DashboardOut = z.object({
-  total: DashboardRowOut,
-  byField: z.array(DashboardRowOut).describe('按供应商的第一个主营领域'),
-  byLevel: z.array(DashboardRowOut),
-  participants: z.object({ vendors: z.number(), buyers: z.number(), pending: z.number(), arrived: z.number().optional() }),
-});
 
 const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/api/v1/events', {
@@ -390,7 +321,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const event = await app.events.staffEvent(requireUser(request), request.params.id);
-    return { dashboard: (await loadDashboard(app, event)).figures };
+    return { dashboard: (await loadDashboard(eventDeps(app), event)).figures };
   });
 
   app.get('/api/v1/events/:id/report.xlsx', {
@@ -398,7 +329,7 @@ const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { summary: '导出对接会报表（.xlsx：按领域、按采购方层级、洽谈明细）', tags, params: EventParams },
   }, async (request, reply) => {
     const event = await app.events.staffEvent(requireUser(request), request.params.id);
-    const data = await loadDashboard(app, event);
+    const data = await loadDashboard(eventDeps(app), event);
     return reply
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
       .header('content-disposition', attachment('event-report.xlsx', `${event.title}-对接会报表.xlsx`))

@@ -3,7 +3,6 @@
  * The schedule, the meetings and the day itself live in meetings.ts; both share the lookups here.
  */
 import { Types, type ClientSession } from 'mongoose';
-import type { FastifyInstance } from 'fastify';
 import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import { badRequest, conflict, forbidden, notFound, type AppError } from '../web/errors.js';
 import type { EventDoc, EventPhase, MeetingDoc, ParticipantDoc, PreferenceDoc } from './model.js';
@@ -12,6 +11,7 @@ import type { EventInput, EventUpdate, ParticipantInput, ParticipantUpdate, Pref
 import { phaseNames } from './schemas.js';
 import { createSuggestions } from './suggestions.js';
 import { newCheckInCode } from './checkin.js';
+import type { EventDeps } from './deps.js';
 
 export type { Suggestion } from './suggestions.js';
 
@@ -31,9 +31,9 @@ export function ownsParticipant(user: CurrentUser, p: Pick<ParticipantDoc, 'kind
 }
 
 
-export function createEventService(app: FastifyInstance) {
-  const { Event, EventParticipant, EventPreference, EventMeeting, Vendor, Demand } = app.models;
-  const clock = app.clock;
+export function createEventService(deps: Pick<EventDeps, 'models' | 'conn' | 'clock' | 'buyers' | 'demands' | 'matching' | 'notify' | 'meetings'>) {
+  const { Event, EventParticipant, EventPreference, EventMeeting, Vendor, Demand } = deps.models;
+  const { clock } = deps;
 
   async function load(id: string): Promise<EventLean> {
     if (!Types.ObjectId.isValid(id)) throw notFound('未找到该对接会。');
@@ -98,14 +98,14 @@ export function createEventService(app: FastifyInstance) {
    * when it saves instead of saving a stale schedule (meetings.ts).
    */
   function changingInputs<T>(event: EventLean, fn: (session: ClientSession) => Promise<T>): Promise<T> {
-    return app.conn.transaction(async (session) => {
+    return deps.conn.transaction(async (session) => {
       const result = await fn(session);
       await Event.updateOne({ _id: event._id }, { $inc: { revision: 1 } }, { session });
       return result;
     });
   }
 
-  const suggestionsFor = createSuggestions(app, { visible, participant });
+  const suggestionsFor = createSuggestions(deps, { visible, participant });
 
   /**
    * A participant's change to its own registration or wishes, while wishes are collected (organizers
@@ -189,7 +189,7 @@ export function createEventService(app: FastifyInstance) {
       if (!canTransition(from, to)) {
         throw conflict(`对接会当前为“${phaseNames[from]}”，不能直接改为“${phaseNames[to]}”。`);
       }
-      if (to === 'published') return app.eventMeetings.publish(user, event);
+      if (to === 'published') return deps.meetings().publish(user, event);
       return updateUnchanged(
         { _id: event._id, phase: from },
         { $set: { phase: to }, $push: { log: { action: 'phase', from, to, by: actorOf(user), at: clock() } } },
@@ -250,7 +250,7 @@ export function createEventService(app: FastifyInstance) {
         // One transaction: a buyer organization created here is not left behind when the registration is refused.
         return await changingInputs(event, async (session) => {
           if (doc.kind === 'buyer') {
-            const org = await app.demands.orgFor(user, input.buyer, session);
+            const org = await deps.demands.orgFor(user, input.buyer, session);
             Object.assign(doc, { buyerOrg: org._id, name: org.name, demands: await checkDemands(org._id, input.demands, session) });
           }
           const [created] = await EventParticipant.create([doc], { session });
@@ -310,7 +310,7 @@ export function createEventService(app: FastifyInstance) {
       });
       if (!updated) throw conflict('该参会方状态刚刚被他人改变，请刷新后再试。');
       const recipients = p.kind === 'vendor' ? { vendorId: String(p.vendor) } : { buyerOrgId: String(p.buyerOrg) };
-      await app.notify({
+      await deps.notify({
         kind: 'event-registration',
         recipients,
         title: input.decision === 'approve' ? `“${event.title}”报名已通过` : `“${event.title}”报名未通过`,
@@ -391,7 +391,7 @@ export function createEventService(app: FastifyInstance) {
     },
 
     async buyerOrgs(ids: unknown[]) {
-      return app.buyers.byIds(ids);
+      return deps.buyers.byIds(ids);
     },
   };
 }

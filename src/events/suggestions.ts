@@ -4,9 +4,9 @@
  * participant already set for each.
  */
 import { Types } from 'mongoose';
-import type { FastifyInstance } from 'fastify';
 import { isStaff, type CurrentUser } from '../accounts/index.js';
 import { notFound } from '../web/errors.js';
+import type { EventDeps } from './deps.js';
 import { ownsParticipant, type EventLean, type ParticipantLean, type PreferenceLean } from './service.js';
 
 export interface Suggestion {
@@ -27,8 +27,8 @@ interface Lookups {
   participant(event: EventLean, participantId: string): Promise<ParticipantLean>;
 }
 
-export function createSuggestions(app: FastifyInstance, { visible, participant }: Lookups) {
-  const { EventParticipant, EventPreference, Demand } = app.models;
+export function createSuggestions({ models, matching }: Pick<EventDeps, 'models' | 'matching'>, { visible, participant }: Lookups) {
+  const { EventParticipant, EventPreference, Demand } = models;
   /**
    * Pairs the matching engine suggests for a participant: a buyer's demands matched against the
    * event's approved vendors (a vendor sees the buyers whose demands it fits), with the reasons.
@@ -51,7 +51,7 @@ export function createSuggestions(app: FastifyInstance, { visible, participant }
       const vendorParticipant = new Map(others.map((o) => [String(o.vendor), o]));
       const demands = await Demand.find({ _id: { $in: p.demands ?? [] }, status: { $in: ['open', 'in_progress'] } }).lean();
       for (const demand of demands) {
-        const matches = await app.matching.matchDemand(demand as never, { limit: 100 });
+        const matches = await matching.matchDemand(demand as never, { limit: 100 });
         for (const m of matches) {
           const o = vendorParticipant.get(m.vendor.id);
           if (o) consider({ to: String(o._id), name: o.name, score: m.score, demand: { id: String(demand._id), title: demand.title }, reasons: view(m.reasons), products: m.products.map((x) => ({ name: x.name, model: x.model })), level: levelOf.get(String(o._id)) });
@@ -63,7 +63,7 @@ export function createSuggestions(app: FastifyInstance, { visible, participant }
       if (buyerOfDemand.size > 0) {
         const demands = await Demand.find({ _id: { $in: [...buyerOfDemand.keys()].map((d) => new Types.ObjectId(d)) }, status: { $in: ['open', 'in_progress'] } }).lean();
         // The vendor's fit with each demand brought to the event, as in its opportunity feed.
-        for (const { demand: d, match: m } of await app.matching.fitOfVendor(String(p.vendor), demands)) {
+        for (const { demand: d, match: m } of await matching.fitOfVendor(String(p.vendor), demands)) {
           const o = buyerOfDemand.get(String(d._id))!;
           consider({ to: String(o._id), name: o.name, score: m.score, demand: { id: String(d._id), title: d.title }, reasons: view(m.reasons), products: m.products.map((x) => ({ name: x.name, model: x.model })), level: levelOf.get(String(o._id)) });
         }

@@ -9,6 +9,7 @@ import followUpPages from './pages.js';
 import opportunityPages from './opportunities.js';
 
 export { followUpActionsFor, followUpPartial, type FollowUpService, type FollowUpView } from './service.js';
+export { signingTakenMessage } from './state.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

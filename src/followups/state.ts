@@ -12,6 +12,7 @@
  * Roles: a vendor moves its own follow-ups to contacted, intent or declined; a buyer moves those of its
  * own organization's demands to contacted, intent, signed or declined; organizers and admins to any.
  */
+import { chinaDay } from '../web/china-time.js';
 import type { Role } from '../accounts/index.js';
 
 export const followUpStatuses = ['contacted', 'intent', 'signed', 'declined'] as const;
@@ -78,3 +79,21 @@ export function allowedMoves(party: Party | null, from: FollowUpStatus | null | 
 
 /** The status a move lands on. */
 export const targetStatus = (to: MoveTarget): FollowUpStatus => (to === 'reopen' ? 'contacted' : to);
+
+/** Where a signing was entered, as the 409 for a second signing names it. */
+const signingSourceNames: Record<string, string> = { event: '（对接会登记）', visit: '（调研考察登记）' };
+
+/**
+ * The 409 text for a second signing of a (demand, vendor) pair: a signing is stored once, so it names
+ * the one already recorded (day in China time, amount, where and by whom) and says what to record instead.
+ */
+export function signingTakenMessage(
+  amountYuan: number | null | undefined,
+  step: { at?: Date; by?: { name?: string | null } | null; source?: string | null } | undefined,
+  recordInstead: string,
+): string {
+  const day = chinaDay(step?.at);
+  const amount = typeof amountYuan === 'number' ? `，金额 ${amountYuan.toLocaleString('zh-CN')} 元` : '';
+  const where = signingSourceNames[step?.source ?? ''] ?? '';
+  return `该需求与该供应商已于 ${day} 签约${amount}${where}，由${step?.by?.name ?? '他人'}登记；同一需求与供应商只记一次签约，${recordInstead}`;
+}

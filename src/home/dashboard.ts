@@ -1,12 +1,12 @@
 /** The figures of the home page and the organizers' workbench: approved vendors, products and demands. */
-import type { FastifyInstance } from 'fastify';
+import type { Models } from '../infra/models.js';
 import { taxonomy } from '../taxonomy/index.js';
 
 type Count = { _id: string; n: number };
 const countOf = (rows: Count[], key: string) => rows.find((r) => r._id === key)?.n ?? 0;
 
-export function createHomeDashboard(app: FastifyInstance) {
-  const { Vendor, Product, Demand } = app.models;
+export function createHomeDashboard({ models }: { models: Pick<Models, 'Vendor' | 'Product' | 'Demand'> }) {
+  const { Vendor, Product, Demand } = models;
 
   /** Every field of the taxonomy with its approved vendors and published products. */
   async function byField() {

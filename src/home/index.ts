@@ -6,7 +6,7 @@ import { createHomeDashboard } from './dashboard.js';
 import { upcomingEvents, type EventSummary } from './upcoming.js';
 
 const home: FastifyPluginAsync = async (app) => {
-  const dashboard = createHomeDashboard(app);
+  const dashboard = createHomeDashboard({ models: app.models });
 
   async function events() {
     const rows = await app.events.list(null);

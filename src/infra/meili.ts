@@ -1,4 +1,5 @@
-import { Meilisearch } from 'meilisearch';
+import { Meilisearch, MeilisearchRequestError } from 'meilisearch';
+import { AppError } from '../web/errors.js';
 
 export function createMeili(host: string, apiKey: string): Meilisearch {
   return new Meilisearch({ host, apiKey, timeout: 10_000 });
@@ -10,5 +11,18 @@ export async function meiliAnswers(client: Meilisearch, timeoutMs = 2000): Promi
     return res.ok;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Meilisearch unreachable: a clear 503 ("<service>暂时不可用") rather than a 500, for the API routes that
+ * read from it (writes still succeed and the sync catches up). Any other error passes unchanged.
+ */
+export async function unavailableAs503<T>(fn: () => Promise<T>, service: '搜索服务' | '匹配服务'): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof MeilisearchRequestError) throw new AppError(503, 'SEARCH_UNAVAILABLE', `${service}暂时不可用，请稍后再试。`);
+    throw err;
   }
 }

@@ -1,21 +1,11 @@
 /** JSON API of matching (docs/api.md): a demand's matches, and a vendor's opportunity feed. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { MeilisearchRequestError } from 'meilisearch';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import { ObjectIdParam } from '../accounts/index.js';
-import { AppError, notFound } from '../web/errors.js';
+import { notFound } from '../web/errors.js';
+import { unavailableAs503 } from '../infra/meili.js';
 import { requireUser } from '../accounts/index.js';
-
-/** Meilisearch unreachable: a clear 503 rather than a 500. */
-async function unavailableAs503<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof MeilisearchRequestError) throw new AppError(503, 'SEARCH_UNAVAILABLE', '匹配服务暂时不可用，请稍后再试。');
-    throw err;
-  }
-}
 
 const Limit = z.coerce.number({ error: '数量必须是数字' }).int('数量必须是整数').min(1, '数量至少为 1').max(50, '数量最多为 50');
 const ReasonOut = z.object({
@@ -60,7 +50,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     const demand = await app.models.Demand.findById(request.params.id, { buyerOrg: 1 }).lean();
     // A buyer learns nothing about other organizations' demands, not even that they exist.
     if (!demand || (user.role === 'buyer' && String(demand.buyerOrg) !== user.buyerOrgId)) throw notFound('未找到该需求。');
-    const matches = await unavailableAs503(() => app.matching.matchDemandById(request.params.id, { limit: request.query.limit }));
+    const matches = await unavailableAs503(() => app.matching.matchDemandById(request.params.id, { limit: request.query.limit }), '匹配服务');
     return { matches };
   });
 
@@ -79,7 +69,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     // Another company's opportunities do not exist for a vendor (as with its drafts and products).
     if (user.role === 'vendor' && user.vendorId !== request.params.id) throw notFound('未找到该企业。');
     if (!Types.ObjectId.isValid(request.params.id)) throw notFound('未找到该企业。');
-    const list = await unavailableAs503(() => app.matching.opportunitiesFor(request.params.id, { limit: request.query.limit }));
+    const list = await unavailableAs503(() => app.matching.opportunitiesFor(request.params.id, { limit: request.query.limit }), '匹配服务');
     return { opportunities: list.map((o) => ({ ...o, demand: { ...o.demand, deadline: o.demand.deadline?.toISOString() } })) };
   });
 };

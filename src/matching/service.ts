@@ -101,6 +101,20 @@ export function createMatchingService(deps: MatchingDeps): MatchingService {
     return rankCandidates(candidates, rankDemand, { now, weights, freshnessDays: policy.days, limit, minText: vendorId ? OPPORTUNITY_MIN_TEXT : 0 });
   }
 
+  /** The demands this vendor's products fit (its best product for each), in the demands' order. */
+  async function fitsAt<D extends DemandLike>(vendorId: string, demands: D[], now: Date) {
+    const fits: Array<{ demand: D; match: MatchResult }> = [];
+    // One retrieval per demand, restricted to this vendor's products, a few at a time.
+    for (let i = 0; i < demands.length; i += CONCURRENCY) {
+      const batch = demands.slice(i, i + CONCURRENCY);
+      const results = await Promise.all(batch.map((d) => matchAt(d, now, 1, vendorId)));
+      results.forEach(([match], j) => {
+        if (match) fits.push({ demand: batch[j], match });
+      });
+    }
+    return fits;
+  }
+
   return {
     async matchDemand(demand, options = {}) {
       return matchAt(demand, clock(), clampLimit(options.limit, 10));
@@ -114,17 +128,7 @@ export function createMatchingService(deps: MatchingDeps): MatchingService {
     },
 
     async fitOfVendor<D extends DemandLike>(vendorId: string, demands: D[]) {
-      const now = clock();
-      const fits: Array<{ demand: D; match: MatchResult }> = [];
-      // One retrieval per demand, restricted to this vendor's products, a few at a time.
-      for (let i = 0; i < demands.length; i += CONCURRENCY) {
-        const batch = demands.slice(i, i + CONCURRENCY);
-        const results = await Promise.all(batch.map((d) => matchAt(d, now, 1, vendorId)));
-        results.forEach(([match], j) => {
-          if (match) fits.push({ demand: batch[j], match });
-        });
-      }
-      return fits;
+      return fitsAt(vendorId, demands, clock());
     },
 
     async opportunitiesFor(vendorId, options = {}) {
@@ -137,37 +141,27 @@ export function createMatchingService(deps: MatchingDeps): MatchingService {
       }).sort({ _id: -1 }).limit(MAX_OPEN_DEMANDS).lean();
       const buyers = new Map((await deps.buyers.byIds(demands.map((d) => d.buyerOrg))).map((b) => [String(b._id), b]));
 
-      // One retrieval per open demand, restricted to this vendor's products, a few at a time.
-      const found: Array<Opportunity & { order: number }> = [];
-      for (let i = 0; i < demands.length; i += CONCURRENCY) {
-        const batch = demands.slice(i, i + CONCURRENCY);
-        const results = await Promise.all(batch.map((d) => matchAt(d, now, 1, vendorId)));
-        results.forEach(([match], j) => {
-          if (!match) return;
-          const d = batch[j];
-          const buyer = buyers.get(String(d.buyerOrg));
-          found.push({
-            order: i + j,
-            demand: {
-              id: String(d._id),
-              title: d.title,
-              field: d.field ?? undefined,
-              category: d.category ?? undefined,
-              quantity: d.quantity ?? undefined,
-              unit: d.unit ?? undefined,
-              budgetYuan: d.budgetYuan ?? undefined,
-              deadline: d.deadline ?? undefined,
-              buyer: { name: buyer?.name ?? '', level: buyer?.level ?? '', city: buyer?.city ?? undefined, district: buyer?.district ?? undefined },
-            },
-            score: match.score,
-            reasons: match.reasons,
-            products: match.products,
-          });
-        });
-      }
-      // Best fit first; among equals, the newest demand.
-      found.sort((a, b) => b.score - a.score || a.order - b.order);
-      return found.slice(0, limit).map((o) => ({ demand: o.demand, score: o.score, reasons: o.reasons, products: o.products }));
+      const found: Opportunity[] = (await fitsAt(vendorId, demands, now)).map(({ demand: d, match }) => {
+        const buyer = buyers.get(String(d.buyerOrg));
+        return {
+          demand: {
+            id: String(d._id),
+            title: d.title,
+            field: d.field ?? undefined,
+            category: d.category ?? undefined,
+            quantity: d.quantity ?? undefined,
+            unit: d.unit ?? undefined,
+            budgetYuan: d.budgetYuan ?? undefined,
+            deadline: d.deadline ?? undefined,
+            buyer: { name: buyer?.name ?? '', level: buyer?.level ?? '', city: buyer?.city ?? undefined, district: buyer?.district ?? undefined },
+          },
+          score: match.score,
+          reasons: match.reasons,
+          products: match.products,
+        };
+      });
+      // Best fit first; among equals, the newest demand (the list is newest first, and the sort is stable).
+      return found.sort((a, b) => b.score - a.score).slice(0, limit);
     },
   };
 }

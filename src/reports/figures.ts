@@ -121,6 +121,12 @@ function chartOf(table: Table, columns: number[], options: Partial<ChartSpec> = 
   };
 }
 
+/** The rows whose `dim` is `value`, counted in all and by freshness: [all, current, stale, hidden]. */
+function freshnessSplit(rows: Doc[], dim: string, value: string): number[] {
+  const split = freshnessKeys.map((fr) => sumBy(rows, (x) => key(x, dim) === value && key(x, 'freshness') === fr));
+  return [split.reduce((a, n) => a + n, 0), ...split];
+}
+
 // ---------------------------------------------------------------- sections
 
 function suppliersSection(r: SupplierRows, scope: ReportScope): Section {
@@ -145,11 +151,8 @@ function suppliersSection(r: SupplierRows, scope: ReportScope): Section {
     note: '一家供应商可属于多个领域，各领域供应商数之和可能大于合计。产品按信息时效分列。',
     columns: ['领域', '供应商', '产品', '产品·信息有效', '产品·信息待更新', '产品·已隐藏'],
     rows: [
-      ...fields.map((f) => {
-        const pf = (fr: string) => sumBy(p.byField, (x) => key(x, 'field') === f && key(x, 'freshness') === fr);
-        return [fieldName(f), sumBy(v.byField, (x) => key(x, 'field') === f), pf('current') + pf('stale') + pf('hidden'), pf('current'), pf('stale'), pf('hidden')];
-      }),
-      ['合计', vendorTotal, productTotal, productsBy('current'), productsBy('stale'), productsBy('hidden')],
+      ...fields.map((f) => [fieldName(f), sumBy(v.byField, (x) => key(x, 'field') === f), ...freshnessSplit(p.byField, 'field', f)]),
+      ['合计', vendorTotal, productTotal, ...freshnessKeys.map(productsBy)],
     ],
   };
   byField.chart = chartOf(byField, [3, 4, 5], { stacked: true, horizontal: true });
@@ -159,11 +162,8 @@ function suppliersSection(r: SupplierRows, scope: ReportScope): Section {
     note: '按供应商注册地：滨江区本地、杭州市其他区县、浙江省其他城市、省外。',
     columns: ['地区', '供应商', '供应商·信息有效', '供应商·信息待更新', '供应商·已隐藏', '产品'],
     rows: [
-      ...tierKeys.map((t) => {
-        const vt = (fr: string) => sumBy(v.byTier, (x) => key(x, 'tier') === t && key(x, 'freshness') === fr);
-        return [tierNames[t], vt('current') + vt('stale') + vt('hidden'), vt('current'), vt('stale'), vt('hidden'), sumBy(p.byTier, (x) => key(x, 'tier') === t)];
-      }),
-      ['合计', vendorTotal, vendorsBy('current'), vendorsBy('stale'), vendorsBy('hidden'), productTotal],
+      ...tierKeys.map((t) => [tierNames[t], ...freshnessSplit(v.byTier, 'tier', t), sumBy(p.byTier, (x) => key(x, 'tier') === t)]),
+      ['合计', vendorTotal, ...freshnessKeys.map(vendorsBy), productTotal],
     ],
   };
   byTier.chart = chartOf(byTier, [1, 5]);

@@ -1,17 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { MeilisearchRequestError } from 'meilisearch';
-import { AppError } from '../web/errors.js';
+import { unavailableAs503 } from '../infra/meili.js';
 import { SearchQuery, SearchResult, SuggestQuery, SuggestResult, VendorSearchResult } from './schemas.js';
-
-/** Meilisearch unreachable: a clear 503 rather than a 500 (writes still succeed and sync catches up). */
-async function unavailableAs503<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof MeilisearchRequestError) throw new AppError(503, 'SEARCH_UNAVAILABLE', '搜索服务暂时不可用，请稍后再试。');
-    throw err;
-  }
-}
 
 /** The public search API (docs/api.md): published listings of approved vendors whose listings are not hidden. */
 const searchRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -24,7 +13,7 @@ const searchRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: SearchQuery,
       response: { 200: SearchResult },
     },
-  }, async (request) => unavailableAs503(() => app.productSearch.search(request.query)));
+  }, async (request) => unavailableAs503(() => app.productSearch.search(request.query), '搜索服务'));
 
   app.get('/api/v1/search/vendors', {
     config: { access: 'public' },
@@ -35,7 +24,7 @@ const searchRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: SearchQuery,
       response: { 200: VendorSearchResult },
     },
-  }, async (request) => unavailableAs503(() => app.productSearch.searchVendors(request.query)));
+  }, async (request) => unavailableAs503(() => app.productSearch.searchVendors(request.query), '搜索服务'));
 
   app.get('/api/v1/search/suggest', {
     config: { access: 'public' },
@@ -45,6 +34,6 @@ const searchRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: SuggestQuery,
       response: { 200: SuggestResult },
     },
-  }, async (request) => ({ suggestions: await unavailableAs503(() => app.productSearch.suggest(request.query.q)) }));
+  }, async (request) => ({ suggestions: await unavailableAs503(() => app.productSearch.suggest(request.query.q), '搜索服务') }));
 };
 export default searchRoutes;

@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import { certificationName, fieldName, taxonomy } from '../taxonomy/index.js';
-import type { AppError } from '../web/errors.js';
-import { errorsFrom, isoDay, type FieldErrors } from '../web/forms.js';
+import { isoDay, type FieldErrors } from '../web/forms.js';
 import { fieldLabels, ProductDetails, VendorInput } from './schemas.js';
 import { actionNames, statusNames } from './service.js';
 
@@ -105,12 +104,6 @@ export const VendorRegisterForm = z.preprocess(vendorFormInput, VendorInput);
 export const VendorProfileForm = z.preprocess(vendorFormInput, VendorInput.omit({ creditCode: true }));
 /** The product form: the product's company (and credit code) is the page's, not the form's. */
 export const ProductForm = z.preprocess(productFormInput, ProductDetails);
-
-/** A service error as an HTTP status plus inline field errors. */
-export function serviceFailure(err: unknown): { status: number; errors: FieldErrors } {
-  const errors = errorsFrom(err);
-  return { status: (err as AppError).statusCode, errors };
-}
 
 /** The product's status as the vendor should read it: a rejected submission is back to draft, with a note. */
 export function productStatusName(p: { status: string; reviewNote?: string | null; pendingRevision?: unknown }) {

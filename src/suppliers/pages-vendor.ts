@@ -7,10 +7,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { certificationName } from '../taxonomy/index.js';
 import { AppError } from '../web/errors.js';
-import { formErrors, type FieldErrors } from '../web/forms.js';
+import { formErrors, serviceFailure, type FieldErrors } from '../web/forms.js';
 import { effectiveCertifications, freshnessDeadlines, freshnessOf, type FreshnessPolicy } from './freshness.js';
 import {
-  categoryName, displayValue, fieldLabel, historyView, isoDay, productStatusName, serviceFailure, vendorFormInput, vendorFormView,
+  categoryName, displayValue, fieldLabel, historyView, isoDay, productStatusName, vendorFormInput, vendorFormView,
   VendorProfileForm, VendorRegisterForm,
 } from './pages-forms.js';
 import { statusNames, type SupplierService } from './service.js';

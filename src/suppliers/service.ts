@@ -21,6 +21,15 @@ const comparable = (values: Record<string, unknown>) => ({
 });
 const LIVE_STATUSES = ['approved', 'suspended'];
 
+/** A vendor's or product's move to `to` from one of `from` (a 409 with the Chinese reason otherwise): the status it had. */
+function moveStatus(doc: { status: string; reviewNote?: string | null }, noun: '企业' | '产品', from: string[], to: string, action: string, note?: string): string {
+  if (!from.includes(doc.status)) throw conflict(`${noun}当前状态为“${statusNames[doc.status]}”，不能${actionNames[action]}。`);
+  const before = doc.status;
+  doc.status = to;
+  doc.reviewNote = note;
+  return before;
+}
+
 export type SupplierService = ReturnType<typeof createSupplierService>;
 
 export function createSupplierService(conn: Connection, models: Models, clock: () => Date = () => new Date()) {
@@ -58,10 +67,7 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
   async function vendorTransition(user: CurrentUser, vendorId: string, from: string[], to: string, action: string, note?: string) {
     return inTransaction(async (session) => {
       const vendor = await managedVendor(user, vendorId, session);
-      if (!from.includes(vendor.status)) throw conflict(`企业当前状态为“${statusNames[vendor.status]}”，不能${actionNames[action]}。`);
-      const before = vendor.status;
-      vendor.status = to as never;
-      vendor.reviewNote = note;
+      const before = moveStatus(vendor, '企业', from, to, action, note);
       if (to === 'approved' && !vendor.confirmedAt) vendor.confirmedAt = clock();
       // Approving the company is the review of the certificates it submitted.
       if (to === 'approved') vendor.set('qualifications', stampVerified(vendor.toObject().qualifications as StoredQualification[], actorOf(user), clock()));
@@ -75,10 +81,7 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
   async function productTransition(user: CurrentUser, productId: string, from: string[], to: string, action: string, note?: string) {
     return inTransaction(async (session) => {
       const product = await managedProduct(user, productId, session);
-      if (!from.includes(product.status)) throw conflict(`产品当前状态为“${statusNames[product.status]}”，不能${actionNames[action]}。`);
-      const before = product.status;
-      product.status = to as never;
-      product.reviewNote = note;
+      const before = moveStatus(product, '产品', from, to, action, note);
       if (to !== 'published') product.pendingRevision = undefined;
       await product.save({ session });
       await recordChange(models, { entity: 'product', entityId: product._id, vendor: product.vendor, action, actor: actorOf(user), note, changes: [{ field: 'status', before, after: to }] }, session, clock());

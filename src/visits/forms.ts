@@ -1,7 +1,7 @@
 /** The visit pages' forms: posted fields as typed, turned into the inputs of schemas.ts. */
 import { z } from 'zod';
 import { ObjectIdParam } from '../accounts/index.js';
-import { pageForm } from '../web/page-validation.js';
+import { pageForm } from '../web/forms.js';
 import { hhmm } from './route.js';
 import { CheckInCodeInput, OutcomeInput, PhaseInput, RegistrationInput, ReviewInput, VisitInput } from './schemas.js';
 import type { VisitLean } from './service.js';
@@ -50,7 +50,7 @@ export function visitFormValues(visit?: VisitLean, defaults: { date?: string } =
 }
 
 /** Form errors of the API's paths (stops.1.start) under the form's field names (s1_start). */
-export function formErrors(errors: Record<string, string>): Record<string, string> {
+export function stopFieldErrors(errors: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [path, message] of Object.entries(errors)) {
     const m = /^stops\.(\d+)\.(\w+)$/.exec(path);

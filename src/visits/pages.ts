@@ -12,10 +12,10 @@ import { STAFF_ROLES, isStaff, requireUser, type CurrentUser } from '../accounts
 import { formatCode, qrDataUrl } from '../events/index.js';
 import { fieldName, taxonomy } from '../taxonomy/index.js';
 import { AppError } from '../web/errors.js';
-import { pageErrors, readForm } from '../web/page-validation.js';
+import { formErrors, readForm } from '../web/forms.js';
 import {
   CheckInForm, FORM_STOPS, OutcomeForm, PhaseForm, RegisterForm, RegistrationParams, ReviewForm, StopParams, VisitForm, VisitParams,
-  formErrors, visitFormValues, visitMissing, type VisitFormValues,
+  stopFieldErrors, visitFormValues, visitMissing, type VisitFormValues,
 } from './forms.js';
 import { hhmm } from './route.js';
 import { kindNames, outcomeNames, phaseNames, statusNames } from './schemas.js';
@@ -94,19 +94,19 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/organizer/visits/new', { config: { ...staff, audit: 'visit.create' }, schema: { body: VisitForm.schema }, attachValidation: true }, async (request, reply) => {
     const form = readForm(request, VisitForm);
-    if (!form.ok) return renderForm(reply, form.values, { _form: '请按提示修改后再提交。', ...formErrors(form.errors) }, 400);
+    if (!form.ok) return renderForm(reply, form.values, { _form: '请按提示修改后再提交。', ...stopFieldErrors(form.errors) }, 400);
     try {
       const visit = await app.visits.create(requireUser(request), form.input);
       request.flash('success', `${kindNames[visit.kind]}已创建（${visit.stops.length} 站），目前处于“筹备中”；准备好后点击“开始报名”。`);
       return reply.redirect(`/organizer/visits/${String(visit._id)}`, 303);
     } catch (err) {
       const e = messageOf(err);
-      return renderForm(reply, form.values, { _form: e.message, ...formErrors(e.details) }, e.status);
+      return renderForm(reply, form.values, { _form: e.message, ...stopFieldErrors(e.details) }, e.status);
     }
   });
 
   app.get('/organizer/visits/:id/edit', { config: staff, schema: { params: VisitParams }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, visitMissing);
+    formErrors(request, visitMissing);
     const visit = await app.visits.staffVisit(requireUser(request), request.params.id);
     return renderForm(reply, visitFormValues(visit), {}, 200, visit);
   });
@@ -114,14 +114,14 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
   app.post('/organizer/visits/:id/edit', { config: { ...staff, audit: 'visit.update' }, schema: { params: VisitParams, body: VisitForm.schema }, attachValidation: true }, async (request, reply) => {
     const visit = await app.visits.staffVisit(requireUser(request), request.params.id);
     const form = readForm(request, VisitForm, visitMissing);
-    if (!form.ok) return renderForm(reply, form.values, { _form: '请按提示修改后再提交。', ...formErrors(form.errors) }, 400, visit);
+    if (!form.ok) return renderForm(reply, form.values, { _form: '请按提示修改后再提交。', ...stopFieldErrors(form.errors) }, 400, visit);
     try {
       await app.visits.update(requireUser(request), request.params.id, form.input);
       request.flash('success', '已保存。');
       return reply.redirect(`/organizer/visits/${request.params.id}`, 303);
     } catch (err) {
       const e = messageOf(err);
-      return renderForm(reply, form.values, { _form: e.message, ...formErrors(e.details) }, e.status, visit);
+      return renderForm(reply, form.values, { _form: e.message, ...stopFieldErrors(e.details) }, e.status, visit);
     }
   });
 
@@ -165,7 +165,7 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.get('/organizer/visits/:id', { config: staff, schema: { params: VisitParams }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, visitMissing);
+    formErrors(request, visitMissing);
     return renderControl(request, reply, request.params.id);
   });
 
@@ -271,7 +271,7 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.get('/visits/:id', { config: people, schema: { params: VisitParams }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, visitMissing);
+    formErrors(request, visitMissing);
     if (isStaff(requireUser(request))) return reply.redirect(`/organizer/visits/${request.params.id}`, 303);
     return renderVisit(request, reply, request.params.id);
   });
@@ -291,7 +291,7 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/visits/:id/itinerary/:rid', { config: { access: ['buyer', ...STAFF_ROLES] as const }, schema: { params: RegistrationParams }, attachValidation: true }, async (request, reply) => {
-    pageErrors(request, '未找到该行程单。');
+    formErrors(request, '未找到该行程单。');
     const { visit, registration } = await app.visits.registration(requireUser(request), request.params.id, request.params.rid);
     const approved = registration.status === 'approved';
     return reply.page('visits/itinerary.hbs', {

@@ -7,6 +7,7 @@ import { BuyerInput } from '../buyers/index.js';
 import { fieldCodes } from '../taxonomy/index.js';
 import { visitKinds, visitOutcomes, visitPhases } from './model.js';
 import { MAX_STOPS, parseHhmm } from './route.js';
+import { amountFromForm } from '../web/amount.js';
 
 export const MAX_CAPACITY = 500;
 
@@ -99,9 +100,10 @@ export type ReviewInput = z.output<typeof ReviewInput>;
 
 export const CheckInCodeInput = z.object({ code: z.string('签到码应为文字').trim().min(1, '请输入签到码').max(64, '签到码过长') }).strict();
 
+// Written as people write amounts: "12万", "45.5万元", "1,200,000" (src/web/amount.ts).
 const amount = z.preprocess(
-  (v) => (blank(v) ? undefined : typeof v === 'string' ? v.replace(/[,，\s]/g, '').replace(/^[¥￥]/, '').replace(/元$/, '') : v),
-  z.coerce.number({ error: '金额应为数字' }).min(0, '金额不能为负').max(1e12, '金额过大').optional(),
+  amountFromForm,
+  z.coerce.number({ error: '金额应为数字，如 120000、12万 或 45.5万元' }).min(0, '金额不能为负').max(1e12, '金额过大').optional(),
 );
 
 export const OutcomeInput = z.object({

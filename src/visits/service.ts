@@ -8,7 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import type { BuyerInput, OrgDoc } from '../buyers/index.js';
 import { newCheckInCode, normalizeCode } from '../events/index.js';
-import type { FollowUpService } from '../followups/index.js';
+import { signingTakenMessage, type FollowUpService } from '../followups/index.js';
 import type { MatchingService, Reason } from '../matching/index.js';
 import type { NotifyEventInput } from '../notifications/index.js';
 import type { Models } from '../infra/models.js';
@@ -53,7 +53,6 @@ export interface InviteeSuggestion {
   reasons: Array<{ factor: string; text: string }>;
 }
 
-const TZ_OFFSET = 8 * 3600_000;
 /** The instant of `minutes` after midnight, China time, on `date` (YYYY-MM-DD). */
 export const instantOf = (date: string, minutes: number): Date => new Date(Date.parse(`${date}T00:00:00+08:00`) + minutes * 60_000);
 const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
@@ -386,7 +385,7 @@ export function createVisitService(deps: VisitDeps) {
           if (input.outcome === 'signed') {
             if (current?.status === 'signed') {
               const signing = [...(current.steps ?? [])].reverse().find((st) => st.status === 'signed');
-              if (String(signing?.visitOutcome ?? '') !== String(outcomeId)) throw conflict(existingSigning(current.amountYuan, signing));
+              if (String(signing?.visitOutcome ?? '') !== String(outcomeId)) throw conflict(signingTakenMessage(current.amountYuan, signing, '本站请登记为“已参观”或“达成意向”。'));
               if (input.amountYuan !== undefined && input.amountYuan !== (current.amountYuan ?? undefined)) {
                 throw conflict(`本次签约的金额已登记为 ${current.amountYuan ?? '（未填）'} 元；一次签约只有一个金额，不能再改。`);
               }
@@ -483,10 +482,3 @@ export function createVisitService(deps: VisitDeps) {
 
 export type VisitService = ReturnType<typeof createVisitService>;
 
-/** The 409 for a second signing of a pair: it names the one already recorded. */
-function existingSigning(amountYuan: number | null | undefined, step: { at?: Date; by?: { name?: string | null } | null; source?: string | null } | undefined): string {
-  const day = step?.at ? new Date(step.at.getTime() + TZ_OFFSET).toISOString().slice(0, 10) : '';
-  const amount = typeof amountYuan === 'number' ? `，金额 ${amountYuan.toLocaleString('zh-CN')} 元` : '';
-  const where = step?.source === 'event' ? '（对接会登记）' : step?.source === 'visit' ? '（调研考察登记）' : '';
-  return `该需求与该供应商已于 ${day} 签约${amount}${where}，由${step?.by?.name ?? '他人'}登记；同一需求与供应商只记一次签约，本站请登记为“已参观”或“达成意向”。`;
-}

@@ -9,8 +9,8 @@ import fastifyFormbody from '@fastify/formbody';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { safeValidatorCompiler } from '../../src/web/input.js';
-import { formErrors, IdParams } from '../../src/web/forms.js';
-import { AppError } from '../../src/web/errors.js';
+import { formErrors, IdParams, submitForm } from '../../src/web/forms.js';
+import { AppError, badRequest } from '../../src/web/errors.js';
 import { ProductForm, VendorProfileForm, VendorRegisterForm } from '../../src/suppliers/pages-forms.js';
 import { CloseBody, DemandListQuery } from '../../src/demands/schemas.js';
 import { MoveForm } from '../../src/followups/schemas.js';
@@ -74,3 +74,30 @@ t.test('no English zod message reaches a person from the page forms', async (t) 
     }
   }
 });
+
+t.test('a page names its own missing thing; submitForm adds the service refusal to the form errors', async (t) => {
+  const app = Fastify();
+  app.setValidatorCompiler(safeValidatorCompiler);
+  app.setErrorHandler(async (err, _request, reply) => reply.code(err instanceof AppError ? err.statusCode : 500).send({ message: (err as Error).message }));
+  await app.register(fastifyFormbody);
+  const routes: FastifyPluginAsyncZod = async (r) => {
+    r.post('/events/:id', { schema: { params: IdParams, body: z.object({ name: z.string().min(1, '请填写名称') }) }, attachValidation: true }, async (request) => {
+      formErrors(request, '未找到该对接会。');
+      const errors = await submitForm(request, async () => {
+        if (request.body.name === '重名') throw badRequest('名称已被使用。', [{ path: 'name', message: '换一个名称' }]);
+      });
+      return { errors: errors ?? null };
+    });
+  };
+  await app.register(routes);
+  t.teardown(() => app.close());
+  const post = (url: string, payload: string) => app.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+
+  t.same((await post(`/events/${id}`, 'name=张三')).json().errors, null, 'passed and done: no errors');
+  t.same((await post(`/events/${id}`, 'name=')).json().errors, { name: '请填写名称' }, 'the form\'s own errors');
+  t.same((await post(`/events/${id}`, 'name=重名')).json().errors, { _form: '名称已被使用。', name: '换一个名称' }, 'the service refusal by field');
+  const missing = await post('/events/nope', 'name=张三');
+  t.equal(missing.statusCode, 404);
+  t.equal(missing.json().message, '未找到该对接会。', 'a bad address is the page\'s own 404, before the action runs');
+});
+
