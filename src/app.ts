@@ -31,6 +31,7 @@ import notifications from './notifications/index.js';
 import events from './events/index.js';
 import reports from './reports/index.js';
 import listBatches from './list-batches/index.js';
+import threads from './threads/index.js';
 
 export interface AppConfig extends Config {
   sessionSecret: string;
@@ -117,6 +118,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(events);
   await app.register(imports);
   await app.register(search);
+  // Conversations after follow-ups and notifications; before the demand pages, which list them.
+  await app.register(threads);
   await app.register(demandPages);
   await app.register(reports);
   await app.register(listBatches);

@@ -16,6 +16,7 @@ import { searchModels } from '../search/model.js';
 import { seedingModels } from '../seeding/model.js';
 import { supplierModels } from '../suppliers/model.js';
 import { taxonomyModels } from '../taxonomy/model.js';
+import { threadModels } from '../threads/model.js';
 
 /**
  * Every capability's models, bound to one connection (tests give each file its own database). buildApp
@@ -38,6 +39,7 @@ export function createModels(conn: Connection) {
     ...auditModels(conn),
     ...reportModels(conn),
     ...listBatchModels(conn),
+    ...threadModels(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;
