@@ -132,10 +132,14 @@ export function followUpPartial(
     needsReason: a.to === 'declined' || a.to === 'reopen',
     takesAmount: a.to === 'signed',
   }));
+  // The pair's conversation (src/threads) opens once the vendor said 有意向; link it from the follow-up.
+  const talks = Boolean(followUp && (followUp.messageCount || followUp.status === 'signed' || followUp.steps.some((s) => s.action === 'intent')));
+  const demandId = String(demand.id ?? demand._id);
   return {
-    demandId: String(demand.id ?? demand._id),
+    demandId,
     vendorId,
     followUp: followUp ?? null,
+    threadUrl: talks ? `/demands/${demandId}/threads/${vendorId}` : undefined,
     from: followUp?.status ?? 'none',
     allowed,
     back: options.back,

@@ -53,6 +53,7 @@ export const ThreadSummaryOut = z.object({
   buyerOrgName: z.string(),
   followUpId: z.string().optional().describe('该对话所属的对接跟进记录'),
   followUpStatus: z.string().nullable(),
+  followUpStatusName: z.string().optional(),
   answer: z.enum(interestAnswers).nullable().describe('采购方对供应商意向的答复：accepted 已接受、declined 已婉拒'),
   answerName: z.string().optional(),
   mutual: z.boolean().describe('双方是否已相互表达意向（此后双方可见对方联系人）'),

@@ -41,6 +41,7 @@ export interface ThreadSummary {
   buyerOrgName: string;
   followUpId?: string;
   followUpStatus: string | null;
+  followUpStatusName?: string;
   answer: InterestAnswer | null;
   answerName?: string;
   mutual: boolean;
@@ -78,6 +79,7 @@ const oid = (id: string | Types.ObjectId) => (typeof id === 'string' ? new Types
 const sideNames: Record<ThreadSide, string> = { buyer: '采购方', vendor: '供应商' };
 export const threadUrl = (demandId: string, vendorId: string) => `/demands/${demandId}/threads/${vendorId}`;
 const NOT_FOUND = '未找到该对话。';
+const followUpStatusNames: Record<string, string> = { contacted: '已联系', intent: '有意向', signed: '已签约', declined: '不合适' };
 
 export function createThreadService(options: ThreadServiceOptions) {
   const { conn, models, clock } = options;
@@ -164,6 +166,7 @@ export function createThreadService(options: ThreadServiceOptions) {
       demandId, demandTitle: l.demand.title, vendorId, vendorName: l.vendor.name, buyerOrgName: org?.name ?? '',
       followUpId: l.followUp ? String(l.followUp._id) : undefined,
       followUpStatus: l.facts.followUpStatus,
+      followUpStatusName: l.facts.followUpStatus ? followUpStatusNames[l.facts.followUpStatus] : undefined,
       answer: l.facts.answer,
       answerName: l.facts.answer ? answerNames[l.facts.answer] : undefined,
       mutual: mutualInterest(l.facts),
