@@ -222,7 +222,7 @@ export function createThreadService(options: ThreadServiceOptions) {
     await Thread.updateOne(
       { demand: l.demand._id, vendor: l.vendor._id },
       {
-        $setOnInsert: { buyerOrg: l.demand.buyerOrg, createdAt: at, messageCount: 0 },
+        $setOnInsert: { buyerOrg: l.demand.buyerOrg, createdAt: at, updatedAt: at, messageCount: 0 },
         ...(followUp ? { $set: { followUp: followUp._id } } : {}),
       },
       { upsert: true, session },
