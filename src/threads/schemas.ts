@@ -15,8 +15,7 @@ const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
  */
 export const MessageBody = z.looseObject({
   text: z.preprocess(blankToUndefined, z.string('消息应为文字').trim().max(2000, '消息最多 2000 字').optional()),
-  file: z.unknown().optional(),
-  _csrf: z.string().optional(),
+  file: z.unknown().optional().describe('multipart 时的附件（PDF 或 .xlsx，≤ 10 MB）'),
 });
 
 export const AnswerBody = z.object({
