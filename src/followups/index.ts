@@ -8,7 +8,7 @@ import followUpRoutes from './routes.js';
 import followUpPages from './pages.js';
 import opportunityPages from './opportunities.js';
 
-export { followUpActionsFor, followUpPartial, type FollowUpView } from './service.js';
+export { followUpActionsFor, followUpPartial, type FollowUpService, type FollowUpView } from './service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -363,7 +363,8 @@ export function createThreadService(options: ThreadServiceOptions) {
 
   /** A vendor's threads across demands (its 商机 page links here). */
   async function listForVendor(user: CurrentUser): Promise<ThreadSummary[]> {
-    if (user.role !== 'vendor' || !user.vendorId) throw forbidden('只有供应商可以查看本企业的对话列表。');
+    if (user.role !== 'vendor') throw forbidden('只有供应商可以查看本企业的对话列表。');
+    if (!user.vendorId) return [];
     const vendor = oid(user.vendorId);
     const [fus, threads] = await Promise.all([
       FollowUp.find({ vendor, $or: [{ status: { $in: ['intent', 'signed'] } }, { 'steps.action': 'intent' }] }, { demand: 1 }).limit(500).lean(),
@@ -372,7 +373,7 @@ export function createThreadService(options: ThreadServiceOptions) {
     const demandIds = [...new Set([...fus, ...threads].map((x) => String(x.demand)))];
     const out: ThreadSummary[] = [];
     for (const demandId of demandIds) {
-      const l = await load(demandId, user.vendorId).catch(() => null);
+      const l = await load(demandId, String(user.vendorId)).catch(() => null);
       if (l && l.demand.status !== 'draft' && (threadOpen(l.facts) || l.thread)) out.push(await summaryOf(l));
     }
     return out.sort((a, b) => (b.lastMessageAt?.getTime() ?? 0) - (a.lastMessageAt?.getTime() ?? 0));
