@@ -56,6 +56,7 @@ export const ThreadSummaryOut = z.object({
   answer: z.enum(interestAnswers).nullable().describe('采购方对供应商意向的答复：accepted 已接受、declined 已婉拒'),
   answerName: z.string().optional(),
   mutual: z.boolean().describe('双方是否已相互表达意向（此后双方可见对方联系人）'),
+  awaitingAnswer: z.boolean().describe('供应商已表示有意向、采购方尚未答复'),
   messageCount: z.number(),
   lastMessageAt: z.date().optional(),
   url: z.string().describe('对话页面地址'),

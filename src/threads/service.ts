@@ -45,6 +45,8 @@ export interface ThreadSummary {
   answer: InterestAnswer | null;
   answerName?: string;
   mutual: boolean;
+  /** The vendor said 有意向 and the buyer has not answered yet (接受/婉拒). */
+  awaitingAnswer: boolean;
   messageCount: number;
   lastMessageAt?: Date;
   url: string;
@@ -170,6 +172,7 @@ export function createThreadService(options: ThreadServiceOptions) {
       answer: l.facts.answer,
       answerName: l.facts.answer ? answerNames[l.facts.answer] : undefined,
       mutual: mutualInterest(l.facts),
+      awaitingAnswer: answerRefusal('buyer', l.facts) === null,
       messageCount: l.thread?.messageCount ?? 0,
       lastMessageAt: l.thread?.lastMessageAt ?? undefined,
       url: threadUrl(demandId, vendorId),

@@ -75,6 +75,11 @@ t.test('after 有意向 both parties and organizers read the thread; contacts st
   t.match(page.body, /本对话对平台组织方可见，用于跟进对接进展/, 'the page says organizers can read it');
   t.notMatch(page.body, /李经理|0571-88886666/);
   t.match(page.body, /接受/);
+  const demandPage = await get(w.cookies.buyerA, `/demands/${w.demandId}`);
+  t.match(demandPage.body, /待采购方答复/, 'the demand page lists the vendor awaiting an answer');
+  t.match(demandPage.body, new RegExp(`action="/demands/${w.demandId}/threads/${w.v1Id}/answer"`), 'with 接受/婉拒 right there');
+  const staffPage = await get(w.cookies.organizer, `/demands/${w.demandId}`);
+  t.notMatch(staffPage.body, /\/answer"/, 'organizers get no answer buttons');
 });
 
 t.test('nobody else reaches the thread', async (t) => {
@@ -255,4 +260,6 @@ t.test('the demand page lists the buyer’s conversations', async (t) => {
   t.equal(page.statusCode, 200);
   t.match(page.body, /对接对话（1）/);
   t.match(page.body, new RegExp(`/demands/${w.demandId}/threads/${w.v1Id}`));
+  t.notMatch(page.body, /\/answer"/, 'answered: no buttons any more');
+  t.match(page.body, /已接受/);
 });
