@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireUser } from '../accounts/index.js';
-import { AppError } from '../web/errors.js';
+import { AppError, forbidden, unauthorized } from '../web/errors.js';
 import { attachment as dispositionOf } from '../web/download.js';
 import { formErrors, type FieldErrors } from '../web/forms.js';
 import { MAX_ATTACHMENT_BYTES } from './rules.js';
@@ -48,6 +48,16 @@ export function threadRoutes(service: () => ThreadService): FastifyPluginAsyncZo
           throw err;
         }
       },
+    });
+
+    // A file is read (up to 10 MB) in preValidation, before the route's own access check: refuse a guest or
+    // a role that may not post before reading anything.
+    app.addHook('preParsing', async (request) => {
+      if (request.method !== 'POST' || !String(request.headers['content-type'] ?? '').startsWith('multipart/')) return;
+      const access = request.routeOptions.config?.access;
+      if (!access || access === 'public') return;
+      if (!request.user) throw unauthorized();
+      if (access !== 'user' && !access.includes(request.user.role)) throw forbidden();
     });
 
     // ---- JSON API ----

@@ -174,6 +174,14 @@ t.test('attachments: checked by content, not by name', async (t) => {
   t.match(tooBig.json().message, /10 MB/);
   t.same(await state(), before, 'still nothing written');
 
+  const m = multipart({ text: '游客' }, { name: 'a.pdf', type: 'application/pdf', data: pdf });
+  const guest = await app.inject({ method: 'POST', url: `${base}/messages`, headers: { 'content-type': m.type }, payload: m.payload });
+  t.equal(guest.statusCode, 401, 'a guest’s upload is refused before it is read');
+  t.match(guest.json().message, cjk);
+  const staff = await postMultipart(await tokenOf(w.cookies.organizer), m);
+  t.equal(staff.statusCode, 403, 'an organizer’s upload too');
+  t.same(await state(), before, 'still nothing written');
+
   const good = await postMultipart(vendorToken, multipart({ text: '正式报价单' }, { name: '../../报价单.pdf', type: 'application/octet-stream', data: pdf }));
   t.equal(good.statusCode, 201, good.body);
   const att = good.json().attachment;
