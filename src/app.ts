@@ -32,6 +32,7 @@ import events from './events/index.js';
 import reports from './reports/index.js';
 import listBatches from './list-batches/index.js';
 import visits from './visits/index.js';
+import threads from './threads/index.js';
 
 export interface AppConfig extends Config {
   sessionSecret: string;
@@ -120,6 +121,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(visits);
   await app.register(imports);
   await app.register(search);
+  // Conversations after follow-ups and notifications; before the demand pages, which list them.
+  await app.register(threads);
   await app.register(demandPages);
   await app.register(reports);
   await app.register(listBatches);

@@ -58,7 +58,7 @@ export default fp(async (app) => {
   app.decorate('demandImports', Object.assign(imports as unknown as JobEngine, { Job: imports.ImportJob }));
 }, { name: 'demands', dependencies: ['buyers', 'notifications', 'followups'] });
 
-/** The demand board and forms; they show matches and follow-ups, so they come after matching and follow-ups. */
+/** The demand board and forms; they show matches, follow-ups and conversations, so they come after those. */
 export const demandPages = fp(async (app) => {
   await app.register(pages);
-}, { name: 'demand-pages', dependencies: ['demands', 'matching', 'followups', 'search'] });
+}, { name: 'demand-pages', dependencies: ['demands', 'matching', 'followups', 'search', 'threads'] });

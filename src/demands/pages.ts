@@ -213,6 +213,8 @@ const demandPages: FastifyPluginAsyncZod = async (app) => {
     const ownFollowUp = !manager && user.vendorId && !matches.length
       ? (await app.followUps.get(id, [user.vendorId])).get(user.vendorId) : undefined;
 
+    // The conversations with the interested vendors (a vendor: its own), from src/threads.
+    const threads = demand.status === 'draft' ? [] : await app.threads.listForDemand(user, id).catch(() => []);
     const actions = allowedTransitions(user, demand).map((t) => ({ action: t, label: transitionLabels[t], close: t === 'close', fulfilledAllowed: demand.status !== 'draft' }));
     return reply.page('demands/show.hbs', {
       title: demand.title,
@@ -245,6 +247,7 @@ const demandPages: FastifyPluginAsyncZod = async (app) => {
       ownFollowUp: ownFollowUp && user.vendorId ? followUpPartial(user, demandRef, user.vendorId, ownFollowUp, { back: `/demands/${id}` }) : null,
       unavailable,
       isVendor: user.role === 'vendor',
+      threads,
     });
   });
 

@@ -26,6 +26,8 @@ export default fp(async (app) => {
     matching: () => app.matching,
     notify: (event, options) => app.notify(event, options),
     log: app.log,
+    // The conversations (src/threads) are registered after follow-ups; without them there are no counts.
+    messageCounts: () => (app.hasDecorator('threads') ? (pairs) => app.threads.countsForPairs(pairs) : undefined),
   }));
   await app.register(followUpRoutes);
   await app.register(followUpPages);

@@ -33,6 +33,7 @@ export const FollowUpOut = z.object({
   steps: z.array(StepOut),
   createdAt: z.date(),
   updatedAt: z.date(),
+  messageCount: z.number().optional().describe('该（需求，供应商）对话中的消息条数（见“对接对话”）'),
   demandTitle: z.string().optional(),
   vendorName: z.string().optional(),
 });

@@ -49,6 +49,8 @@ export interface FollowUpView {
   steps: StepView[];
   createdAt: Date;
   updatedAt: Date;
+  /** Messages in the buyer–vendor conversation of this pair (src/threads), filled where known. */
+  messageCount?: number;
   /** Filled in lists. */
   demandTitle?: string;
   vendorName?: string;
@@ -130,10 +132,14 @@ export function followUpPartial(
     needsReason: a.to === 'declined' || a.to === 'reopen',
     takesAmount: a.to === 'signed',
   }));
+  // The pair's conversation (src/threads) opens once the vendor said 有意向; link it from the follow-up.
+  const talks = Boolean(followUp && (followUp.messageCount || followUp.status === 'signed' || followUp.steps.some((s) => s.action === 'intent')));
+  const demandId = String(demand.id ?? demand._id);
   return {
-    demandId: String(demand.id ?? demand._id),
+    demandId,
     vendorId,
     followUp: followUp ?? null,
+    threadUrl: talks ? `/demands/${demandId}/threads/${vendorId}` : undefined,
     from: followUp?.status ?? 'none',
     allowed,
     back: options.back,
@@ -151,6 +157,8 @@ export interface FollowUpServiceOptions {
   matching: () => MatchingService | undefined;
   notify: (event: NotifyEventInput, options?: { session?: ClientSession }) => Promise<unknown>;
   log: { warn(obj: object, msg: string): void };
+  /** Message counts of the pairs' conversations ("demandId:vendorId" → count); registered later (src/threads). */
+  messageCounts?: () => ((pairs: Array<{ demandId: string; vendorId: string }>) => Promise<Map<string, number>>) | undefined;
 }
 
 export function createFollowUpService(options: FollowUpServiceOptions) {
@@ -299,6 +307,14 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
     return followUpView(saved);
   }
 
+  /** Adds each pair's message count (the conversation kept with the follow-up record), when threads are there. */
+  async function withCounts(views: FollowUpView[]): Promise<FollowUpView[]> {
+    const counts = options.messageCounts?.();
+    if (!counts || !views.length) return views;
+    const map = await counts(views.map((v) => ({ demandId: v.demandId, vendorId: v.vendorId })));
+    return views.map((v) => ({ ...v, messageCount: map.get(`${v.demandId}:${v.vendorId}`) ?? 0 }));
+  }
+
   async function withNames(list: FollowUpLean[]): Promise<FollowUpView[]> {
     const [demands, vendors] = await Promise.all([
       Demand.find({ _id: { $in: [...new Set(list.map((f) => String(f.demand)))] } }, { title: 1 }).lean(),
@@ -306,7 +322,7 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
     ]);
     const titles = new Map(demands.map((d) => [String(d._id), d.title]));
     const names = new Map(vendors.map((v) => [String(v._id), v.name]));
-    return list.map((f) => ({ ...followUpView(f), demandTitle: titles.get(String(f.demand)), vendorName: names.get(String(f.vendor)) }));
+    return withCounts(list.map((f) => ({ ...followUpView(f), demandTitle: titles.get(String(f.demand)), vendorName: names.get(String(f.vendor)) })));
   }
 
   return {
@@ -346,7 +362,7 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
       const ids = vendorIds.filter(isObjectId);
       if (!isObjectId(demandId) || !ids.length) return new Map();
       const list = (await FollowUp.find({ demand: demandId, vendor: { $in: ids } }).lean()) as FollowUpLean[];
-      return new Map(list.map((f) => [String(f.vendor), followUpView(f)]));
+      return new Map((await withCounts(list.map(followUpView))).map((v) => [v.vendorId, v]));
     },
 
     /** One vendor's follow-ups, optionally for some demands only (the opportunity feed). */
@@ -355,7 +371,7 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
       const filter: Record<string, unknown> = { vendor: vendorId };
       if (demandIds) filter.demand = { $in: demandIds.filter(isObjectId) };
       const list = (await FollowUp.find(filter).lean()) as FollowUpLean[];
-      return new Map(list.map((f) => [String(f.demand), followUpView(f)]));
+      return new Map((await withCounts(list.map(followUpView))).map((v) => [v.demandId, v]));
     },
 
     /** A demand's follow-ups as this user may see them: staff and the buyer all, a vendor its own. */

@@ -17,6 +17,7 @@ import { seedingModels } from '../seeding/model.js';
 import { supplierModels } from '../suppliers/model.js';
 import { taxonomyModels } from '../taxonomy/model.js';
 import { visitModels } from '../visits/model.js';
+import { threadModels } from '../threads/model.js';
 
 /**
  * Every capability's models, bound to one connection (tests give each file its own database). buildApp
@@ -40,6 +41,7 @@ export function createModels(conn: Connection) {
     ...reportModels(conn),
     ...listBatchModels(conn),
     ...visitModels(conn),
+    ...threadModels(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

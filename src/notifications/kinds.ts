@@ -17,6 +17,8 @@ export const noticeKinds: readonly NoticeKind[] = [
   { kind: 'demand.match', label: '新需求匹配', roles: ['vendor'] },
   { kind: 'followup.interest', label: '供应商意向', roles: ['buyer'] },
   { kind: 'followup.update', label: '对接进展', roles: ['vendor', 'buyer'] },
+  { kind: 'thread.message', label: '对接消息', roles: ['vendor', 'buyer'] },
+  { kind: 'thread.answer', label: '意向答复', roles: ['vendor'] },
   { kind: 'event-registration', label: '对接会报名审核', roles: ['vendor', 'buyer'] },
   { kind: 'event-agenda', label: '对接会日程发布', roles: ['vendor', 'buyer'] },
   { kind: 'event-agenda-change', label: '对接会日程变动', roles: ['vendor', 'buyer'] },

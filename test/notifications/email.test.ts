@@ -198,7 +198,7 @@ t.test('the account page shows 通知设置 and saves it; the navigation keeps t
   t.notMatch(page.body, /demand\.match\|/, "a buyer does not see vendors' kinds");
   const csrf = csrfFrom(page.body);
   // Everything stays on except 供应商意向 by e-mail.
-  const kinds = ['followup.interest', 'followup.update', 'event-registration', 'event-agenda', 'event-agenda-change', 'visit-registration'];
+  const kinds = ['followup.interest', 'followup.update', 'thread.message', 'event-registration', 'event-agenda', 'event-agenda-change', 'visit-registration'];
   const on = kinds.flatMap((k) => [`${k}|inapp`, ...(k === 'followup.interest' ? [] : [`${k}|email`])]);
   const form = new URLSearchParams([['_csrf', csrf], ...on.map((v) => ['on', v] as [string, string])]).toString();
   const saved = await app.inject({ method: 'POST', url: '/account/notifications', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: form });
