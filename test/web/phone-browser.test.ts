@@ -106,7 +106,7 @@ t.test('every main page, each role, desktop and phone: axe-clean, no sideways sc
 
   for (const width of ['desktop', 'phone'] as Width[]) {
     for (const role of Object.keys(pages) as Role[]) {
-      t.test(`${role} on a ${width === 'phone' ? '390 px phone' : '1366 px desktop'}`, async (t) => {
+      await t.test(`${role} on a ${width === 'phone' ? '390 px phone' : '1366 px desktop'}`, async (t) => {
         const context: BrowserContext = await browser.newContext({
           locale: 'zh-CN',
           // axe-core is added as a <script>; the platform's CSP (script-src 'self') would refuse it.
@@ -176,7 +176,7 @@ t.test('every main page, each role, desktop and phone: axe-clean, no sideways sc
     }
   }
 
-  t.test('the directory on a phone: the first result above the fold, the filters in a drawer', async (t) => {
+  await t.test('the directory on a phone: the first result above the fold, the filters in a drawer', async (t) => {
     const context = await browser.newContext({ locale: 'zh-CN', viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2, javaScriptEnabled: false });
     t.teardown(() => context.close());
     const page = await context.newPage();
@@ -201,7 +201,7 @@ t.test('every main page, each role, desktop and phone: axe-clean, no sideways sc
     await big.screenshot({ path: path.join(ARTIFACTS, 'readme-directory-desktop.png') });
   });
 
-  t.test('洽谈安排 on a phone: the grid scrolls in its own box, one table across, the time column stays', async (t) => {
+  await t.test('洽谈安排 on a phone: the grid scrolls in its own box, one table across, the time column stays', async (t) => {
     const context = await browser.newContext({ locale: 'zh-CN', viewport: PHONE, isMobile: true, hasTouch: true });
     t.teardown(() => context.close());
     await context.addCookies((await login(app, w.users.organizer.email, w.users.organizer.password)).split('; ').map((c) => {
@@ -224,7 +224,7 @@ t.test('every main page, each role, desktop and phone: axe-clean, no sideways sc
     await page.screenshot({ path: path.join(ARTIFACTS, 'phone-organizer-grid-scrolled.png') });
   });
 
-  t.test('a form completed by keyboard alone on a phone: logging in', async (t) => {
+  await t.test('a form completed by keyboard alone on a phone: logging in', async (t) => {
     const context = await browser.newContext({ locale: 'zh-CN', viewport: PHONE, isMobile: true, hasTouch: true });
     t.teardown(() => context.close());
     const page = await context.newPage();
