@@ -164,12 +164,12 @@ t.test('every main page, each role, desktop and phone: axe-clean, no sideways sc
           t.not(ring, 'none', 'phone: the focused 菜单 shows a focus ring');
           await page.keyboard.press('Space');
           t.ok(await nav.getByRole('link', { name: '推介清单' }).isVisible(), 'phone: 菜单 opens the navigation');
+          await page.screenshot({ path: path.join(ARTIFACTS, `${width}-${role}-menu-open.png`) });
           if (role !== 'guest') {
             t.ok(await inbox.isVisible(), 'phone: the open menu shows 消息');
             await Promise.all([page.waitForURL(/\/inbox$/), inbox.click()]);
             t.equal(new URL(page.url()).pathname, '/inbox', 'phone: 消息 leads to the inbox');
           }
-          await page.screenshot({ path: path.join(ARTIFACTS, `${width}-${role}-menu-open.png`) });
         }
         t.same(errors, [], 'no console errors or failed sub-resources');
       });
