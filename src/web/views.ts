@@ -139,6 +139,8 @@ export default fp<ViewsOptions>(async (app, { unreadCount = async () => 0 }) => 
       returnTo: this.statusCode >= 400 ? returnToAfterPost(request) : undefined,
       currentUser: request.user,
       nav: navFor(request, unread),
+      // The unread count again, on the phone's 菜单 button (the navigation is folded away there).
+      unread,
       flashes,
       csrfToken,
       site,
