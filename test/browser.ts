@@ -39,3 +39,11 @@ export function watchErrors(page: Page): string[] {
   });
   return errors;
 }
+
+/** Logs in through the login form (as a person would) and waits for the page it leads to. */
+export async function loginThroughLoginPage(page: Page, base: string, user: { email: string; password: string }): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.fill('input[name="email"]', user.email);
+  await page.fill('input[name="password"]', user.password);
+  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/login"] button[type="submit"]')]);
+}

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { buildTestApp, createUser } from '../helper.js';
-import { launchChromium, watchErrors } from '../browser.js';
+import { launchChromium, loginThroughLoginPage, watchErrors } from '../browser.js';
 import { NOW, loadDataset } from './dataset.js';
 
 const app = await buildTestApp(t, {}, { clock: () => NOW, background: false });
@@ -20,10 +20,7 @@ async function loggedIn(javaScriptEnabled: boolean) {
   const context = await browser.newContext({ javaScriptEnabled });
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(`${base}/login`);
-  await page.fill('input[name="email"]', user.email);
-  await page.fill('input[name="password"]', user.password);
-  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/login"] button[type="submit"]')]);
+  await loginThroughLoginPage(page, base, user);
   return { page, errors, context };
 }
 

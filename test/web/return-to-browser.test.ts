@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { buildTestApp, createUser } from '../helper.js';
-import { launchChromium, watchErrors } from '../browser.js';
+import { launchChromium, loginThroughLoginPage, watchErrors } from '../browser.js';
 import { returnToAfterPost } from '../../src/web/views.js';
 
 t.test('the rule: the same-site page a refused form was posted from', async (t) => {
@@ -32,10 +32,7 @@ t.test('a refused password change leaves the address bar on /account', async (t)
   t.teardown(() => context.close());
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(`${base}/login`);
-  await page.fill('input[name="email"]', user.email);
-  await page.fill('input[name="password"]', user.password);
-  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/login"] button[type="submit"]')]);
+  await loginThroughLoginPage(page, base, user);
   await page.goto(`${base}/account`);
 
   const form = page.locator('form[action="/account/password"]');
