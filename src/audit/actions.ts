@@ -72,6 +72,8 @@ export const auditActions: Record<string, AuditAction> = {
     describe: (b) => (b.state === 'no_show' ? '现场签到：标记未到场' : b.state === 'clear' ? '现场签到：撤销签到' : b.code ? '扫码签到' : '现场签到：标记已到场'),
   },
   'event.announce': { label: '通知日程变动', kind: 'event' },
+  'event.meeting-request.place': { label: '安排现场约谈', kind: 'event' },
+  'event.meeting-request.decline': { label: '不安排现场约谈', kind: 'event', describe: withReason('不安排现场约谈') },
   'event.participant.reject': { label: '参会报名不通过', kind: 'event' },
   'visit.create': { label: '创建企业调研/现场考察', kind: 'visit' },
   'visit.update': { label: '修改企业调研/现场考察', kind: 'visit' },

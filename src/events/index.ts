@@ -10,13 +10,17 @@ import fp from 'fastify-plugin';
 import { eventDeps } from './deps.js';
 import { createEventService, type EventService } from './service.js';
 import { createMeetingService, type MeetingService } from './meetings.js';
+import { createMeetingRequests, type MeetingRequestService } from './on-the-spot.js';
 import eventRoutes from './routes.js';
+import onTheSpotRoutes from './routes-on-the-spot.js';
 import eventPages from './pages.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     events: EventService;
     eventMeetings: MeetingService;
+    /** 现场约谈: on-the-day requests for an extra meeting. */
+    meetingRequests: MeetingRequestService;
   }
 }
 
@@ -24,6 +28,8 @@ export default fp(async (app) => {
   const deps = eventDeps(app);
   app.decorate('events', createEventService(deps));
   app.decorate('eventMeetings', createMeetingService(deps));
+  app.decorate('meetingRequests', createMeetingRequests(deps));
   await app.register(eventRoutes);
+  await app.register(onTheSpotRoutes);
   await app.register(eventPages);
 }, { name: 'events', dependencies: ['buyers', 'demands', 'matching', 'notifications', 'followups'] });

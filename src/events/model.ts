@@ -170,7 +170,32 @@ MeetingSchema.index({ event: 1, vendor: 1, slot: 1, seat: 1 }, { unique: true })
 MeetingSchema.index({ event: 1, buyer: 1, vendor: 1 }, { unique: true });
 MeetingSchema.index({ event: 1, vendor: 1 });
 
+/**
+ * An on-the-spot request (现场约谈): during the event a participant asks for an extra meeting with one of
+ * the other side; an organizer places it in a free cell (or declines). One open request per pair.
+ */
+const MeetingRequestSchema = new Schema(
+  {
+    event: { type: Schema.Types.ObjectId, ref: 'Event', required: true },
+    /** Who asked (a participant of this event), and the pair as buyer and vendor participants. */
+    from: { type: Schema.Types.ObjectId, ref: 'EventParticipant', required: true },
+    buyer: { type: Schema.Types.ObjectId, ref: 'EventParticipant', required: true },
+    vendor: { type: Schema.Types.ObjectId, ref: 'EventParticipant', required: true },
+    note: String,
+    status: { type: String, enum: ['open', 'placed', 'declined'], default: 'open' },
+    /** The meeting it became (status placed). */
+    meeting: { type: Schema.Types.ObjectId, ref: 'EventMeeting' },
+    reason: String,
+    decidedBy: ActorSchema,
+    decidedAt: Date,
+  },
+  { timestamps: true },
+);
+MeetingRequestSchema.index({ event: 1, buyer: 1, vendor: 1 }, { unique: true, partialFilterExpression: { status: 'open' } });
+MeetingRequestSchema.index({ event: 1, status: 1, createdAt: 1 });
+
 export type EventDoc = InferSchemaType<typeof EventSchema>;
+export type MeetingRequestDoc = InferSchemaType<typeof MeetingRequestSchema>;
 export type ParticipantDoc = InferSchemaType<typeof ParticipantSchema>;
 export type PreferenceDoc = InferSchemaType<typeof PreferenceSchema>;
 export type MeetingDoc = InferSchemaType<typeof MeetingSchema>;
@@ -181,5 +206,6 @@ export function eventModels(conn: Connection) {
     EventParticipant: (conn.models.EventParticipant ?? conn.model('EventParticipant', ParticipantSchema, 'event_participants')) as Model<ParticipantDoc>,
     EventPreference: (conn.models.EventPreference ?? conn.model('EventPreference', PreferenceSchema, 'event_preferences')) as Model<PreferenceDoc>,
     EventMeeting: (conn.models.EventMeeting ?? conn.model('EventMeeting', MeetingSchema, 'event_meetings')) as Model<MeetingDoc>,
+    EventMeetingRequest: (conn.models.EventMeetingRequest ?? conn.model('EventMeetingRequest', MeetingRequestSchema, 'event_meeting_requests')) as Model<MeetingRequestDoc>,
   };
 }

@@ -11,7 +11,7 @@ import { formErrors, readForm, type FieldErrors } from '../web/forms.js';
 import { EventParams, OnBehalfQuery, ParticipantParams, RegistrationForm, WishForm, eventMissing, registrationOf } from './forms.js';
 import type { EventPhase } from './model.js';
 import { qrDataUrl } from './checkin.js';
-import { agendaView, showView, suggestionRows, wishRows, type RegistrationValues, type WishError } from './participant-view.js';
+import { agendaView, showView, spotView, suggestionRows, wishRows, type RegistrationValues, type WishError } from './participant-view.js';
 import { selfPreferencesOpen, selfRegistrationOpen, staffMayEdit } from './phases.js';
 import { eventView, messageOf, participantView } from './pages-view.js';
 import { createEventReadModel } from './read-model.js';
@@ -206,7 +206,8 @@ const participantPages: FastifyPluginAsyncZod = async (app) => {
     const user = requireUser(request);
     const agenda = await app.eventMeetings.agenda(user, request.params.id, request.params.participantId);
     const qr = agenda.checkInCode ? await qrDataUrl(agenda.checkInCode) : '';
-    return reply.page('events/agenda.hbs', agendaView(agenda, isStaff(user), qr));
+    const spot = await app.meetingRequests.forAgenda(agenda.event, agenda.participant);
+    return reply.page('events/agenda.hbs', { ...agendaView(agenda, isStaff(user), qr), spot: spot && spotView(spot) });
   });
 };
 

@@ -53,6 +53,8 @@ export function eventView(event: EventLean) {
     preferenceDeadline: event.preferenceDeadline,
     published: event.phase === 'published' || event.phase === 'finished',
     finished: event.phase === 'finished',
+    /** Bumped by every change to the meetings: the live agenda (public/js/agenda-live.js) watches it. */
+    revision: event.revision ?? 0,
   };
 }
 

@@ -131,3 +131,19 @@ export function agendaView(
     })),
   };
 }
+
+const requestStatusNames: Record<string, string> = { open: '待安排', placed: '已安排（见上方日程）', declined: '未能安排' };
+
+/** The agenda page's 现场约谈 section: whom to ask, and the requests so far with their state. */
+export function spotView(spot: { candidates: Array<{ id: string; name: string }>; requests: Array<{ request: { status?: string | null; reason?: string | null; createdAt: Date }; counterpart: string }> }) {
+  return {
+    candidates: spot.candidates,
+    requests: spot.requests.map(({ request, counterpart }) => ({
+      counterpart,
+      status: requestStatusNames[request.status ?? 'open'] ?? '',
+      declined: request.status === 'declined',
+      reason: request.reason ?? '',
+      at: request.createdAt,
+    })),
+  };
+}

@@ -182,3 +182,12 @@ export const PhaseInput = z.object({ to: z.enum(['draft', 'registration', 'prefe
 /** A check-in code as scanned or typed (checkin.ts normalizes spaces, dashes and case). */
 export const CheckInCodeInput = z.object({ code: z.string('签到码应为文字').trim().min(1, '请输入签到码').max(64, '签到码过长') }).strict();
 export type CheckInCodeInput = z.output<typeof CheckInCodeInput>;
+
+/** 现场约谈: a participant asks to meet `to` (one of the other side) on the day. */
+export const MeetingRequestInput = z.object({
+  to: objectId,
+  note: optionalText(200),
+}).strict();
+export type MeetingRequestInput = z.output<typeof MeetingRequestInput>;
+
+export const DeclineInput = z.object({ reason: text(200, '请填写不能安排的原因') }).strict();
