@@ -27,8 +27,8 @@ t.test('the freshness panel turns stale, then hidden, and confirming clears it',
 
   let text = await panel();
   t.match(text, '信息有效');
-  t.match(text, '上次确认 2025/3/1');
-  t.match(text, '下次确认截止 2025/5/30（还有 90 天）');
+  t.match(text, '上次确认 2025-03-01');
+  t.match(text, '下次确认截止 2025-05-30（还有 90 天）');
   t.match(await reminders(), '资质证书 品字标“浙江制造”（ZJ-OLD） 将于 2025-03-11 到期', 'a certificate expiring within 30 days is a reminder');
   t.notMatch(await reminders(), 'ISO-1', 'one expiring in 200 days is not');
 
