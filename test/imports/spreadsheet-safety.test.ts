@@ -96,8 +96,10 @@ t.test('the public supplier export (.csv and .xlsx) writes no formula and re-imp
   t.same(after.map((v) => v.name), [hostileNames.v1, hostileNames.v2, hostileNames.v3, hostileNames.v4], 'names restored exactly');
 
   // Renamed in the database, an older export brings the hostile names back exactly.
-  await app.models.Vendor.updateMany({}, { $set: { name: '临时名称有限公司' } });
-  await app.models.Product.updateOne({ model: 'EVIL-1' }, { $set: { name: '临时产品' } });
+  // Majority-acknowledged: the import reads inside a transaction, whose snapshot holds only majority-committed
+  // writes, and on a loaded machine a plain write may not have reached that point yet.
+  await app.models.Vendor.updateMany({}, { $set: { name: '临时名称有限公司' } }, { writeConcern: { w: 'majority' } });
+  await app.models.Product.updateOne({ model: 'EVIL-1' }, { $set: { name: '临时产品' } }, { writeConcern: { w: 'majority' } });
   const restored = await importFile(app, token, cookie, 'export.xlsx', xlsx.rawPayload);
   t.match(restored.job, { status: 'done', updated: 5, rejected: 0 });
   t.same((await app.models.Vendor.find({}).sort({ creditCode: 1 }).lean()).map((v) => v.name), Object.values(hostileNames));
