@@ -17,5 +17,8 @@ export default fp(async (app) => {
     },
     // The platform may run on plain http on an intranet; HSTS is for the TLS proxy in front to send.
     hsts: false,
+    // Same-site requests carry the page they came from (a refused form returns the address bar to it,
+    // src/web/views.ts); other sites get nothing, as with helmet's default no-referrer.
+    referrerPolicy: { policy: 'same-origin' },
   });
 });

@@ -20,12 +20,18 @@ t.test('the rule: the same-site page a refused form was posted from', async (t) 
   t.equal(returnToAfterPost(req('https://gx.example.cn/account/password')), undefined, 'posted from its own address');
 });
 
+
 const app = await buildTestApp(t, {}, { background: false });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 const user = await createUser(app, 'buyer');
 const browser = await launchChromium();
 t.teardown(() => browser.close());
+
+t.test('pages send the page address to the same site only (Referrer-Policy: same-origin)', async (t) => {
+  const res = await app.inject({ method: 'GET', url: '/login' });
+  t.equal(res.headers['referrer-policy'], 'same-origin');
+});
 
 t.test('a refused password change leaves the address bar on /account', async (t) => {
   const context = await browser.newContext({ locale: 'zh-CN' });
