@@ -83,6 +83,8 @@ const EnvSchema = z.object({
   API_TOKEN_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Prefix of every Meilisearch index name, so several deployments (or test files) share one server. */
   MEILI_INDEX_PREFIX: z.string().regex(/^[A-Za-z0-9_-]*$/, '只能包含字母、数字、下划线和连字符').default(''),
+  /** Fallback poll of the search outbox, in ms; a change stream wakes the sync worker at once anyway. */
+  SEARCH_SYNC_POLL_MS: z.coerce.number('必须是数字').int('必须是整数').min(50, '至少 50').max(600_000, '最多 600000').default(1000),
   /** A vendor confirms its listings at least this often, else they are marked stale. */
   FRESHNESS_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** Stale listings leave search after this many more days, until confirmed. */

@@ -3,7 +3,7 @@
  * that must run on one instance at a time takes a lease (a document with an expiry), which lapses by
  * itself if its instance dies.
  */
-import { Schema, type Connection } from 'mongoose';
+import { Schema, type Connection, type Model } from 'mongoose';
 import type { Models } from './models.js';
 import { randomUUID } from 'node:crypto';
 
@@ -35,6 +35,8 @@ export async function acquireLease(Lease: Models['Lease'], name: string, ms: num
 export interface Loop {
   /** Runs one round now (tests call this instead of waiting). */
   runOnce(): Promise<void>;
+  /** Asks for a round as soon as possible; wakes during a round coalesce into one more round after it. */
+  wake(): void;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export function startLoop(options: {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
+  let woken = false;
 
   const runOnce = async () => {
     while (running) await running;
@@ -70,16 +73,84 @@ export function startLoop(options: {
   };
   const schedule = () => {
     if (stopped) return;
-    timer = setTimeout(() => void runOnce().finally(schedule), options.intervalMs);
+    clearTimeout(timer);
+    const delay = woken ? 0 : options.intervalMs;
+    woken = false;
+    timer = setTimeout(() => void runOnce().finally(schedule), delay);
     timer.unref();
   };
   if (options.autostart !== false) schedule();
   return {
     runOnce,
+    wake() {
+      if (stopped) return;
+      woken = true;
+      // Idle: go now. Mid-round: the round's own `finally(schedule)` sees the flag and goes again at once.
+      if (!running) schedule();
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);
       while (running) await running;
+    },
+  };
+}
+
+export interface Watch {
+  /** Resolves once the server has opened the first stream: from then on a write wakes `onChange`. */
+  listening: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Calls `onChange` whenever a document matching `match` is written to the model's collection, through a
+ * MongoDB change stream (replica sets only). A loop woken this way reacts within milliseconds instead of
+ * a poll interval; the poll stays as the fallback, so a broken stream only costs latency. A stream that
+ * fails is reopened after a pause.
+ */
+export function watchCollection(
+  model: Pick<Model<unknown>, 'watch'>,
+  match: Record<string, unknown>,
+  onChange: () => void,
+  log: { debug(obj: object, msg: string): void },
+  reopenMs = 1000,
+): Watch {
+  let stream: ReturnType<typeof model.watch> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let heard: () => void = () => {};
+  const listening = new Promise<void>((resolve) => { heard = resolve; });
+  const open = () => {
+    if (closed) return;
+    try {
+      stream = model.watch([{ $match: match }]);
+    } catch (err) {
+      log.debug({ err }, '无法打开变更流，改用轮询');
+      timer = setTimeout(open, reopenMs);
+      timer.unref();
+      return;
+    }
+    stream.on('change', () => onChange());
+    // The server answers the stream's opening with a resume token (MongoDB ≥ 4.0.7): the stream is live.
+    stream.on('resumeTokenChanged', () => heard());
+    stream.on('error', (err) => {
+      log.debug({ err }, '变更流中断，稍后重新打开（其间轮询照常）');
+      const broken = stream;
+      stream = undefined;
+      void broken?.close().catch(() => {});
+      if (!closed) {
+        timer = setTimeout(open, reopenMs);
+        timer.unref();
+      }
+    });
+  };
+  open();
+  return {
+    listening,
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      await stream?.close().catch(() => {});
     },
   };
 }

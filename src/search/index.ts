@@ -12,7 +12,8 @@ export { checkIndexCommand, reindexCommand } from './cli.js';
 export { informativeWords, isDomainTerm, understand, describeCorrections, type Correction, type Understood, type Vocabulary } from './understand.js';
 export { queryVocabulary } from './query-vocabulary.js';
 import fp from 'fastify-plugin';
-import { startLoop, type Loop } from '../infra/background.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startLoop, watchCollection, type Loop, type Watch } from '../infra/background.js';
 import { productsIndexName } from './settings.js';
 import { createSearchSync, type SearchSync } from './sync.js';
 import { createSearchService, type SearchService } from './service.js';
@@ -37,6 +38,7 @@ export default fp(async (app) => {
   app.decorate('productSearch', createSearchService({ meili: app.meili, indexUid, clock: app.clock, policy, vocabulary: () => queryVocabulary(app.models), models: app.models }));
 
   let loop: Loop | undefined;
+  let marks: Watch | undefined;
   app.addHook('onReady', async () => {
     try {
       await sync.ensureReady();
@@ -46,15 +48,30 @@ export default fp(async (app) => {
     if (app.runsBackground) {
       loop = startLoop({
         name: 'search-sync',
-        intervalMs: 200,
+        // The change stream below wakes the loop the moment a mark commits; the poll is the fallback.
+        intervalMs: app.config.SEARCH_SYNC_POLL_MS,
         // A full batch means there may be more: go again at once.
         round: async () => (await sync.round()).claimed >= sync.batchSize,
         // The worker logs an outage once, not every 200 ms.
         log: { error: (obj, msg) => app.log.debug(obj, msg) },
       });
+      const wake = loop.wake;
+      // A new mark (insert) or a re-mark (markedAt set again); not the worker's own claim and release writes.
+      marks = watchCollection(
+        app.models.SearchOutbox,
+        { $or: [{ operationType: 'insert' }, { 'updateDescription.updatedFields.markedAt': { $exists: true } }] },
+        wake,
+        app.log,
+      );
+      // Ready means live: wait (briefly; the poll covers a slow start) until the stream is open.
+      const opened = await Promise.race([marks.listening.then(() => true), sleep(5000, false, { ref: false })]);
+      if (!opened) app.log.warn('搜索同步的变更流未能及时打开，暂以轮询同步');
     }
   });
-  app.addHook('onClose', async () => loop?.stop());
+  app.addHook('onClose', async () => {
+    await marks?.close();
+    await loop?.stop();
+  });
 
   await app.register(searchRoutes);
   await app.register(directoryPages);

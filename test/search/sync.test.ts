@@ -16,7 +16,7 @@ import { startEmbedded, type EmbeddedServers } from '../../src/infra/embedded.js
 import { markProducts } from '../../src/search/outbox.js';
 import { createSearchSync } from '../../src/search/sync.js';
 import type { CurrentUser } from '../../src/accounts/access.js';
-import { isolationName, testServers } from '../helper.js';
+import { buildTestApp, isolationName, testServers } from '../helper.js';
 import { addVendor, creditCode, searchApi } from './fixtures.js';
 
 const freePort = () =>
@@ -134,4 +134,35 @@ t.test('two workers at once deliver each mark exactly once', async (t) => {
   t.equal(await app.models.SearchOutbox.countDocuments(), 0, 'the outbox is empty');
   const stats = await meili.index(app.searchSync.indexUid).getStats();
   t.equal(stats.numberOfDocuments, 300, 'the index holds every product once');
+});
+
+t.test('a committed change wakes the sync worker through the change stream, without waiting for the poll', async (t) => {
+  // The fallback poll is set to ten minutes: only the change stream can deliver within the wait below.
+  const app = await buildTestApp(t, { SEARCH_SYNC_POLL_MS: '600000' }, { background: true });
+  t.teardown(() => app.meili.deleteIndexIfExists(app.searchSync.indexUid));
+  const vendor = await addVendor(app, { name: '杭州变更流测试科技有限公司' });
+  const [product] = await app.models.Product.insertMany([{
+    vendor: vendor._id, vendorCreditCode: vendor.creditCode, name: '变更流唤醒的网络摄像机', model: 'BL-1',
+    category: 'video-surveillance', field: 'security', status: 'published',
+  }]);
+  await markProducts(app.models, [product._id]);
+  const deadline = Date.now() + 60_000;
+  let total = 0;
+  while (Date.now() < deadline && total === 0) {
+    total = (await searchApi(app, { q: '变更流唤醒' })).total;
+    if (!total) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.equal(total, 1, 'the new product is searchable long before the ten-minute poll');
+
+  // A later edit (a re-mark of an existing outbox entry or a new one) is delivered the same way.
+  await app.models.Product.updateOne({ _id: product._id }, { $set: { name: '变更流再次唤醒的网络摄像机' } });
+  await markProducts(app.models, [product._id]);
+  const again = Date.now() + 60_000;
+  let renamed = 0;
+  while (Date.now() < again && renamed === 0) {
+    renamed = (await searchApi(app, { q: '再次唤醒' })).total;
+    if (!renamed) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.equal(renamed, 1, 'the edit is searchable too');
+  t.equal(await app.models.SearchOutbox.countDocuments(), 0, 'and the outbox is empty');
 });
