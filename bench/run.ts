@@ -6,6 +6,7 @@
  *   BENCH_PRODUCTS (default 20000)  catalog size
  *   BENCH_SECONDS  (default 10)     duration of each load run
  *   BENCH_ONLY     (default all)    sections to run, comma-separated: search, matching, scheduler, events, reports
+ *   BENCH_PROFILE  (default unset)  a directory: the app process writes a V8 CPU profile there when it stops
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -47,7 +48,7 @@ const freePort = () => new Promise<number>((resolve, reject) => {
   });
 });
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const percentile = (sorted: number[], p: number) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : Number.NaN;
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
 interface Measured { p50: number; p95: number; p99: number; rps: number; bad: number }
@@ -88,7 +89,8 @@ async function main() {
   const servers = await startEmbedded({ dataDir, mongoPort: await freePort(), meiliPort: await freePort() });
   let app: ChildProcess | undefined;
   const cleanup = async () => {
-    app?.kill('SIGTERM');
+    // The app exits on SIGTERM after closing; wait for it, so that a CPU profile is written.
+    if (app && app.exitCode === null) await new Promise((resolve) => { app!.once('exit', resolve); app!.kill('SIGTERM'); });
     await servers.stop().catch(() => {});
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
@@ -97,7 +99,8 @@ async function main() {
     const mongoUri = servers.mongoUri!.replace(/\/(\?|$)/, '/bench$1');
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    app = spawn(process.execPath, [path.join(root, 'dist/server.js')], {
+    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    app = spawn(process.execPath, [...profile, path.join(root, 'dist/server.js')], {
       env: { ...process.env, PORT: String(port), MONGODB_URI: mongoUri, MEILI_HOST: servers.meiliHost!, MEILI_MASTER_KEY: servers.meiliKey!, SEED_SAMPLE_DATA: 'false', LOG_LEVEL: 'warn', DATA_DIR: dataDir, LOGIN_RATE_LIMIT: '1000' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -151,14 +154,18 @@ async function main() {
           attributesToHighlight: ['name', 'description'], attributesToCrop: ['description'], cropLength: 40, cropMarker: '…',
         }),
       });
-      for (const connections of [16, 64]) {
-        const viaApi = await load(base, connections, {}, cycle(apiPath));
+      // Each caller as it comes: anonymous, with an API token, and with a login session cookie.
+      const callers: Array<[string, Record<string, string>]> = [['匿名', {}], ['令牌', auth], ['会话', { cookie }]];
+      for (const connections of [16, 32, 64]) {
         const direct = await load(`${servers.meiliHost}/indexes/products/search`, connections, { authorization: `Bearer ${servers.meiliKey}`, 'content-type': 'application/json' }, cycle(rawRequest));
-        for (const p of ['p50', 'p95', 'p99'] as const) {
-          row(`搜索延迟 ${p}，${connections} 并发`, ms(viaApi[p]), ms(direct[p]), `${(viaApi[p] / direct[p]).toFixed(2)}×`);
+        for (const [who, headers] of callers) {
+          const viaApi = await load(base, connections, headers, cycle(apiPath));
+          for (const p of ['p50', 'p95'] as const) {
+            row(`搜索延迟 ${p}，${connections} 并发，${who}`, ms(viaApi[p]), ms(direct[p]), `${(viaApi[p] / direct[p]).toFixed(2)}×`);
+          }
+          row(`搜索吞吐，${connections} 并发，${who}`, `${viaApi.rps.toFixed(0)} 次/秒`, `${direct.rps.toFixed(0)} 次/秒`, `${(viaApi.rps / direct.rps).toFixed(2)}×`);
+          if (viaApi.bad || direct.bad) row(`失败请求（${connections} 并发，${who}）`, String(viaApi.bad), String(direct.bad));
         }
-        row(`搜索吞吐，${connections} 并发`, `${viaApi.rps.toFixed(0)} 次/秒`, `${direct.rps.toFixed(0)} 次/秒`, `${(viaApi.rps / direct.rps).toFixed(2)}×`);
-        if (viaApi.bad || direct.bad) row(`失败请求（${connections} 并发）`, String(viaApi.bad), String(direct.bad));
       }
   
       // ---- sync lag: a committed edit until Meilisearch shows it ----

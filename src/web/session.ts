@@ -14,6 +14,8 @@ import { AppError } from './errors.js';
 declare module 'fastify' {
   interface Session {
     userId?: string;
+    /** When the session's expiry was last pushed forward (see the renewal hook). */
+    renewedAt?: number;
     flash?: Array<{ kind: string; text: string }>;
   }
   interface FastifyReply {
@@ -30,6 +32,9 @@ export const GUEST_CSRF_COOKIE = 'gx.csrf';
 const GUEST_VALUE = /^[A-Za-z0-9_-]{32}$/;
 
 export const SESSION_COOKIE = 'gx.sid';
+const SESSION_MS = 12 * 60 * 60 * 1000;
+/** A session's 12 hours restart from the latest use, renewed at most this often (one write, not one per request). */
+export const SESSION_RENEW_MS = 10 * 60 * 1000;
 
 export default fp(async (app) => {
   await app.register(fastifyCookie);
@@ -38,14 +43,30 @@ export default fp(async (app) => {
     cookieName: SESSION_COOKIE,
     store: new MongoSessionStore(app.models.Session),
     saveUninitialized: false,
-    rolling: true,
+    // Not the plugin's rolling: that writes the session to MongoDB on every request. See the renewal below.
+    rolling: false,
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
       secure: app.config.COOKIE_SECURE,
       path: '/',
-      maxAge: 12 * 60 * 60 * 1000,
+      maxAge: SESSION_MS,
     },
+  });
+  // Sliding expiry: a signed-in session used again more than SESSION_RENEW_MS after its last renewal gets
+  // its 12 hours back. Marking it (renewedAt) makes the plugin save it and send the cookie's new expiry.
+  app.addHook('onRequest', async (request) => {
+    const session = request.session;
+    if (!session?.get('userId')) return;
+    // A session read from the store has its stored expiry as `originalExpires` (`expires` is recomputed).
+    const cookie = session.cookie as typeof session.cookie & { originalExpires?: Date };
+    const expires = cookie.originalExpires ?? cookie.expires;
+    if (!expires) return;
+    const now = Date.now();
+    if (new Date(expires).getTime() - now < SESSION_MS - SESSION_RENEW_MS) {
+      session.touch();
+      session.set('renewedAt', now);
+    }
   });
   await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
 

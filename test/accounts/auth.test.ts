@@ -173,3 +173,26 @@ t.test('pages: login form, CSRF on every form post, cookie-authenticated API wri
   t.equal(out.statusCode, 303);
   t.match((await app.inject({ method: 'GET', url: '/account', headers: { cookie } })).headers.location, /^\/login/);
 });
+
+t.test('a session slides: reading pages does not rewrite it, but after ten minutes its twelve hours start again', async (t) => {
+  const app = await buildTestApp(t);
+  const user = await createUser(app, 'organizer');
+  const cookie = cookiesOf(await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: user.password } }));
+  const stored = async () => (await app.models.Session.findOne({ userId: user.id }).lean())!;
+  const first = await stored();
+  for (let i = 0; i < 3; i++) t.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } })).statusCode, 200);
+  t.same((await stored()).expiresAt, first.expiresAt, 'requests within ten minutes leave the stored session alone');
+
+  // The session as it would be eleven minutes after its last renewal.
+  const aged = new Date(first.expiresAt.getTime() - 11 * 60_000);
+  const data = first.data as { cookie: { expires: string } };
+  await app.models.Session.updateOne({ _id: first._id }, { $set: { expiresAt: aged, 'data.cookie.expires': aged.toISOString() } });
+  const before = Date.now();
+  const res = await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } });
+  t.equal(res.statusCode, 200, 'still signed in');
+  const renewed = await stored();
+  t.ok(renewed.expiresAt.getTime() >= before + 12 * 60 * 60_000 - 5000, 'the stored session runs twelve hours from this use');
+  const sent = res.cookies.find((c) => c.name === 'gx.sid') as { expires?: Date } | undefined;
+  t.ok(sent?.expires && sent.expires.getTime() >= before + 12 * 60 * 60_000 - 5000, 'and the browser is given the new expiry');
+  t.ok(data.cookie.expires, 'the session keeps its cookie details');
+});
