@@ -10,6 +10,7 @@
 import { mongo, Types, type ClientSession, type Connection } from 'mongoose';
 import type { Models } from '../infra/models.js';
 import { instanceId } from '../infra/background.js';
+import { databaseUnavailable } from '../infra/db.js';
 import { notFound } from '../web/errors.js';
 import { headerOf, sheetOf, type Importer, type ValidRow } from './importer.js';
 import { jobModels, type ImportJob } from './model.js';
@@ -261,6 +262,13 @@ export function createJobEngine<V>(importer: Importer<V>, options: EngineOptions
         }
       } catch (err) {
         if (err instanceof LeaseLost) return 'lost';
+        if (databaseUnavailable(err)) {
+          // An election or a lost connection is no fault of the file: hand the job back to resume at its
+          // committed cursor in a later round (natural keys make a replayed batch harmless).
+          options.log?.error({ err, jobId: String(jobId) }, `${importer.title}任务暂停：数据库暂时不可用，稍后从已保存处继续`);
+          await ImportJob.updateOne({ _id: job._id, owner }, { $set: { leaseUntil: null, owner: null } }).catch(() => { /* the lease lapses instead */ });
+          return 'paused';
+        }
         options.log?.error({ err, jobId: String(jobId) }, `${importer.title}任务出错`);
         await failJob(job, owner, `导入出错，已停止${job.cursor ? '（此前的批次已保存）' : ''}：${err instanceof Error ? err.message.slice(0, 200) : '未知错误'}`)
           .catch(() => { /* the lease will lapse and another round decides */ });

@@ -28,3 +28,14 @@ export async function mongoAnswers(conn: Connection, timeoutMs = 2000): Promise<
     return false;
   }
 }
+
+const { MongoError, MongoNetworkError, MongoServerSelectionError } = mongoose.mongo;
+
+/**
+ * MongoDB unreachable, or between primaries (an election): the operation may simply be repeated. Requests
+ * answer 503 (src/web/errors.ts); background jobs pause and resume instead of failing.
+ */
+export function databaseUnavailable(err: unknown): boolean {
+  if (err instanceof MongoServerSelectionError || err instanceof MongoNetworkError) return true;
+  return err instanceof MongoError && (err.hasErrorLabel('RetryableWriteError') || err.hasErrorLabel('TransientTransactionError'));
+}

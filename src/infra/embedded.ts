@@ -104,7 +104,7 @@ export function meiliKeyFor(dataDir: string): string {
   }
 }
 
-function packagedBinary(kind: 'mongod' | 'meilisearch'): string {
+export function packagedBinary(kind: 'mongod' | 'meilisearch'): string {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     const envName = kind === 'mongod' ? 'MONGOD_BIN' : 'MEILI_BIN';
     const uriName = kind === 'mongod' ? 'MONGODB_URI' : 'MEILI_HOST';

@@ -2,7 +2,7 @@
  * One error shape for the whole platform. JSON callers get {error, message, details?} (docs/api.md);
  * browsers get a Chinese error page. Nothing internal leaks into a 500.
  */
-import mongoose from 'mongoose';
+import { databaseUnavailable } from '../infra/db.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
@@ -57,16 +57,6 @@ const statusTitles: Record<number, string> = {
   413: '内容过大', 415: '格式不支持', 429: '操作过于频繁', 500: '服务器出错了', 503: '服务暂不可用',
 };
 
-/**
- * MongoDB unreachable, or between primaries (an election): the request may simply be repeated, so it is a
- * 503, not a 500. The driver has already retried a retryable write once.
- */
-const { MongoError, MongoNetworkError, MongoServerSelectionError } = mongoose.mongo;
-function databaseUnavailable(err: Error): boolean {
-  if (err instanceof MongoServerSelectionError || err instanceof MongoNetworkError) return true;
-  return err instanceof MongoError && (err.hasErrorLabel('RetryableWriteError') || err.hasErrorLabel('TransientTransactionError'));
-}
-
 function normalize(err: FastifyError | AppError | Error): AppError {
   if (err instanceof AppError) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
@@ -78,6 +68,7 @@ function normalize(err: FastifyError | AppError | Error): AppError {
   }
   if (err instanceof ZodError) return new AppError(400, 'VALIDATION_FAILED', '请求参数有误。', zodDetails(err));
   if (isResponseSerializationError(err)) return new AppError(500, 'INTERNAL', '服务器内部错误，请稍后再试。');
+  // Between primaries (an election) or unreachable: the request may simply be repeated.
   if (databaseUnavailable(err)) return new AppError(503, 'DATABASE_UNAVAILABLE', '数据库暂时不可用（可能正在切换主节点），请稍后重试。');
   const fe = err as FastifyError;
   const status = fe.statusCode ?? 500;
