@@ -8,6 +8,9 @@ export async function connectMongo(uri: string, dbName?: string): Promise<Connec
   const conn = mongoose.createConnection(uri, {
     dbName,
     serverSelectionTimeoutMS: 10_000,
+    // Acknowledged only once a majority of the replica set has it: a write a failover could roll back is
+    // never reported as done (MongoDB 4.0's default is the primary alone). Retryable writes are the driver's default.
+    writeConcern: { w: 'majority' },
     autoIndex: true,
   });
   await conn.asPromise();
