@@ -26,6 +26,7 @@ export default fp(async (app) => {
     notify: (event, options) => app.notify(event, options),
     orgFor: (user, buyer, session) => app.demands.orgFor(user, buyer, session),
     log: app.log,
+    defaultTravelMinutes: app.config.VISIT_TRAVEL_MINUTES,
   }));
   await app.register(visitRoutes);
   await app.register(visitPages);

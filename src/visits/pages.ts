@@ -71,7 +71,7 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
       title: visit ? `修改：${visit.title}` : '新建企业调研或现场考察',
       action: visit ? `/organizer/visits/${String(visit._id)}/edit` : '/organizer/visits/new',
       visit: visit ? visitView(visit) : undefined,
-      values, errors, rows,
+      values, errors, rows, defaultTravel: app.config.VISIT_TRAVEL_MINUTES,
       kinds: Object.entries(kindNames).map(([code, name]) => ({ code, name, selected: values.kind === code })),
       fieldOptions: taxonomy.fields.map((f) => ({ code: f.code, name: f.name, selected: f.code === values.field })),
     };

@@ -66,7 +66,7 @@ const visitRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: staff, audit: 'visit.create' },
     schema: {
       summary: '创建企业调研或现场考察', tags,
-      description: '`kind`：survey（企业调研，带采购方或领导与采购方走访一家或多家企业）或 site（现场考察，到供应商设备已在运行的地点，如医院、学校、卡口）。`stops` 为行程站点：接待企业（推介清单中已入选的企业，`vendor` 编号或 `vendorCreditCode`）、地点名称 `place`、地址、开始和结束时间（时:分，北京时间）、考察内容 `shows`、从上一站出发所需路程分钟数 `travelMinutes`（不填按 30 分钟）。各站时间不得重叠，前后两站之间须留足路程时间，否则答 400 并指明冲突的站点。新建的活动处于“筹备中”。',
+      description: '`kind`：survey（企业调研，带采购方或领导与采购方走访一家或多家企业）或 site（现场考察，到供应商设备已在运行的地点，如医院、学校、卡口）。`stops` 为行程站点：接待企业（推介清单中已入选的企业，`vendor` 编号或 `vendorCreditCode`）、地点名称 `place`、地址、开始和结束时间（时:分，北京时间）、考察内容 `shows`、从上一站出发所需路程分钟数 `travelMinutes`（不填按默认路程时间，本平台为 ' + app.config.VISIT_TRAVEL_MINUTES + ' 分钟，运维以 VISIT_TRAVEL_MINUTES 设置）。各站时间不得重叠，前后两站之间须留足路程时间，否则答 400 并指明冲突的站点。新建的活动处于“筹备中”。',
       body: VisitInput,
       response: { 201: z.object({ id: z.string() }) },
     },
