@@ -9,6 +9,7 @@ import fp from 'fastify-plugin';
 import { createVisitService, type VisitService } from './service.js';
 import visitRoutes from './routes.js';
 import visitPages from './pages.js';
+import visitDay from './day.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,4 +31,5 @@ export default fp(async (app) => {
   }));
   await app.register(visitRoutes);
   await app.register(visitPages);
+  await app.register(visitDay);
 }, { name: 'visits', dependencies: ['buyers', 'matching', 'notifications', 'followups', 'demands'] });

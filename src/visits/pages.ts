@@ -1,7 +1,7 @@
 /**
  * Pages of 企业调研 / 现场考察. Organizers: the list (/organizer/visits), create and edit with the stops,
- * one page per visit with its phase, registrations to approve, check-in by typed code, outcomes per stop
- * and whom to invite. Buyers: open visits and suggestions (/visits), a visit with the registration form
+ * one page per visit with its phase, registrations to approve, the check-in count (the check-in page and
+ * badges: day.ts), outcomes per stop and whom to invite. Buyers: open visits and suggestions (/visits), a visit with the registration form
  * (/visits/:id), the itinerary with the check-in code (/visits/:id/itinerary/:rid). Host vendors: the
  * visits to their company (/vendor/visits). Every page works without JavaScript.
  */
@@ -14,7 +14,7 @@ import { fieldName, taxonomy } from '../taxonomy/index.js';
 import { AppError } from '../web/errors.js';
 import { formErrors, readForm } from '../web/forms.js';
 import {
-  CheckInForm, FORM_STOPS, OutcomeForm, PhaseForm, RegisterForm, RegistrationParams, ReviewForm, StopParams, VisitForm, VisitParams,
+  FORM_STOPS, OutcomeForm, PhaseForm, RegisterForm, RegistrationParams, ReviewForm, StopParams, VisitForm, VisitParams,
   stopFieldErrors, visitFormValues, visitMissing, type VisitFormValues,
 } from './forms.js';
 import { hhmm } from './route.js';
@@ -25,7 +25,7 @@ const staff = { access: STAFF_ROLES };
 const people = { access: ['vendor', 'buyer', 'organizer', 'admin'] as const };
 
 /** A 4xx AppError as a message for the page; anything else is thrown on (a 500 page, logged). */
-function messageOf(err: unknown): { status: number; message: string; details: Record<string, string> } {
+export function messageOf(err: unknown): { status: number; message: string; details: Record<string, string> } {
   if (!(err instanceof AppError) || err.statusCode >= 500) throw err;
   const details: Record<string, string> = {};
   for (const d of err.details ?? []) details[d.path] = d.message;
@@ -197,15 +197,6 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
       const r = await app.visits.review(user, request.params.id, request.params.rid, form.input);
       return form.input.decision === 'approve' ? `已通过“${r.name}”的报名，签到码已生成。` : `“${r.name}”的报名未通过。`;
     });
-  });
-
-  app.post('/organizer/visits/:id/check-in', { config: { ...staff, audit: 'visit.check-in' }, schema: { params: VisitParams, body: CheckInForm.schema }, attachValidation: true }, async (request, reply) => {
-    const form = readForm(request, CheckInForm, visitMissing);
-    return act(request, reply, request.params.id, form.ok ? undefined : form.errors, async (user) => {
-      if (!form.ok) return '';
-      const r = await app.visits.checkIn(user, request.params.id, form.input.code);
-      return r.first ? `签到成功：${r.participant.name}（已到 ${r.arrived} / 应到 ${r.expected}）` : `${r.participant.name} 已签到过，不重复计数（已到 ${r.arrived} / 应到 ${r.expected}）`;
-    }, form.values.code || ' ');
   });
 
   app.post('/organizer/visits/:id/stops/:stopIndex/outcomes', { config: { ...staff, audit: 'visit.outcome' }, schema: { params: StopParams, body: OutcomeForm.schema }, attachValidation: true }, async (request, reply) => {
