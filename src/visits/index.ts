@@ -10,6 +10,7 @@ import { createVisitService, type VisitService } from './service.js';
 import visitRoutes from './routes.js';
 import visitPages from './pages.js';
 import visitDay from './day.js';
+import attendanceRoutes from './attendance-routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,4 +33,5 @@ export default fp(async (app) => {
   await app.register(visitRoutes);
   await app.register(visitPages);
   await app.register(visitDay);
+  await app.register(attendanceRoutes);
 }, { name: 'visits', dependencies: ['buyers', 'matching', 'notifications', 'followups', 'demands'] });

@@ -17,6 +17,7 @@ import {
   FORM_STOPS, OutcomeForm, PhaseForm, RegisterForm, RegistrationParams, ReviewForm, StopParams, VisitForm, VisitParams,
   stopFieldErrors, visitFormValues, visitMissing, type VisitFormValues,
 } from './forms.js';
+import { visitOver, withdrawOpen } from './attendance.js';
 import { hhmm } from './route.js';
 import { kindNames, outcomeNames, phaseNames, statusNames } from './schemas.js';
 import type { OutcomeLean, RegistrationLean, VisitLean } from './service.js';
@@ -48,7 +49,7 @@ export function visitView(v: VisitLean) {
 const registrationView = (r: RegistrationLean) => ({
   id: String(r._id), name: r.name, status: r.status, statusName: statusNames[r.status], people: r.people ?? 1, officials: r.officials ?? '',
   contactName: r.contactName ?? '', contactPhone: r.contactPhone ?? '', rejectReason: r.rejectReason ?? '', demands: (r.demands ?? []).map(String),
-  pending: r.status === 'pending', approved: r.status === 'approved', arrived: r.checkIn === 'arrived', checkInAt: r.checkInAt,
+  pending: r.status === 'pending', approved: r.status === 'approved', withdrawn: r.status === 'withdrawn', arrived: r.checkIn === 'arrived', noShow: r.checkIn === 'no_show', checkInAt: r.checkInAt,
   code: r.checkInCode ? formatCode(r.checkInCode) : '',
 });
 
@@ -148,6 +149,7 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
       canOpen: visit.phase === 'draft', canBackToDraft: visit.phase === 'registration', canConfirm: visit.phase === 'registration',
       canFinish: visit.phase === 'confirmed', canCancel: !['finished', 'cancelled'].includes(visit.phase),
       dayOpen: ['registration', 'confirmed', 'finished'].includes(visit.phase),
+      over: visitOver(visit, app.clock()),
       registrations: registrations.map((r) => ({ ...registrationView(r), demandTitles: (r.demands ?? []).map((d) => demandTitle.get(String(d)) ?? String(d)) })),
       arrived: approved.filter((r) => r.checkIn === 'arrived').length, expected: approved.length,
       stops: view.stops.map((s) => ({
@@ -256,6 +258,7 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
       isBuyer: user.role === 'buyer',
       canRegister: user.role === 'buyer' && !mine && visit.phase === 'registration',
       mine: mine ? registrationView(mine) : undefined,
+      canWithdraw: Boolean(mine) && ['pending', 'approved'].includes(mine!.status) && mine!.checkIn !== 'arrived' && withdrawOpen(visit, app.clock()),
       demands: demands.map((d) => ({ id: String(d._id), title: d.title, checked: chosen.has(String(d._id)) })),
       values: state.values ?? { people: '1' }, errors: state.errors ?? {},
     });

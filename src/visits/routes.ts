@@ -6,7 +6,7 @@ import { formatCode } from '../events/index.js';
 import { attachment } from '../web/download.js';
 import { conflict } from '../web/errors.js';
 import { itineraryCalendar } from './ics.js';
-import { visitKinds, visitPhases } from './model.js';
+import { registrationStatuses, visitKinds, visitPhases } from './model.js';
 import { hhmm } from './route.js';
 import { CheckInCodeInput, OutcomeInput, PhaseInput, RegistrationInput, ReviewInput, VisitInput, VisitUpdate } from './schemas.js';
 import type { OutcomeLean, RegistrationLean, VisitLean } from './service.js';
@@ -39,14 +39,16 @@ export const visitJson = (v: VisitLean): z.infer<typeof VisitOut> => ({
   })),
 });
 
-const RegistrationOut = z.object({
-  id: z.string(), buyerOrgId: z.string(), name: z.string(), status: z.string(), demands: z.array(z.string()), people: z.number(),
+export const RegistrationOut = z.object({
+  id: z.string(), buyerOrgId: z.string(), name: z.string(),
+  status: z.enum(registrationStatuses).describe('pending 待审核 / approved 已通过 / rejected 未通过 / withdrawn 已退出（采购方在活动开始前退出，名额释放）'),
+  demands: z.array(z.string()), people: z.number(),
   officials: z.string(), contactName: z.string().optional(), contactPhone: z.string().optional(), rejectReason: z.string().optional(),
-  checkIn: z.string().nullable(), checkInAt: z.string().optional(),
+  checkIn: z.enum(['arrived', 'no_show']).nullable().describe('arrived 已签到到场 / no_show 未到场（活动结束后主办方标记）/ null 尚无记录'), checkInAt: z.string().optional(),
   checkInCode: z.string().optional().describe('签到码（审核通过后才有；仅主办方和该单位可见），按四位一组书写'),
 });
-const registrationJson = (r: RegistrationLean): z.infer<typeof RegistrationOut> => ({
-  id: String(r._id), buyerOrgId: String(r.buyerOrg), name: r.name, status: r.status, demands: (r.demands ?? []).map(String), people: r.people ?? 1,
+export const registrationJson = (r: RegistrationLean): z.infer<typeof RegistrationOut> => ({
+  id: String(r._id), buyerOrgId: String(r.buyerOrg), name: r.name, status: r.status as z.infer<typeof RegistrationOut>['status'], demands: (r.demands ?? []).map(String), people: r.people ?? 1,
   officials: r.officials ?? '', contactName: r.contactName ?? undefined, contactPhone: r.contactPhone ?? undefined, rejectReason: r.rejectReason ?? undefined,
   checkIn: r.checkIn ?? null, checkInAt: iso(r.checkInAt), checkInCode: r.checkInCode ? formatCode(r.checkInCode) : undefined,
 });
