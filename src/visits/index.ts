@@ -4,6 +4,7 @@
  * /api/v1/visits and the pages under /visits and /organizer/visits.
  */
 export { checkRoute, DEFAULT_TRAVEL_MINUTES, hhmm, parseHhmm, type RouteProblem, type RouteStop } from './route.js';
+export { seedSampleVisits } from './seed.js';
 export { kindNames as visitKindNames, phaseNames as visitPhaseNames, outcomeNames as visitOutcomeNames } from './schemas.js';
 import fp from 'fastify-plugin';
 import { createVisitService, type VisitService } from './service.js';
