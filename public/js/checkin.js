@@ -55,7 +55,10 @@
     var list = document.getElementById('arrived-list');
     var waiting = document.getElementById('waiting-list');
     var old = waiting && waiting.querySelector('li[data-id="' + participant.id + '"]');
-    if (old) old.parentNode.removeChild(old);
+    if (old) {
+      old.parentNode.removeChild(old);
+      document.getElementById('waiting-count').textContent = String(waiting.children.length);
+    }
     if (list.querySelector('li[data-id="' + participant.id + '"]')) return;
     var none = document.getElementById('arrived-none');
     if (none) none.parentNode.removeChild(none);

@@ -73,8 +73,11 @@ t.test('itinerary QR, badges, camera check-in, offline queue, nothing counted tw
   t.ok(await page.evaluate(() => Boolean((window as unknown as { jsQR?: unknown }).jsQR) || 'BarcodeDetector' in window), 'decoded in the page (BarcodeDetector or the locally served jsQR)');
   // The QR stays in view: the page takes it again now and then, the phone and the server count it once.
   await page.waitForTimeout(4_000);
+  t.ok(await page.locator('#scan-start').isHidden(), 'while the camera runs, only its off button shows');
   await page.getByRole('button', { name: '关闭摄像头' }).click();
+  t.ok(await page.locator('#scan-stop').isHidden(), 'and once off, only the on button');
   t.equal(await page.locator('#arrived-count').textContent(), '1');
+  t.equal(await page.locator('#waiting-count').textContent(), '1', 'still expected: one');
   t.equal(await arrived(), 1);
 
   // The network drops: the second buyer's code, typed twice (once as printed), waits in the page.
@@ -91,6 +94,7 @@ t.test('itinerary QR, badges, camera check-in, offline queue, nothing counted tw
   await page.locator('#arrived-count', { hasText: '2' }).waitFor({ timeout: 15_000 });
   t.ok(await page.locator('#checkin-queue').isHidden(), 'the queue is empty once sent');
   t.equal(await arrived(), 2, 'the queued code counted once');
+  t.equal(await page.locator('#waiting-count').textContent(), '0', 'nobody still expected');
 
   // A code of no registration of this visit: the server's Chinese 404, nothing counted.
   await page.getByLabel('签到码').fill('AAAA-BBBB-CCCC-DDDD');
