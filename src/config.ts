@@ -99,6 +99,8 @@ const EnvSchema = z.object({
   SITE_CONTACT_PHONE: z.string().max(40, '最多 40 个字符').regex(/^[0-9+\-() 转]*$/, '只能包含数字、空格、+、-、括号和“转”').optional(),
   SITE_ICP_NUMBER: z.string().max(60, '最多 60 个字符').optional(),
   VENDOR_STORAGE_QUOTA_MB: z.coerce.number('必须是数字').int('必须是整数').min(1, '至少 1').max(102_400, '最多 102400').default(50),
+  /** 企业调研/现场考察: minutes between two stops when a stop does not give its travel time (src/visits/route.ts). */
+  VISIT_TRAVEL_MINUTES: z.coerce.number('必须是数字').int('必须是整数分钟').min(0, '不能为负').max(600, '最多 600 分钟').default(30),
   /**
    * The site's public address, e.g. https://gongxu.example.gov.cn: links in e-mails, calendar files and on
    * paper (推介手册 QR codes) start with it. Unset: pages use the request's host; e-mail requires it.

@@ -1,6 +1,8 @@
 /*
- * The organizer's check-in page on a phone (/organizer/events/:id/check-in). Without JavaScript the page is
- * a plain form; with it:
+ * The organizer's check-in page on a phone, for a 对接会 (/organizer/events/:id/check-in) or a 企业调研/现场考察
+ * (/organizer/visits/:id/check-in; views/partials/checkin-scanner.hbs). The page names where codes go
+ * (data-endpoint) and what keeps its queue apart from other activities' (data-scope). Without JavaScript the
+ * page is a plain form; with it:
  *  - the camera scans QR codes: the browser's BarcodeDetector where it has one, else jsQR served by the
  *    platform itself (/public/vendor/jsQR.js, no CDN);
  *  - every code, scanned or typed, goes into a queue kept in localStorage and is sent to
@@ -12,9 +14,11 @@
   'use strict';
   var root = document.getElementById('checkin');
   if (!root || !window.fetch || !window.JSON) return;
-  var eventId = root.getAttribute('data-event');
-  var queueKey = 'checkin-queue:' + eventId;
-  var doneKey = 'checkin-done:' + eventId;
+  var endpoint = root.getAttribute('data-endpoint');
+  var scope = root.getAttribute('data-scope');
+  if (!endpoint || !scope) return;
+  var queueKey = 'checkin-queue:' + scope;
+  var doneKey = 'checkin-done:' + scope;
   var form = document.getElementById('checkin-form');
   var input = document.getElementById('f-code');
   var message = document.getElementById('checkin-message');
@@ -51,7 +55,10 @@
     var list = document.getElementById('arrived-list');
     var waiting = document.getElementById('waiting-list');
     var old = waiting && waiting.querySelector('li[data-id="' + participant.id + '"]');
-    if (old) old.parentNode.removeChild(old);
+    if (old) {
+      old.parentNode.removeChild(old);
+      document.getElementById('waiting-count').textContent = String(waiting.children.length);
+    }
     if (list.querySelector('li[data-id="' + participant.id + '"]')) return;
     var none = document.getElementById('arrived-none');
     if (none) none.parentNode.removeChild(none);
@@ -78,7 +85,7 @@
     if (queue.length === 0) { renderQueue(false); return; }
     sending = true;
     var code = queue[0];
-    fetch('/api/v1/events/' + eventId + '/check-in', {
+    fetch(endpoint, {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'content-type': 'application/json', accept: 'application/json' },

@@ -89,6 +89,11 @@ export const auditActions: Record<string, AuditAction> = {
   'visit.registration.approve': { label: '通过调研考察报名', kind: 'visit' },
   'visit.registration.reject': { label: '调研考察报名不通过', kind: 'visit' },
   'visit.check-in': { label: '调研考察签到', kind: 'visit', describe: () => '调研考察按签到码签到' },
+  'visit.registration.withdraw': { label: '退出调研考察', kind: 'visit', describe: () => '退出调研考察（名额释放）' },
+  'visit.attendance': {
+    label: '标记调研考察未到场', kind: 'visit',
+    describe: (b) => (b.state === 'clear' ? '调研考察：撤销未到场标记' : '调研考察：标记未到场'),
+  },
   'visit.outcome': {
     label: '登记调研考察结果', kind: 'visit',
     describe: (b) => `登记调研考察结果：${({ visited: '已参观', intent: '达成意向', signed: '已签约' } as Record<string, string>)[text(b.outcome)] ?? text(b.outcome)}`,

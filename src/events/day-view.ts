@@ -3,7 +3,7 @@
  * a table's meetings, and the publish preview.
  */
 import type { News, PlainMeeting } from './announce.js';
-import { formatCode } from './checkin.js';
+import { badgeSheets, BADGES_PER_SHEET } from './badges.js';
 import { eventView, slotsView } from './pages-view.js';
 import { kindNames, outcomeNames } from './schemas.js';
 import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
@@ -28,19 +28,12 @@ export function checkInView(event: EventLean, participants: ParticipantLean[], s
   };
 }
 
-/** Badges (名牌): one per approved participant, eight to an A4 sheet (2 × 4). */
-export function badgesView(event: EventLean, badges: Array<{ participant: ParticipantLean; code: string; qr: string }>, perSheet = 8) {
-  const items = badges.map(({ participant: p, code, qr }) => ({
-    person: p.contactName ?? '',
-    organization: p.name,
-    kind: p.kind,
-    kindName: kindNames[p.kind] ?? '',
-    code: formatCode(code),
-    qr,
-  }));
-  const sheets: Array<{ badges: typeof items }> = [];
-  for (let i = 0; i < items.length; i += perSheet) sheets.push({ badges: items.slice(i, i + perSheet) });
-  return { title: `名牌 · ${event.title}`, event: eventView(event), sheets, count: items.length, printable: true };
+/** Badges (名牌): one per approved participant, eight to an A4 sheet (2 × 4; badges.ts). */
+export function badgesView(event: EventLean, badges: Array<{ participant: ParticipantLean; code: string; qr: string }>, perSheet = BADGES_PER_SHEET) {
+  const { sheets, count } = badgeSheets(badges.map(({ participant: p, code, qr }) => ({
+    heading: event.title, person: p.contactName ?? '', organization: p.name, kind: p.kind, role: kindNames[p.kind] ?? '', code, qr,
+  })), perSheet);
+  return { title: `名牌 · ${event.title}`, event: eventView(event), sheets, count, printable: true };
 }
 
 /** The meetings at one table, slot by slot (the page the table card's QR opens). */

@@ -345,8 +345,9 @@ export async function visitRows(models: Models, scope: ReportScope): Promise<Vis
   const ids = visits.map((v) => v._id);
   const [registrations, outcomes, signings] = await Promise.all([
     models.VisitRegistration.aggregate<Doc>([
-      { $match: { visit: { $in: ids }, status: 'approved' } },
-      { $group: { _id: { visit: '$visit', checkIn: { $ifNull: ['$checkIn', 'none'] } }, n: { $sum: 1 }, people: { $sum: { $ifNull: ['$people', 1] } } } },
+      // Approved ones (arrived, no-show or not marked) and withdrawn ones (counted apart, not as taking part).
+      { $match: { visit: { $in: ids }, status: { $in: ['approved', 'withdrawn'] } } },
+      { $group: { _id: { visit: '$visit', status: '$status', checkIn: { $ifNull: ['$checkIn', 'none'] } }, n: { $sum: 1 }, people: { $sum: { $ifNull: ['$people', 1] } } } },
     ]),
     models.VisitOutcome.aggregate<Doc>([
       { $match: { visit: { $in: ids } } },

@@ -375,27 +375,27 @@ function visitsSection(r: VisitRows): Section {
   const id = (x: Doc) => String((x._id as Doc)?.visit ?? '');
   const rows = r.visits.map((v) => {
     const vid = String(v._id);
-    const reg = (pred: (x: Doc) => boolean = () => true, k = 'n') => sumBy(r.registrations, (x) => id(x) === vid && pred(x), k);
+    const reg = (pred: (x: Doc) => boolean = () => true, k = 'n', status = 'approved') => sumBy(r.registrations, (x) => id(x) === vid && key(x, 'status') === status && pred(x), k);
     const out = (outcomes: string[]) => sumBy(r.outcomes, (x) => id(x) === vid && outcomes.includes(key(x, 'outcome')));
     return [
       String(v.title ?? ''), visitKindNames[String(v.kind)] ?? String(v.kind ?? ''), String(v.date ?? ''), visitPhaseNames[String(v.phase)] ?? String(v.phase ?? ''),
-      num(v.stops), reg(), reg(() => true, 'people'), reg((x) => key(x, 'checkIn') === 'arrived'),
-      out(['visited', 'intent', 'signed']), out(['intent', 'signed']), num(v.signed), num(v.amount),
+      num(v.stops), reg(), reg(() => true, 'people'), reg((x) => key(x, 'checkIn') === 'arrived'), reg((x) => key(x, 'checkIn') === 'no_show'),
+      reg(() => true, 'n', 'withdrawn'), out(['visited', 'intent', 'signed']), out(['intent', 'signed']), num(v.signed), num(v.amount),
     ] as Cell[];
   });
   const col = (i: number, list = rows) => list.reduce((a, row) => a + num(row[i]), 0);
   const visits: Table = {
     id: 'visits', title: '企业调研与现场考察及其成果', totalRow: true,
-    note: '参加单位为审核通过的采购方；“考察记录”为逐站逐单位登记的结果，“有意向”含已签约；签约数与金额取自对接跟进记录（每个需求与供应商只记一次）。',
-    columns: ['活动', '类型', '日期', '阶段', '站点', '参加单位', '人数', '到场单位', '考察记录', '有意向', '已签约', '签约金额（元）'],
-    rows: [...rows, ['合计', '', '', '', ...[4, 5, 6, 7, 8, 9, 10, 11].map((i) => col(i))]],
+    note: '参加单位为审核通过的采购方（活动开始前退出的不计，另列“退出单位”）；“到场单位”为签到的单位，“未到场单位”为活动结束后主办方标记未到场的单位；“考察记录”为逐站逐单位登记的结果，“有意向”含已签约；签约数与金额取自对接跟进记录（每个需求与供应商只记一次）。',
+    columns: ['活动', '类型', '日期', '阶段', '站点', '参加单位', '人数', '到场单位', '未到场单位', '退出单位', '考察记录', '有意向', '已签约', '签约金额（元）'],
+    rows: [...rows, ['合计', '', '', '', ...[4, 5, 6, 7, 8, 9, 10, 11, 12, 13].map((i) => col(i))]],
   };
   const byKind: Table = {
     id: 'visits-kind', title: '按类型',
     columns: ['类型', '活动', '已结束', '参加单位', '有意向', '已签约', '签约金额（元）'],
     rows: ['survey', 'site'].map((k) => {
       const list = rows.filter((row) => row[1] === visitKindNames[k]);
-      return [visitKindNames[k], list.length, list.filter((row) => row[3] === '已结束').length, col(5, list), col(9, list), col(10, list), col(11, list)] as Cell[];
+      return [visitKindNames[k], list.length, list.filter((row) => row[3] === '已结束').length, col(5, list), col(11, list), col(12, list), col(13, list)] as Cell[];
     }),
   };
   byKind.chart = chartOf(byKind, [1, 3, 4, 5]);
@@ -407,8 +407,8 @@ function visitsSection(r: VisitRows): Section {
       { label: '现场考察', value: fmt(num(byKind.rows[1][1])) },
       { label: '已举行', value: fmt(rows.filter((row) => row[3] === '已结束').length) },
       { label: '参加单位', value: fmt(col(5)) },
-      { label: '有意向', value: fmt(col(9)) },
-      { label: '已签约', value: fmt(col(10)) },
+      { label: '有意向', value: fmt(col(11)) },
+      { label: '已签约', value: fmt(col(12)) },
     ],
     tables: [visits, byKind],
   };

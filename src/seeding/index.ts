@@ -11,6 +11,7 @@ import { hashPassword } from '../accounts/index.js';
 import { fieldOfCategory, taxonomy } from '../taxonomy/index.js';
 import type { Role } from '../accounts/index.js';
 import { seedSampleEvent } from '../events/index.js';
+import { seedSampleVisits } from '../visits/index.js';
 import { createBuyerService, type BuyerInput } from '../buyers/index.js';
 
 interface SeedVendor {
@@ -142,6 +143,14 @@ export async function seed(models: Models, sample: boolean): Promise<{ logins: S
       buyerNames: readSeed<SeedDemand[]>('demands.json').map((d) => d.buyer.name),
     });
     await models.SeedRun.updateOne({ _id: 'sample-event' }, { $set: { completedAt: new Date() } }, { upsert: true });
+  }
+  // The sample 企业调研 and 现场考察, likewise added later under their own marker.
+  if (!(await models.SeedRun.exists({ _id: 'sample-visits' }))) {
+    await seedSampleVisits(models, new Date(), {
+      vendorCreditCodes: readSeed<SeedVendor[]>('vendors.json').map((v) => v.creditCode),
+      buyerNames: readSeed<SeedDemand[]>('demands.json').map((d) => d.buyer.name),
+    });
+    await models.SeedRun.updateOne({ _id: 'sample-visits' }, { $set: { completedAt: new Date() } }, { upsert: true });
   }
   const existing = new Set((await models.User.find({ email: { $in: sampleLogins.map((l) => l.email) } }, { email: 1 }).lean()).map((u) => u.email));
   return { logins: sampleLogins.filter((l) => existing.has(l.email)) };

@@ -4,11 +4,14 @@
  * /api/v1/visits and the pages under /visits and /organizer/visits.
  */
 export { checkRoute, DEFAULT_TRAVEL_MINUTES, hhmm, parseHhmm, type RouteProblem, type RouteStop } from './route.js';
+export { seedSampleVisits } from './seed.js';
 export { kindNames as visitKindNames, phaseNames as visitPhaseNames, outcomeNames as visitOutcomeNames } from './schemas.js';
 import fp from 'fastify-plugin';
 import { createVisitService, type VisitService } from './service.js';
 import visitRoutes from './routes.js';
 import visitPages from './pages.js';
+import visitDay from './day.js';
+import attendanceRoutes from './attendance-routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,7 +29,10 @@ export default fp(async (app) => {
     notify: (event, options) => app.notify(event, options),
     orgFor: (user, buyer, session) => app.demands.orgFor(user, buyer, session),
     log: app.log,
+    defaultTravelMinutes: app.config.VISIT_TRAVEL_MINUTES,
   }));
   await app.register(visitRoutes);
   await app.register(visitPages);
+  await app.register(visitDay);
+  await app.register(attendanceRoutes);
 }, { name: 'visits', dependencies: ['buyers', 'matching', 'notifications', 'followups', 'demands'] });

@@ -80,7 +80,8 @@ const RegistrationSchema = new Schema(
     rejectReason: String,
     /** 80 random bits in base32, given at approval; unique per visit. */
     checkInCode: String,
-    checkIn: { type: String, enum: ['arrived', null], default: null },
+    /** arrived (checked in by code) or no_show (marked by an organizer after the visit: attendance.ts). */
+    checkIn: { type: String, enum: ['arrived', 'no_show', null], default: null },
     checkInAt: Date,
     registeredBy: ActorSchema,
   },

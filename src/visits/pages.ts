@@ -1,7 +1,7 @@
 /**
  * Pages of 企业调研 / 现场考察. Organizers: the list (/organizer/visits), create and edit with the stops,
- * one page per visit with its phase, registrations to approve, check-in by typed code, outcomes per stop
- * and whom to invite. Buyers: open visits and suggestions (/visits), a visit with the registration form
+ * one page per visit with its phase, registrations to approve, the check-in count (the check-in page and
+ * badges: day.ts), outcomes per stop and whom to invite. Buyers: open visits and suggestions (/visits), a visit with the registration form
  * (/visits/:id), the itinerary with the check-in code (/visits/:id/itinerary/:rid). Host vendors: the
  * visits to their company (/vendor/visits). Every page works without JavaScript.
  */
@@ -14,9 +14,10 @@ import { fieldName, taxonomy } from '../taxonomy/index.js';
 import { AppError } from '../web/errors.js';
 import { formErrors, readForm } from '../web/forms.js';
 import {
-  CheckInForm, FORM_STOPS, OutcomeForm, PhaseForm, RegisterForm, RegistrationParams, ReviewForm, StopParams, VisitForm, VisitParams,
+  FORM_STOPS, OutcomeForm, PhaseForm, RegisterForm, RegistrationParams, ReviewForm, StopParams, VisitForm, VisitParams,
   stopFieldErrors, visitFormValues, visitMissing, type VisitFormValues,
 } from './forms.js';
+import { visitOver, withdrawOpen } from './attendance.js';
 import { hhmm } from './route.js';
 import { kindNames, outcomeNames, phaseNames, statusNames } from './schemas.js';
 import type { OutcomeLean, RegistrationLean, VisitLean } from './service.js';
@@ -25,7 +26,7 @@ const staff = { access: STAFF_ROLES };
 const people = { access: ['vendor', 'buyer', 'organizer', 'admin'] as const };
 
 /** A 4xx AppError as a message for the page; anything else is thrown on (a 500 page, logged). */
-function messageOf(err: unknown): { status: number; message: string; details: Record<string, string> } {
+export function messageOf(err: unknown): { status: number; message: string; details: Record<string, string> } {
   if (!(err instanceof AppError) || err.statusCode >= 500) throw err;
   const details: Record<string, string> = {};
   for (const d of err.details ?? []) details[d.path] = d.message;
@@ -48,7 +49,7 @@ export function visitView(v: VisitLean) {
 const registrationView = (r: RegistrationLean) => ({
   id: String(r._id), name: r.name, status: r.status, statusName: statusNames[r.status], people: r.people ?? 1, officials: r.officials ?? '',
   contactName: r.contactName ?? '', contactPhone: r.contactPhone ?? '', rejectReason: r.rejectReason ?? '', demands: (r.demands ?? []).map(String),
-  pending: r.status === 'pending', approved: r.status === 'approved', arrived: r.checkIn === 'arrived', checkInAt: r.checkInAt,
+  pending: r.status === 'pending', approved: r.status === 'approved', withdrawn: r.status === 'withdrawn', arrived: r.checkIn === 'arrived', noShow: r.checkIn === 'no_show', checkInAt: r.checkInAt,
   code: r.checkInCode ? formatCode(r.checkInCode) : '',
 });
 
@@ -71,7 +72,7 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
       title: visit ? `修改：${visit.title}` : '新建企业调研或现场考察',
       action: visit ? `/organizer/visits/${String(visit._id)}/edit` : '/organizer/visits/new',
       visit: visit ? visitView(visit) : undefined,
-      values, errors, rows,
+      values, errors, rows, defaultTravel: app.config.VISIT_TRAVEL_MINUTES,
       kinds: Object.entries(kindNames).map(([code, name]) => ({ code, name, selected: values.kind === code })),
       fieldOptions: taxonomy.fields.map((f) => ({ code: f.code, name: f.name, selected: f.code === values.field })),
     };
@@ -148,6 +149,7 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
       canOpen: visit.phase === 'draft', canBackToDraft: visit.phase === 'registration', canConfirm: visit.phase === 'registration',
       canFinish: visit.phase === 'confirmed', canCancel: !['finished', 'cancelled'].includes(visit.phase),
       dayOpen: ['registration', 'confirmed', 'finished'].includes(visit.phase),
+      over: visitOver(visit, app.clock()),
       registrations: registrations.map((r) => ({ ...registrationView(r), demandTitles: (r.demands ?? []).map((d) => demandTitle.get(String(d)) ?? String(d)) })),
       arrived: approved.filter((r) => r.checkIn === 'arrived').length, expected: approved.length,
       stops: view.stops.map((s) => ({
@@ -197,15 +199,6 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
       const r = await app.visits.review(user, request.params.id, request.params.rid, form.input);
       return form.input.decision === 'approve' ? `已通过“${r.name}”的报名，签到码已生成。` : `“${r.name}”的报名未通过。`;
     });
-  });
-
-  app.post('/organizer/visits/:id/check-in', { config: { ...staff, audit: 'visit.check-in' }, schema: { params: VisitParams, body: CheckInForm.schema }, attachValidation: true }, async (request, reply) => {
-    const form = readForm(request, CheckInForm, visitMissing);
-    return act(request, reply, request.params.id, form.ok ? undefined : form.errors, async (user) => {
-      if (!form.ok) return '';
-      const r = await app.visits.checkIn(user, request.params.id, form.input.code);
-      return r.first ? `签到成功：${r.participant.name}（已到 ${r.arrived} / 应到 ${r.expected}）` : `${r.participant.name} 已签到过，不重复计数（已到 ${r.arrived} / 应到 ${r.expected}）`;
-    }, form.values.code || ' ');
   });
 
   app.post('/organizer/visits/:id/stops/:stopIndex/outcomes', { config: { ...staff, audit: 'visit.outcome' }, schema: { params: StopParams, body: OutcomeForm.schema }, attachValidation: true }, async (request, reply) => {
@@ -265,6 +258,7 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
       isBuyer: user.role === 'buyer',
       canRegister: user.role === 'buyer' && !mine && visit.phase === 'registration',
       mine: mine ? registrationView(mine) : undefined,
+      canWithdraw: Boolean(mine) && ['pending', 'approved'].includes(mine!.status) && mine!.checkIn !== 'arrived' && withdrawOpen(visit, app.clock()),
       demands: demands.map((d) => ({ id: String(d._id), title: d.title, checked: chosen.has(String(d._id)) })),
       values: state.values ?? { people: '1' }, errors: state.errors ?? {},
     });

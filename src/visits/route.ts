@@ -6,7 +6,7 @@
  * Every refusal is a Chinese sentence that names the stops concerned.
  */
 
-/** Travel time between two stops when a stop does not say how long the way to it takes. */
+/** Travel time between two stops when a stop does not say how long the way to it takes; the app passes VISIT_TRAVEL_MINUTES (src/config.ts, same default). */
 export const DEFAULT_TRAVEL_MINUTES = 30;
 export const MAX_STOPS = 12;
 

@@ -6,7 +6,7 @@ import { formatCode } from '../events/index.js';
 import { attachment } from '../web/download.js';
 import { conflict } from '../web/errors.js';
 import { itineraryCalendar } from './ics.js';
-import { visitKinds, visitPhases } from './model.js';
+import { registrationStatuses, visitKinds, visitPhases } from './model.js';
 import { hhmm } from './route.js';
 import { CheckInCodeInput, OutcomeInput, PhaseInput, RegistrationInput, ReviewInput, VisitInput, VisitUpdate } from './schemas.js';
 import type { OutcomeLean, RegistrationLean, VisitLean } from './service.js';
@@ -39,14 +39,16 @@ export const visitJson = (v: VisitLean): z.infer<typeof VisitOut> => ({
   })),
 });
 
-const RegistrationOut = z.object({
-  id: z.string(), buyerOrgId: z.string(), name: z.string(), status: z.string(), demands: z.array(z.string()), people: z.number(),
+export const RegistrationOut = z.object({
+  id: z.string(), buyerOrgId: z.string(), name: z.string(),
+  status: z.enum(registrationStatuses).describe('pending 待审核 / approved 已通过 / rejected 未通过 / withdrawn 已退出（采购方在活动开始前退出，名额释放）'),
+  demands: z.array(z.string()), people: z.number(),
   officials: z.string(), contactName: z.string().optional(), contactPhone: z.string().optional(), rejectReason: z.string().optional(),
-  checkIn: z.string().nullable(), checkInAt: z.string().optional(),
+  checkIn: z.enum(['arrived', 'no_show']).nullable().describe('arrived 已签到到场 / no_show 未到场（活动结束后主办方标记）/ null 尚无记录'), checkInAt: z.string().optional(),
   checkInCode: z.string().optional().describe('签到码（审核通过后才有；仅主办方和该单位可见），按四位一组书写'),
 });
-const registrationJson = (r: RegistrationLean): z.infer<typeof RegistrationOut> => ({
-  id: String(r._id), buyerOrgId: String(r.buyerOrg), name: r.name, status: r.status, demands: (r.demands ?? []).map(String), people: r.people ?? 1,
+export const registrationJson = (r: RegistrationLean): z.infer<typeof RegistrationOut> => ({
+  id: String(r._id), buyerOrgId: String(r.buyerOrg), name: r.name, status: r.status as z.infer<typeof RegistrationOut>['status'], demands: (r.demands ?? []).map(String), people: r.people ?? 1,
   officials: r.officials ?? '', contactName: r.contactName ?? undefined, contactPhone: r.contactPhone ?? undefined, rejectReason: r.rejectReason ?? undefined,
   checkIn: r.checkIn ?? null, checkInAt: iso(r.checkInAt), checkInCode: r.checkInCode ? formatCode(r.checkInCode) : undefined,
 });
@@ -66,7 +68,7 @@ const visitRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: staff, audit: 'visit.create' },
     schema: {
       summary: '创建企业调研或现场考察', tags,
-      description: '`kind`：survey（企业调研，带采购方或领导与采购方走访一家或多家企业）或 site（现场考察，到供应商设备已在运行的地点，如医院、学校、卡口）。`stops` 为行程站点：接待企业（推介清单中已入选的企业，`vendor` 编号或 `vendorCreditCode`）、地点名称 `place`、地址、开始和结束时间（时:分，北京时间）、考察内容 `shows`、从上一站出发所需路程分钟数 `travelMinutes`（不填按 30 分钟）。各站时间不得重叠，前后两站之间须留足路程时间，否则答 400 并指明冲突的站点。新建的活动处于“筹备中”。',
+      description: '`kind`：survey（企业调研，带采购方或领导与采购方走访一家或多家企业）或 site（现场考察，到供应商设备已在运行的地点，如医院、学校、卡口）。`stops` 为行程站点：接待企业（推介清单中已入选的企业，`vendor` 编号或 `vendorCreditCode`）、地点名称 `place`、地址、开始和结束时间（时:分，北京时间）、考察内容 `shows`、从上一站出发所需路程分钟数 `travelMinutes`（不填按默认路程时间，本平台为 ' + app.config.VISIT_TRAVEL_MINUTES + ' 分钟，运维以 VISIT_TRAVEL_MINUTES 设置）。各站时间不得重叠，前后两站之间须留足路程时间，否则答 400 并指明冲突的站点。新建的活动处于“筹备中”。',
       body: VisitInput,
       response: { 201: z.object({ id: z.string() }) },
     },

@@ -365,6 +365,7 @@ export function createVisitService(deps: VisitDeps) {
       if (!stop) throw notFound(`未找到第 ${stopIndex + 1} 站：本次活动共 ${visit.stops.length} 站（编号 0–${visit.stops.length - 1}）。`);
       const r = await registrationOf(visit, input.registration);
       if (r.status !== 'approved') throw conflict('只能为审核通过的单位登记考察结果。');
+      if (r.checkIn === 'no_show') throw conflict(`“${r.name}”已标记为未到场，不能登记考察结果；如其实到场了，请先撤销未到场标记。`);
       const demands = (r.demands ?? []).map(String);
       let demand = input.demand;
       if (demand && !demands.includes(demand)) throw badRequest('所选需求不是该单位报名时关联的需求。', [{ path: 'demand', message: '请从该单位关联的需求中选择' }]);

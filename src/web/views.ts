@@ -115,6 +115,8 @@ export default fp<ViewsOptions>(async (app, { unreadCount = async () => 0 }) => 
         csrf: 'partials/csrf.hbs',
         followup: 'partials/followup.hbs',
         evidence: 'partials/evidence.hbs',
+        'badge-sheets': 'partials/badge-sheets.hbs',
+        'checkin-scanner': 'partials/checkin-scanner.hbs',
       },
     },
     production: process.env.NODE_ENV === 'production',

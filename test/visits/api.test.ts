@@ -212,13 +212,13 @@ t.test('visits', async (t) => {
     t.ok(section, 'a section of its own');
     t.equal(section.title, '企业调研与现场考察');
     const row = section.tables[0].rows.find((r: unknown[]) => r[0] === '成果用调研');
-    // 活动, 类型, 日期, 阶段, 站点, 参加单位, 人数, 到场单位, 考察记录, 有意向, 已签约, 签约金额
-    t.same(row, ['成果用调研', '企业调研', '2027-04-08', '已结束', 2, 1, 2, 0, 2, 1, 1, 1200000]);
+    // 活动, 类型, 日期, 阶段, 站点, 参加单位, 人数, 到场单位, 未到场单位, 退出单位, 考察记录, 有意向, 已签约, 签约金额
+    t.same(row, ['成果用调研', '企业调研', '2027-04-08', '已结束', 2, 1, 2, 0, 0, 0, 2, 1, 1, 1200000]);
     const secondRow = section.tables[0].rows.find((r: unknown[]) => r[0] === '第二次调研');
-    t.same(secondRow.slice(8), [1, 1, 0, 0], 'the second visit has an intent and no signing');
+    t.same(secondRow.slice(10), [1, 1, 0, 0], 'the second visit has an intent and no signing');
     const total = section.tables[0].rows.at(-1);
-    t.equal(total[10], 1, 'one signing in all');
-    t.equal(total[11], 1200000);
+    t.equal(total[12], 1, 'one signing in all');
+    t.equal(total[13], 1200000);
     const outside = (await api(app, org, 'GET', '/api/v1/reports/overview?from=2027-05-01&to=2027-05-31')).json();
     t.same(outside.sections.find((s: { id: string }) => s.id === 'visits').tables[0].rows.slice(0, -1), [], 'outside the period: not counted');
     const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);

@@ -71,7 +71,17 @@ t.test('the organizer flow through the pages', async (t) => {
   const wrong = await postForm(app, `/organizer/visits/${id}/check-in`, org, { code: 'ABCD-ABCD-ABCD-ABCD' });
   t.equal(wrong.statusCode, 404);
   t.match(textOf(wrong.body), /未找到该签到码/);
-  t.equal((await postForm(app, `/organizer/visits/${id}/check-in`, org, { code: code.toLowerCase() })).statusCode, 303);
+  const checked = await postForm(app, `/organizer/visits/${id}/check-in`, org, { code: code.toLowerCase() });
+  t.equal(checked.statusCode, 303);
+  t.equal(checked.headers.location, `/organizer/visits/${id}/check-in`, 'back to the check-in page');
+  const checkInPage = await getPage(app, `/organizer/visits/${id}/check-in`, org);
+  t.match(textOf(checkInPage.body), /已到 1 \/ 应到 1/);
+  t.match(checkInPage.body, new RegExp(`data-endpoint="/api/v1/visits/${id}/check-in"`), 'the scanner posts to the visit\'s check-in');
+  t.equal((await getPage(app, `/organizer/visits/${id}/check-in`, w.cookies.buyerUser)).statusCode, 403);
+  const badges = await getPage(app, `/organizer/visits/${id}/badges`, org);
+  t.equal(badges.statusCode, 200);
+  t.match(textOf(badges.body), /名牌（1 张）/);
+  t.equal((await getPage(app, `/organizer/visits/${id}/badges`, w.cookies.buyerUser)).statusCode, 403);
   t.equal((await app.models.VisitRegistration.findById(r._id).lean())!.checkIn, 'arrived');
   const out = await postForm(app, `/organizer/visits/${id}/stops/0/outcomes`, org, { registration: String(r._id), outcome: 'intent', demand: String(w.demands[0]._id), amountYuan: '' });
   t.equal(out.statusCode, 303, out.body);

@@ -1,0 +1,86 @@
+/**
+ * The visit day's pages (organizers), as for the 对接会: the check-in page (/organizer/visits/:id/check-in:
+ * the running count, the camera scanner with its offline queue, public/js/checkin.js through
+ * views/partials/checkin-scanner.hbs, and the typed-code form that works without JavaScript) and the
+ * printable badges (/organizer/visits/:id/badges: 名牌 with name, organization, role and the check-in QR,
+ * eight to an A4 sheet, built by the 对接会's badgeSheets).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { STAFF_ROLES, requireUser } from '../accounts/index.js';
+import { badgeSheets, qrDataUrl } from '../events/index.js';
+import { formErrors, readForm } from '../web/forms.js';
+import { CheckInForm, VisitParams, visitMissing } from './forms.js';
+import { messageOf, visitView } from './pages.js';
+import { kindNames } from './schemas.js';
+import type { RegistrationLean, VisitLean } from './service.js';
+
+const access = { access: STAFF_ROLES };
+/** Phases in which the day happens (check-in), as the service has them. */
+const dayPhases = ['registration', 'confirmed', 'finished'];
+const role = (r: RegistrationLean) => (r.officials ? '采购方 · 有随行领导' : '采购方');
+
+/** The check-in page's context: counts, who arrived (latest first), who is still expected. */
+export function visitCheckInView(visit: VisitLean, approved: RegistrationLean[], state: { error?: string; code?: string } = {}) {
+  const arrived = approved.filter((r) => r.checkIn === 'arrived')
+    .sort((a, b) => new Date(b.checkInAt ?? 0).getTime() - new Date(a.checkInAt ?? 0).getTime());
+  const waiting = approved.filter((r) => r.checkIn !== 'arrived').sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
+  const row = (r: RegistrationLean) => ({
+    id: String(r._id), name: r.name, kindName: `采购方 · ${r.people ?? 1} 人`, contactName: r.contactName ?? '', at: r.checkInAt ?? null, noShow: r.checkIn === 'no_show',
+  });
+  return {
+    title: `扫码签到 · ${visit.title}`,
+    visit: visitView(visit),
+    open: dayPhases.includes(visit.phase),
+    arrivedCount: arrived.length,
+    expected: approved.length,
+    arrived: arrived.map(row),
+    waiting: waiting.map(row),
+    error: state.error ?? '',
+    code: state.code ?? '',
+  };
+}
+
+const visitDay: FastifyPluginAsyncZod = async (app) => {
+  const approvedOf = (visit: VisitLean) =>
+    app.models.VisitRegistration.find({ visit: visit._id, status: 'approved' }).sort({ name: 1, _id: 1 }).lean<RegistrationLean[]>();
+
+  async function renderCheckIn(request: FastifyRequest, reply: FastifyReply, id: string, state: { error?: string; code?: string; status?: number } = {}) {
+    const visit = await app.visits.staffVisit(requireUser(request), id);
+    return reply.code(state.status ?? 200).page('visits/checkin.hbs', visitCheckInView(visit, await approvedOf(visit), state));
+  }
+
+  app.get('/organizer/visits/:id/check-in', { config: access, schema: { params: VisitParams }, attachValidation: true }, async (request, reply) => {
+    formErrors(request, visitMissing);
+    return renderCheckIn(request, reply, request.params.id);
+  });
+
+  app.post('/organizer/visits/:id/check-in', { config: { ...access, audit: 'visit.check-in' }, schema: { params: VisitParams, body: CheckInForm.schema }, attachValidation: true }, async (request, reply) => {
+    const id = request.params.id;
+    const form = readForm(request, CheckInForm, visitMissing);
+    if (!form.ok) return renderCheckIn(request, reply, id, { error: form.errors.code ?? '请输入签到码', code: form.values.code, status: 400 });
+    try {
+      const r = await app.visits.checkIn(requireUser(request), id, form.input.code);
+      request.flash(r.first ? 'success' : 'info', r.first
+        ? `签到成功：${r.participant.name}（已到 ${r.arrived} / 应到 ${r.expected}）`
+        : `${r.participant.name} 已签到过，不重复计数（已到 ${r.arrived} / 应到 ${r.expected}）`);
+      return reply.redirect(`/organizer/visits/${id}/check-in`, 303);
+    } catch (err) {
+      const e = messageOf(err);
+      return renderCheckIn(request, reply, id, { error: e.message, code: form.values.code, status: e.status });
+    }
+  });
+
+  app.get('/organizer/visits/:id/badges', { config: access, schema: { params: VisitParams }, attachValidation: true }, async (request, reply) => {
+    formErrors(request, visitMissing);
+    const visit = await app.visits.staffVisit(requireUser(request), request.params.id);
+    const approved = (await approvedOf(visit)).filter((r) => r.checkInCode);
+    const { sheets, count } = badgeSheets(await Promise.all(approved.map(async (r) => ({
+      heading: `${kindNames[visit.kind]} · ${visit.title}`, person: r.contactName ?? '', organization: r.name, kind: 'buyer', role: role(r),
+      code: r.checkInCode!, qr: await qrDataUrl(r.checkInCode!),
+    }))));
+    return reply.page('visits/badges.hbs', { title: `名牌 · ${visit.title}`, visit: visitView(visit), sheets, count });
+  });
+};
+
+export default visitDay;
