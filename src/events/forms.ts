@@ -19,8 +19,8 @@ export const eventMissing = '未找到该对接会。';
 export const OnBehalfQuery = z.object({ p: queryText });
 /** The control page's searches for vendors (vq) and buyers (bq) to register. */
 export const ControlQuery = z.object({ vq: queryText, bq: queryText });
-/** The grid: the meeting opened (m) or the empty cell clicked (slot, table). */
-export const GridQuery = z.object({ m: queryText, slot: queryText, table: queryText });
+/** The grid: the meeting opened (m) or the empty cell clicked (slot, table), and the participant whose meetings alone are shown (p). */
+export const GridQuery = z.object({ m: queryText, slot: queryText, table: queryText, p: queryText });
 
 // ---------------------------------------------------------------- the new-event form
 
