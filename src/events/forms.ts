@@ -160,6 +160,26 @@ export const WishForm = pageForm(
   ]),
 );
 
+/**
+ * The whole wish list in one form: one radio group per participant of the other side, named `w-<id>`
+ * (must / want / no / none); `p` is the participant an organizer acts for. Other fields are ignored.
+ */
+export const WishListForm = z.preprocess(
+  (body) => {
+    const form = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    const levels: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(form)) {
+      const m = /^w-([0-9a-f]{24})$/i.exec(key);
+      if (m) levels[m[1]] = Array.isArray(value) ? value[0] : value;
+    }
+    return { p: typeof form.p === 'string' && form.p ? form.p : undefined, levels };
+  },
+  z.object({
+    p: z.string().optional(),
+    levels: z.record(z.string(), z.enum(['must', 'want', 'no', 'none'], '请为每一家选择“必须见”“希望见”“不见”或“未设置”。')),
+  }),
+);
+
 // ---------------------------------------------------------------- the event day
 
 /** A table's page: /organizer/events/:id/tables/:table. */

@@ -7,7 +7,7 @@ import t from 'tap';
 import { Types } from 'mongoose';
 import { controlView, lastRunView, wishRowsOf } from '../../src/events/control-view.js';
 import { cardsView, dashboardView, describeMeeting, gridView, meetingKind } from '../../src/events/grid-view.js';
-import { showView, suggestionRows, wishRows } from '../../src/events/participant-view.js';
+import { showView, suggestionRows, wishChanges, wishChangesMessage, wishRows } from '../../src/events/participant-view.js';
 import { CheckInForm, EventForm, MeetingMoveForm, RegistrationForm, WishForm, registrationOf } from '../../src/events/forms.js';
 import type { EventLean, MeetingLean, ParticipantLean, PreferenceLean } from '../../src/events/service.js';
 import type { CurrentUser } from '../../src/accounts/access.js';
@@ -144,8 +144,15 @@ t.test('the registration and wishes pages', async (t) => {
   t.same(typed.slots.map((s) => s.unavailable), [false, true, false]);
   const rows = wishRows(school, participants, [wish(school, hik, 'want'), wish(uni, school, 'no'), wish(hik, school, 'must')], { to: String(uni._id), message: '意向征集已截止' });
   t.same(rows.map((r) => [r.name, r.levelName, r.theirLevel, r.error]), [['滨安视讯', '希望见', '必须见', ''], ['江南安防', '未设置', '', '意向征集已截止']], 'a veto stays private');
-  t.same(suggestionRows([{ to: 'x', name: '滨安视讯', score: 0.834, demand: { id: 'd', title: '校园监控' }, reasons: [{ factor: 'f', text: '' }, { factor: 'g', text: '领域相同' }], products: [{ name: '摄像机', model: 'DS-1' }], level: 'want' }]),
-    [{ to: 'x', name: '滨安视讯', percent: 83, demand: '校园监控', reasons: ['领域相同'], products: ['摄像机（DS-1）'], levelName: '希望见', wished: true }]);
+  const suggestion = { to: 'x', name: '滨安视讯', score: 0.834, demand: { id: 'd', title: '校园监控' }, reasons: [{ factor: 'f', text: '' }, { factor: 'g', text: '领域相同' }], products: [{ name: '摄像机', model: 'DS-1' }] };
+  t.same(suggestionRows([suggestion, { ...suggestion, to: 'y', level: 'want' }, { ...suggestion, to: 'z', level: 'no' }]),
+    [{ to: 'x', name: '滨安视讯', percent: 83, demand: '校园监控', reasons: ['领域相同'], products: ['摄像机（DS-1）'] }], 'those wished for or vetoed are left out');
+  const changes = wishChanges(school, [wish(school, hik, 'want'), wish(school, uni, 'no'), wish(hik, school, 'must')], { [String(hik._id)]: 'must', [String(uni._id)]: 'none' });
+  t.same(changes, { set: [{ to: String(hik._id), level: 'must' }], clear: [String(uni._id)] });
+  t.equal(wishChangesMessage(changes), '已保存意向：必须见 1 家、撤销 1 家。');
+  t.same(wishChanges(school, [wish(school, hik, 'want')], { [String(hik._id)]: 'want', [String(uni._id)]: 'none' }), { set: [], clear: [] }, 'unchanged rows are not written');
+  const asTyped = wishRows(school, participants, [wish(school, hik, 'want')], undefined, { [String(hik._id)]: 'none' });
+  t.equal(asTyped[0].none, true, 'a refused save shows the choices as made');
 });
 
 t.test('page forms: what the service takes, or Chinese errors against the typed fields', async (t) => {
