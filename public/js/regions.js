@@ -7,7 +7,7 @@
     if (box.getAttribute('data-enhanced')) return;
     box.setAttribute('data-enhanced', '1');
     var tree;
-    try { tree = JSON.parse(box.getAttribute('data-regions')); } catch (e) { return; }
+    try { tree = JSON.parse(box.getAttribute("data-regions")); } catch { return; }
     var parts = {};
     ['province', 'city', 'district'].forEach(function (kind) {
       var input = box.querySelector('input[data-region="' + kind + '"]');
