@@ -10,6 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { roleNames, type Role } from '../accounts/index.js';
 import { regionTree } from '../taxonomy/index.js';
 import { chinaDateTime, chinaDay } from './china-time.js';
+import { mailHref, websiteHref } from './links.js';
 
 const viewsDir = fileURLToPath(new URL('../../views', import.meta.url));
 
@@ -55,6 +56,8 @@ handlebars.registerHelper('roleName', (role: Role) => roleNames[role] ?? role);
 // One China-time format on every page: "2026-12-01 09:30" and "2026-12-01" (src/web/china-time.ts).
 handlebars.registerHelper('date', (value: unknown) => chinaDateTime(value));
 handlebars.registerHelper('day', (value: unknown) => chinaDay(value));
+handlebars.registerHelper('websiteHref', (value: unknown) => websiteHref(value));
+handlebars.registerHelper('mailHref', (value: unknown) => mailHref(value));
 handlebars.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
 // The address forms' cascading choices (views/partials/regions.hbs, public/js/regions.js), as JSON.
 const regionsJson = JSON.stringify(regionTree());

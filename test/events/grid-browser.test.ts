@@ -23,6 +23,19 @@ t.test('the grid: kinds with a legend, the participant filter, drag-and-drop to 
   const mustMeeting = before.find((m) => m.buyer === buyerIds[0] && m.vendor === vendorIds[0])!;
   t.ok(mustMeeting, 'the must pair was scheduled');
 
+  await t.test('the event page\'s timeline: a break takes no slot number', async (t) => {
+    const { context, page } = await logIn(browser, base, w.users.vendorUser, { javaScriptEnabled: false });
+    t.teardown(() => context.close());
+    await page.goto(`${base}/events/${id}`);
+    const items = page.locator('.ev-timeline li');
+    const texts = (await items.allTextContents()).map((s) => s.replace(/\s+/g, ' ').trim());
+    t.match(texts[3], /^10:00–10:15 休息$/, 'the break, by its time');
+    t.match(texts[4], /^第 4 时段 10:15–10:35$/, 'the slot after it is the fourth');
+    const markers = await items.evaluateAll((lis) => lis.map((li) => getComputedStyle(li).listStyleType));
+    t.ok(markers.every((m) => m === 'none'), 'no list numbers beside the slot numbers (an ordered list counted the break as a slot)');
+    t.equal(await page.locator('ol.ev-timeline').count(), 0);
+  });
+
   await t.test('without JavaScript: marks, legend, filter by ?p=', async (t) => {
     const { context, page, errors } = await logIn(browser, base, w.users.organizer, { javaScriptEnabled: false });
     t.teardown(() => context.close());
