@@ -5,7 +5,8 @@
 import t from 'tap';
 import { requiredFields } from '../../src/web/forms.js';
 import { VendorRegisterForm } from '../../src/suppliers/pages-forms.js';
-import { BuyerRegistrationForm } from '../../src/events/forms.js';
+import { BuyerRegistrationForm, EventForm } from '../../src/events/forms.js';
+import { ProductForm } from '../../src/suppliers/pages-forms.js';
 import { regionTree, taxonomy } from '../../src/taxonomy/index.js';
 
 t.test('the required fields of a form are those its schema refuses empty', async (t) => {
@@ -15,6 +16,11 @@ t.test('the required fields of a form are those its schema refuses empty', async
   const buyer = requiredFields(BuyerRegistrationForm);
   t.ok(buyer['buyer.name'], 'a new buyer needs its name');
   t.notOk(buyer['buyer.district']);
+  const product = requiredFields(ProductForm);
+  for (const name of ['name', 'model', 'category']) t.ok(product[name], `product ${name} is required`);
+  const event = requiredFields(EventForm);
+  for (const name of ['title', 'tables', 'date']) t.ok(event[name], `event ${name} is required`);
+  t.notOk(event.description, 'an event\'s description is optional');
 });
 
 t.test('the cascading regions: provinces, their cities, the cities\' districts, from the taxonomy', async (t) => {
