@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { STAFF_ROLES, isStaff, requireUser, type CurrentUser } from '../accounts/index.js';
 import { certificationName, fieldName, taxonomy } from '../taxonomy/index.js';
 import { errorsFrom, formErrors, IdParams, type FieldErrors } from '../web/forms.js';
-import { isoDay } from '../web/forms.js';
+import { isoDay, requiredFields } from '../web/forms.js';
 import { followUpPartial } from '../followups/index.js';
 import type { MatchResult } from '../matching/index.js';
 import {
@@ -114,6 +114,8 @@ const demandPages: FastifyPluginAsyncZod = async (app) => {
     return reply.page('demands/form.hbs', {
       title: '发布需求', heading: '发布采购需求', action: '/demands/new', isNew: true,
       staffPosting: isStaff(user), org: orgView(org), orgNames, ...formView(values, errors),
+      // The * marks, from the form's schema; an organizer posting for a buyer names the buyer too.
+      required: { ...requiredFields(NewDemandForm), ...(isStaff(user) ? { 'buyer.name': true } : {}) },
     });
   }
 
@@ -266,7 +268,7 @@ const demandPages: FastifyPluginAsyncZod = async (app) => {
     reply.code(status);
     return reply.page('demands/form.hbs', {
       title: `修改需求 · ${demand.title}`, heading: '修改采购需求', action: `/demands/${String(demand._id)}/edit`,
-      isNew: false, demandId: String(demand._id), org: orgView(org), ...formView(values, errors),
+      isNew: false, demandId: String(demand._id), org: orgView(org), ...formView(values, errors), required: requiredFields(NewDemandForm),
     });
   }
 

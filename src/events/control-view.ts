@@ -3,7 +3,8 @@
  * phase strip, the participants with their buttons, the wishes by pair, and the last schedule run in words.
  */
 import { buyerLevelNames, buyerLevels, buyerTypeNames, buyerTypes } from '../buyers/index.js';
-import type { FieldErrors } from '../web/forms.js';
+import { requiredFields, type FieldErrors } from '../web/forms.js';
+import { BuyerRegistrationForm } from './forms.js';
 import type { EventPhase } from './model.js';
 import { canCheckIn, canSchedule, canTransition } from './phases.js';
 import { removalReasonNames, unscheduledReasonNames } from './schedule-changes.js';
@@ -120,5 +121,7 @@ export function controlView({ event, participants, wishes, meetings, search, sta
     form: state.form ?? '',
     errors: state.errors ?? {},
     values: { 'buyer.province': '浙江省', 'buyer.city': '杭州市', ...(state.values ?? {}) },
+    /** The new buyer form's * marks, from its schema. */
+    required: requiredFields(BuyerRegistrationForm),
   };
 }

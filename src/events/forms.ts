@@ -19,8 +19,8 @@ export const eventMissing = '未找到该对接会。';
 export const OnBehalfQuery = z.object({ p: queryText });
 /** The control page's searches for vendors (vq) and buyers (bq) to register. */
 export const ControlQuery = z.object({ vq: queryText, bq: queryText });
-/** The grid: the meeting opened (m) or the empty cell clicked (slot, table). */
-export const GridQuery = z.object({ m: queryText, slot: queryText, table: queryText });
+/** The grid: the meeting opened (m) or the empty cell clicked (slot, table), and the participant whose meetings alone are shown (p). */
+export const GridQuery = z.object({ m: queryText, slot: queryText, table: queryText, p: queryText });
 
 // ---------------------------------------------------------------- the new-event form
 
@@ -158,6 +158,26 @@ export const WishForm = pageForm(
     z.object({ clear: z.literal(true), to: z.string().regex(/^[0-9a-f]{24}$/i, '请选择洽谈对象。'), p: z.string().optional() }),
     PreferenceInput.omit({ from: true }).extend({ clear: z.literal(false), p: z.string().optional() }),
   ]),
+);
+
+/**
+ * The whole wish list in one form: one radio group per participant of the other side, named `w-<id>`
+ * (must / want / no / none); `p` is the participant an organizer acts for. Other fields are ignored.
+ */
+export const WishListForm = z.preprocess(
+  (body) => {
+    const form = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    const levels: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(form)) {
+      const m = /^w-([0-9a-f]{24})$/i.exec(key);
+      if (m) levels[m[1]] = Array.isArray(value) ? value[0] : value;
+    }
+    return { p: typeof form.p === 'string' && form.p ? form.p : undefined, levels };
+  },
+  z.object({
+    p: z.string().optional(),
+    levels: z.record(z.string(), z.enum(['must', 'want', 'no', 'none'], '请为每一家选择“必须见”“希望见”“不见”或“未设置”。')),
+  }),
 );
 
 // ---------------------------------------------------------------- the event day

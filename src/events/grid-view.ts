@@ -9,7 +9,7 @@ import { canRecordOutcome, canSchedule } from './phases.js';
 import { eventView, slotTime, slotsView } from './pages-view.js';
 import { fieldLabel, levelLabel } from './report.js';
 import { outcomeNames } from './schemas.js';
-import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
+import type { EventLean, MeetingLean, ParticipantLean, PreferenceLean } from './service.js';
 
 /** A refused grid action: its errors, what was typed, and the meeting it was about (none: the add form). */
 export interface GridState { errors?: FieldErrors; status?: number; meetingId?: string; values?: Record<string, string> }
@@ -24,6 +24,30 @@ export interface GridData {
   /** The empty cell clicked (?slot=&table=). */
   cell: { slot?: string; table?: string };
   state?: GridState;
+  /** The event's wishes: a meeting is coloured by the strongest wish between its pair. */
+  wishes?: PreferenceLean[];
+  /** ?p=: show only this participant's meetings. */
+  only?: string;
+}
+
+/** Why a meeting is on the grid, strongest first: placed by hand, a must, a want, or neither (filled in). */
+export type MeetingKind = 'pinned' | 'must' | 'want' | 'other';
+/** The legend of the grid's colours; each meeting also carries its short mark, so colour is never the only cue. */
+export const meetingKinds: Array<{ kind: MeetingKind; mark: string; label: string }> = [
+  { kind: 'pinned', mark: '手工', label: '主办方手工安排' },
+  { kind: 'must', mark: '必见', label: '至少一方“必须见”' },
+  { kind: 'want', mark: '希望', label: '至少一方“希望见”' },
+  { kind: 'other', mark: '补位', label: '双方均未表达意向（系统补位）' },
+];
+
+/** The kind of a meeting: hand-placed wins, then the strongest wish either side made about the other. */
+export function meetingKind(m: Pick<MeetingLean, 'buyer' | 'vendor' | 'pinned'>, wishes: PreferenceLean[]): MeetingKind {
+  if (m.pinned) return 'pinned';
+  const pair = new Set([String(m.buyer), String(m.vendor)]);
+  const levels = wishes.filter((w) => pair.has(String(w.from)) && pair.has(String(w.to)) && String(w.from) !== String(w.to)).map((w) => w.level);
+  if (levels.includes('must')) return 'must';
+  if (levels.includes('want')) return 'want';
+  return 'other';
 }
 
 /** The meeting opened on the grid, if it is one of the saved ones. */
@@ -33,9 +57,11 @@ export const chosenMeeting = (meetings: MeetingLean[], selectedId: string | unde
 /** What a refused form had chosen, else the fallback (the meeting's place, the clicked cell). */
 const numberOr = (typed: string | undefined, fallback: number) => (typed ? Number(typed) : fallback);
 
-export function gridView({ event, meetings, names, selectedId, demands, cell: clicked, state = {} }: GridData) {
+export function gridView({ event, meetings, names, selectedId, demands, cell: clicked, state = {}, wishes = [], only }: GridData) {
   const phase = event.phase as EventPhase;
   const nameOf = (pid: unknown) => names.get(String(pid))?.name ?? '';
+  const kindMark = new Map(meetingKinds.map((k) => [k.kind, k.mark]));
+  const filter = only && names.has(only) ? only : '';
   const byCell = new Map(meetings.map((m) => [`${m.slot}|${m.table}`, m]));
   const tables = Array.from({ length: event.tables }, (_, i) => i + 1);
   const slots = slotsView(event);
@@ -43,12 +69,14 @@ export function gridView({ event, meetings, names, selectedId, demands, cell: cl
     ...s,
     cells: tables.map((table) => {
       const m = byCell.get(`${s.index}|${table}`);
-      return m
-        ? {
-          id: String(m._id), buyer: nameOf(m.buyer), vendor: nameOf(m.vendor), pinned: Boolean(m.pinned), table,
-          outcome: m.outcome ? outcomeNames[m.outcome] : '', selected: String(m._id) === selectedId,
-        }
-        : { id: '', table, slot: s.index };
+      if (!m) return { id: '', table, slot: s.index };
+      const kind = meetingKind(m, wishes);
+      return {
+        id: String(m._id), buyer: nameOf(m.buyer), vendor: nameOf(m.vendor), table, kind, mark: kindMark.get(kind),
+        people: `${String(m.buyer)} ${String(m.vendor)}`, hidden: Boolean(filter) && String(m.buyer) !== filter && String(m.vendor) !== filter,
+        outcome: m.outcome ? outcomeNames[m.outcome] : '', selected: String(m._id) === selectedId,
+        movable: canSchedule(phase) && !m.outcome,
+      };
     }),
   }));
   const chosen = chosenMeeting(meetings, selectedId);
@@ -84,6 +112,16 @@ export function gridView({ event, meetings, names, selectedId, demands, cell: cl
     editErrors: state.meetingId ? state.errors ?? {} : {},
     canEdit: canSchedule(phase),
     meetingCount: meetings.length,
+    legend: meetingKinds,
+    filter: {
+      active: Boolean(filter),
+      name: filter ? nameOf(filter) : '',
+      shown: filter ? meetings.filter((m) => String(m.buyer) === filter || String(m.vendor) === filter).length : meetings.length,
+      groups: (['buyer', 'vendor'] as const).map((kind) => ({
+        label: kind === 'buyer' ? '采购方' : '供应商',
+        options: approved.filter((p) => p.kind === kind).map((p) => ({ id: String(p._id), name: p.name, selected: String(p._id) === filter })),
+      })),
+    },
     add: {
       buyers: approved.filter((p) => p.kind === 'buyer').map((p) => ({ id: String(p._id), name: p.name, selected: String(p._id) === forAdd.buyer })),
       vendors: approved.filter((p) => p.kind === 'vendor').map((p) => ({ id: String(p._id), name: p.name, selected: String(p._id) === forAdd.vendor })),

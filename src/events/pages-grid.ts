@@ -22,14 +22,16 @@ const meetingMissing = '未找到该洽谈。';
 const gridPages: FastifyPluginAsyncZod = async (app) => {
   const reads = createEventReadModel(eventDeps(app));
 
-  async function renderGrid(request: FastifyRequest, reply: FastifyReply, id: string, state: GridState = {}, query: { m?: string; slot?: string; table?: string } = {}) {
-    const { event, meetings } = await app.eventMeetings.current(requireUser(request), id);
+  async function renderGrid(request: FastifyRequest, reply: FastifyReply, id: string, state: GridState = {}, query: { m?: string; slot?: string; table?: string; p?: string } = {}) {
+    const user = requireUser(request);
+    const { event, meetings } = await app.eventMeetings.current(user, id);
+    const wishes = await app.events.preferences(user, event, null);
     const names = await app.events.names(event._id);
     const selectedId = state.meetingId ?? query.m;
     const chosen = chosenMeeting(meetings, selectedId);
     const demands = chosen ? await reads.demandTitles(names.get(String(chosen.buyer))?.demands ?? []) : [];
     return reply.code(state.status ?? 200).page('events/grid.hbs', gridView({
-      event, meetings, names, selectedId, demands, cell: { slot: query.slot, table: query.table }, state,
+      event, meetings, names, selectedId, demands, cell: { slot: query.slot, table: query.table }, state, wishes, only: query.p,
     }));
   }
 

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { STAFF_ROLES, requireUser } from '../accounts/index.js';
 import { taxonomy } from '../taxonomy/index.js';
-import { readForm, type FieldErrors } from '../web/forms.js';
+import { readForm, requiredFields, type FieldErrors } from '../web/forms.js';
 import { EventForm, type EventFormValues } from './forms.js';
 import { eventView, messageOf } from './pages-view.js';
 import { createEventReadModel } from './read-model.js';
@@ -23,6 +23,8 @@ export function newEventDefaults(now: Date): EventFormValues {
 export function newEventView(values: EventFormValues, errors: FieldErrors = {}) {
   return {
     title: '新建对接会',
+    /** The * marks, from the form's schema. */
+    required: requiredFields(EventForm),
     values,
     errors,
     fieldOptions: taxonomy.fields.map((f) => ({ code: f.code, name: f.name, selected: f.code === values.field })),

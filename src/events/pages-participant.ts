@@ -8,10 +8,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { isStaff, requireUser, type CurrentUser } from '../accounts/index.js';
 import { formErrors, readForm, type FieldErrors } from '../web/forms.js';
-import { EventParams, OnBehalfQuery, ParticipantParams, RegistrationForm, WishForm, eventMissing, registrationOf } from './forms.js';
+import { EventParams, OnBehalfQuery, ParticipantParams, RegistrationForm, WishForm, WishListForm, eventMissing, registrationOf } from './forms.js';
 import type { EventPhase } from './model.js';
 import { qrDataUrl } from './checkin.js';
-import { agendaView, showView, spotView, suggestionRows, wishRows, type RegistrationValues, type WishError } from './participant-view.js';
+import { agendaView, showView, spotView, suggestionRows, wishChanges, wishChangesMessage, wishRows, type RegistrationValues, type WishError } from './participant-view.js';
 import { selfPreferencesOpen, selfRegistrationOpen, staffMayEdit } from './phases.js';
 import { eventView, messageOf, participantView } from './pages-view.js';
 import { createEventReadModel } from './read-model.js';
@@ -117,7 +117,7 @@ const participantPages: FastifyPluginAsyncZod = async (app) => {
   });
 
   // ---- wishes and suggestions ----
-  interface WishState { error?: WishError; status?: number }
+  interface WishState { error?: WishError; status?: number; typed?: Record<string, string> }
 
   /** Whose wishes the page is about: the user's own registration, or (organizers) the one named by ?p=. */
   async function subject(user: CurrentUser, event: EventLean, p: string | undefined): Promise<ParticipantLean | null> {
@@ -159,7 +159,7 @@ const participantPages: FastifyPluginAsyncZod = async (app) => {
       pid: staff ? String(me._id) : '',
       open,
       otherKindName: me.kind === 'vendor' ? '采购方' : '供应商',
-      rows: wishRows(me, participants, wishes, state.error),
+      rows: wishRows(me, participants, wishes, state.error, state.typed),
       suggestions,
       suggestionsUnavailable,
     });
@@ -197,6 +197,44 @@ const participantPages: FastifyPluginAsyncZod = async (app) => {
     } catch (err) {
       const e = messageOf(err, true);
       return renderWishes(request, reply, id, pid, { error: { to, message: e.message }, status: e.status });
+    }
+  });
+
+  /** The whole list in one form: every row's choice is saved at once (only the changed ones are written). */
+  app.post('/events/:id/wishes/list', { config: access, schema: { params: EventParams, body: WishListForm }, attachValidation: true }, async (request, reply) => {
+    const user = requireUser(request);
+    const errors = formErrors(request, eventMissing);
+    const id = request.params.id;
+    const raw = request.body as { p?: unknown };
+    const pid = isStaff(user) && typeof raw?.p === 'string' && raw.p ? raw.p : undefined;
+    if (errors) return renderWishes(request, reply, id, pid, { error: { to: '', message: Object.values(errors).join('；') }, status: 400 });
+    const { event, participants } = await events.participants(user, id);
+    const me = await subject(user, event, pid);
+    if (!me) {
+      return renderWishes(request, reply, id, pid, { error: { to: '', message: isStaff(user) ? '请先选择为哪家参会方设置意向。' : '请先报名本场对接会。' }, status: 409 });
+    }
+    const { levels } = request.body;
+    const others = new Set(participants.filter((p) => p.kind !== me.kind && p.status === 'approved').map((p) => String(p._id)));
+    const stranger = Object.keys(levels).find((to) => !others.has(to));
+    if (stranger) return renderWishes(request, reply, id, pid, { error: { to: '', message: '名单已有变化，请刷新页面后重新选择。' }, status: 400, typed: levels });
+    const changes = wishChanges(me, await events.preferences(user, event, me), levels);
+    const back = `/events/${id}/wishes${isStaff(user) ? `?p=${String(me._id)}` : ''}`;
+    const from = String(me._id);
+    let to = '';
+    try {
+      for (const c of changes.set) {
+        to = c.to;
+        await events.setPreference(user, id, { from, to: c.to, level: c.level, source: 'manual' });
+      }
+      for (const c of changes.clear) {
+        to = c;
+        await events.clearPreference(user, id, from, c);
+      }
+      request.flash('success', wishChangesMessage(changes));
+      return reply.redirect(`${back}#all`, 303);
+    } catch (err) {
+      const e = messageOf(err, true);
+      return renderWishes(request, reply, id, pid, { error: { to, message: e.message }, status: e.status, typed: levels });
     }
   });
 

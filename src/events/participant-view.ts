@@ -69,28 +69,60 @@ export function showView({ user, staff, event, mine, onBehalf, demands, now, val
 export interface WishError { to: string; message: string }
 
 /** The suggestions as the wishes page lists them. */
-export const suggestionRows = (suggestions: Suggestion[]) => suggestions.map((s) => ({
+/** The platform's suggestions less the participants already wished for or vetoed (they are in the list below). */
+export const suggestionRows = (suggestions: Suggestion[]) => suggestions.filter((s) => !s.level).map((s) => ({
   to: s.to, name: s.name, percent: Math.round(s.score * 100), demand: s.demand.title,
   reasons: s.reasons.filter((r) => r.text).map((r) => r.text), products: s.products.map((x) => `${x.name}${x.model ? `（${x.model}）` : ''}`),
-  levelName: s.level ? levelNames[s.level] : '', wished: Boolean(s.level),
 }));
 
 /** One row per participant of the other side: the wish set for it, the one it set (vetoes are private). */
-export function wishRows(me: ParticipantLean, participants: ParticipantLean[], wishes: PreferenceLean[], error?: WishError) {
+export function wishRows(me: ParticipantLean, participants: ParticipantLean[], wishes: PreferenceLean[], error?: WishError, typed: Record<string, string> = {}) {
   const mineTo = new Map(wishes.filter((w) => String(w.from) === String(me._id)).map((w) => [String(w.to), w]));
   const theirs = new Map(wishes.filter((w) => String(w.to) === String(me._id) && w.level !== 'no').map((w) => [String(w.from), w.level]));
   return participants.filter((p) => p.kind !== me.kind && p.status === 'approved').map((o) => {
     const id = String(o._id);
     const level = mineTo.get(id)?.level ?? '';
+    // A refused save shows the choices as they were made.
+    const shown = typed[id] === undefined ? level : typed[id] === 'none' ? '' : typed[id];
     return {
       id, name: o.name, level, levelName: level ? levelNames[level] : '未设置',
       fromSuggestion: mineTo.get(id)?.source === 'suggestion',
       theirLevel: theirs.get(id) ? levelNames[theirs.get(id)!] : '',
-      options: ['must', 'want', 'no'].map((l) => ({ code: l, name: levelNames[l], checked: l === level })),
-      none: !level,
+      options: ['must', 'want', 'no'].map((l) => ({ code: l, name: levelNames[l], checked: l === shown })),
+      none: !shown,
       error: error?.to === id ? error.message : '',
     };
   });
+}
+
+/**
+ * What saving the whole wish list changes: the wishes to set (new or another level) and the ones to clear,
+ * leaving alone the rows whose choice is what is saved. `levels` maps a participant to must/want/no/none.
+ */
+export function wishChanges(me: ParticipantLean, wishes: PreferenceLean[], levels: Record<string, string>) {
+  const mine = new Map(wishes.filter((w) => String(w.from) === String(me._id)).map((w) => [String(w.to), w.level as string]));
+  const set: Array<{ to: string; level: 'must' | 'want' | 'no' }> = [];
+  const clear: string[] = [];
+  for (const [to, level] of Object.entries(levels)) {
+    const now = mine.get(to);
+    if (level === 'none') {
+      if (now) clear.push(to);
+    } else if (level !== now) {
+      set.push({ to, level: level as 'must' | 'want' | 'no' });
+    }
+  }
+  return { set, clear };
+}
+
+/** "已保存意向：必须见 1 家、希望见 2 家，撤销 1 家。", or that nothing changed. */
+export function wishChangesMessage(changes: ReturnType<typeof wishChanges>) {
+  if (!changes.set.length && !changes.clear.length) return '意向没有变化。';
+  const parts = (['must', 'want', 'no'] as const)
+    .map((l) => [l, changes.set.filter((c) => c.level === l).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([l, n]) => `${levelNames[l]} ${n} 家`);
+  if (changes.clear.length) parts.push(`撤销 ${changes.clear.length} 家`);
+  return `已保存意向：${parts.join('、')}。`;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { certificationName, fieldName, taxonomy } from '../taxonomy/index.js';
-import { isoDay, type FieldErrors } from '../web/forms.js';
+import { isoDay, requiredFields, type FieldErrors } from '../web/forms.js';
 import { fieldLabels, ProductDetails, VendorInput } from './schemas.js';
 import { actionNames, statusNames } from './service.js';
 
@@ -121,6 +121,9 @@ export interface EvidenceFile { id: string; filename: string; uploadedAt?: Date 
 const scanIdOf = (q: Obj) => (typeof q.scanFileId === 'string' ? q.scanFileId : isObj(q.scan) && q.scan.fileId ? String(q.scan.fileId) : '');
 
 /** View model of the company form, from a record or from what was posted; `evidence` lists the company's uploaded scans. */
+/** The company form's required fields, from its schema (the * marks). */
+const vendorRequired = requiredFields(VendorRegisterForm);
+
 export function vendorFormView(values: Obj, errors: FieldErrors = {}, evidence: EvidenceFile[] = []) {
   const contact = isObj(values.contact) ? values.contact : {};
   const fields = list(values.fields);
@@ -128,6 +131,7 @@ export function vendorFormView(values: Obj, errors: FieldErrors = {}, evidence: 
   const quals = Array.isArray(values.qualifications) ? (values.qualifications as Obj[]) : [];
   const rowCount = Math.max(quals.length + 2, 3);
   return {
+    required: vendorRequired,
     values: {
       name: values.name, creditCode: values.creditCode, province: values.province ?? '浙江省', city: values.city, district: values.district,
       address: values.address, description: values.description, website: values.website,

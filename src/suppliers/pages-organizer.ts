@@ -130,6 +130,7 @@ const organizerPages: FastifyPluginAsyncZod = async (app) => {
         certifications: displayValue('certifications', vendor.certifications),
         qualifications: displayValue('qualifications', vendor.qualifications),
         contact: displayValue('contact', vendor.contact),
+        contactEmail: vendor.contact?.email,
         website: vendor.website,
         description: vendor.description,
         confirmedAt: vendor.confirmedAt,

@@ -6,7 +6,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../web/errors.js';
-import { formErrors, IdParams, ObjectIdText, serviceFailure, type FieldErrors } from '../web/forms.js';
+import { formErrors, IdParams, ObjectIdText, requiredFields, serviceFailure, type FieldErrors } from '../web/forms.js';
 import { historyView, productFormInput, productFormView, ProductForm, productStatusName, revisionDiff } from './pages-forms.js';
 import { changeProductImages, readImageUpload, storeImage, withImageUploads } from './pages-files.js';
 import { removeFiles } from './files.js';
@@ -39,6 +39,7 @@ const productPages: FastifyPluginAsyncZod = async (app) => {
     const images = (pendingImages ?? p?.images ?? []).map((img) => ({ id: String(img.fileId) }));
     return reply.code(opts.status ?? 200).page('suppliers/product-form.hbs', {
       title: p ? `编辑产品 · ${p.name}` : '新增产品',
+      required: requiredFields(ProductForm),
       product: p && {
         id: String(p._id),
         name: p.name,

@@ -34,3 +34,17 @@ export function fieldName(code: string): string {
 export function certificationName(code: string): string {
   return taxonomy.certifications.find((c) => c.code === code)?.name ?? code;
 }
+
+/**
+ * The regions the address forms offer as cascading choices: the provinces, each known province's cities
+ * and each known city's districts (the seed data knows Zhejiang's cities and Hangzhou's districts).
+ * Anything else is typed by hand.
+ */
+export function regionTree(): { provinces: string[]; cities: Record<string, string[]>; districts: Record<string, string[]> } {
+  const { home, zhejiangCities, hangzhouDistricts } = taxonomy.regions;
+  return {
+    provinces: [home.province],
+    cities: { [home.province]: zhejiangCities },
+    districts: { [home.city]: hangzhouDistricts },
+  };
+}

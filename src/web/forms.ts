@@ -162,3 +162,14 @@ export function isoDay(value: unknown): string {
   if (Number.isNaN(d.getTime())) return typeof value === 'string' ? value : '';
   return chinaDay(d);
 }
+
+/**
+ * The fields a form requires, by name (dotted paths): those an empty submission is refused for. The form's
+ * own schema decides, so the pages' required marks (views/partials/req.hbs) and the checks never disagree.
+ */
+export function requiredFields(schema: z.ZodType | { schema: z.ZodType }): Record<string, true> {
+  const result = ('schema' in schema && !('safeParse' in schema) ? schema.schema : (schema as z.ZodType)).safeParse({});
+  const out: Record<string, true> = {};
+  if (!result.success) for (const issue of result.error.issues) if (issue.path.length) out[issue.path.join('.')] = true;
+  return out;
+}

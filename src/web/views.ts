@@ -8,7 +8,9 @@ import Handlebars from 'handlebars';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { roleNames, type Role } from '../accounts/index.js';
+import { regionTree } from '../taxonomy/index.js';
 import { chinaDateTime, chinaDay } from './china-time.js';
+import { mailHref, websiteHref } from './links.js';
 
 const viewsDir = fileURLToPath(new URL('../../views', import.meta.url));
 
@@ -54,6 +56,17 @@ handlebars.registerHelper('roleName', (role: Role) => roleNames[role] ?? role);
 // One China-time format on every page: "2026-12-01 09:30" and "2026-12-01" (src/web/china-time.ts).
 handlebars.registerHelper('date', (value: unknown) => chinaDateTime(value));
 handlebars.registerHelper('day', (value: unknown) => chinaDay(value));
+handlebars.registerHelper('websiteHref', (value: unknown) => websiteHref(value));
+handlebars.registerHelper('mailHref', (value: unknown) => mailHref(value));
+handlebars.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
+// The address forms' cascading choices (views/partials/regions.hbs, public/js/regions.js), as JSON.
+const regionsJson = JSON.stringify(regionTree());
+handlebars.registerHelper('regionsJson', () => regionsJson);
+const regionLists = (() => {
+  const tree = regionTree();
+  return { provinces: tree.provinces, cities: Object.values(tree.cities).flat(), districts: Object.values(tree.districts).flat() };
+})();
+handlebars.registerHelper('regionList', (kind: keyof typeof regionLists) => regionLists[kind] ?? []);
 handlebars.registerHelper('yuan', (value: unknown) =>
   typeof value === 'number' ? `${value.toLocaleString('zh-CN')} 元` : '—',
 );
@@ -112,6 +125,8 @@ export default fp<ViewsOptions>(async (app, { unreadCount = async () => 0 }) => 
       partials: {
         flash: 'partials/flash.hbs',
         field: 'partials/field.hbs',
+        regions: 'partials/regions.hbs',
+        req: 'partials/req.hbs',
         csrf: 'partials/csrf.hbs',
         followup: 'partials/followup.hbs',
         evidence: 'partials/evidence.hbs',

@@ -85,17 +85,16 @@ t.test('an organizer runs a 安防专场 from the pages; a buyer reads its agend
   await submit(page, /#phase$/, () => page.getByRole('button', { name: '进入意向征集' }).click());
 
   // Wishes, on each buyer's behalf: the school must meet both vendors; the hospital wants the first.
-  const wish = async (buyerName: string, vendorName: string, level: string) => {
+  // The whole list is one form: choose for every row, then one 保存全部意向.
+  const wish = async (buyerName: string, choices: Array<[string, string]>, saved: string) => {
     await page.goto(`${base}/organizer/events/${eventId}`);
     await submit(page, /\/wishes\?p=/, () => page.locator('#participants tr', { hasText: buyerName }).getByRole('link', { name: '意向' }).click());
-    const row = page.locator('table.ev-wishes tr', { hasText: vendorName });
-    await row.getByLabel(level).check();
-    await submit(page, /\/wishes\?p=.*#w-/, () => row.getByRole('button', { name: '保存' }).click());
-    t.match(await page.locator('.flash-success').textContent(), `${level}“${vendorName}”`);
+    for (const [vendorName, level] of choices) await page.locator('table.ev-wishes tr', { hasText: vendorName }).getByLabel(level).check();
+    await submit(page, /\/wishes\?p=.*#all/, () => page.getByRole('button', { name: '保存全部意向' }).click());
+    t.match(await page.locator('.flash-success').textContent(), saved);
   };
-  await wish(school.org.name, vendors[0].name, '必须见');
-  await wish(school.org.name, vendors[1].name, '必须见');
-  await wish(hospital.org.name, vendors[0].name, '希望见');
+  await wish(school.org.name, [[vendors[0].name, '必须见'], [vendors[1].name, '必须见']], '已保存意向：必须见 2 家');
+  await wish(hospital.org.name, [[vendors[0].name, '希望见']], '已保存意向：希望见 1 家');
 
   await page.goto(`${base}/organizer/events/${eventId}`);
   t.match(await page.locator('#wishes').textContent(), /洽谈意向（3 条）/);

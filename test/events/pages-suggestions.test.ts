@@ -57,9 +57,17 @@ t.test('the buyer sees suggested vendors with reasons and accepts one into its w
   t.equal(accept.statusCode, 303);
   const wish = (await app.models.EventPreference.findOne({ event: eventId, from: buyerP._id, to: bestP._id }).lean())!;
   t.same([wish.level, wish.source], ['want', 'suggestion']);
-  const after = textOf((await getPage(app, `/events/${eventId}/wishes`, buyer.cookie)).body);
-  t.match(after, /已设置：希望见/);
+  const afterPage = (await getPage(app, `/events/${eventId}/wishes`, buyer.cookie)).body;
+  const after = textOf(afterPage);
   t.match(after, /来自推荐/);
+  const suggestedNow = textOf(afterPage.slice(afterPage.indexOf('id="suggestions"'), afterPage.indexOf('id="all"')));
+  t.notOk(suggestedNow.includes(best.vendor.name), 'a vendor already wished for is no longer suggested');
+  t.match(suggestedNow, second.vendor.name, 'the others still are');
+  // A veto takes a vendor out of the suggestions too.
+  const secondP = (await app.models.EventParticipant.findOne({ event: eventId, vendor: second.vendor.id }).lean())!;
+  t.equal((await postForm(app, `/events/${eventId}/wishes`, buyer.cookie, { to: String(secondP._id), level: 'no' })).statusCode, 303);
+  const vetoed = (await getPage(app, `/events/${eventId}/wishes`, buyer.cookie)).body;
+  t.notOk(textOf(vetoed.slice(vetoed.indexOf('id="suggestions"'), vetoed.indexOf('id="all"'))).includes(second.vendor.name), 'nor a vetoed one');
 
   // The vendor's side: the buyer whose demand it fits, with the same reasons.
   const vendorUser = await session(app, 'vendor', { vendor: best.vendor.id });

@@ -229,6 +229,28 @@ t.test('wishes: must / want / no, suggestions section, and the organizer on a pa
   t.equal(foreign.statusCode, 409);
   t.match(textOf(foreign.body), /请先报名本场对接会/);
   t.equal(schoolP.status, 'approved');
+
+  // The whole list in one form: one post sets, changes and clears several wishes at once.
+  const mine = async () => Object.fromEntries((await app.models.EventPreference.find({ event: eventId, from: schoolP._id }).lean()).map((w) => [String(w.to), w.level]));
+  t.same(await mine(), { [String(hikP._id)]: 'must', [String(uniP._id)]: 'want' });
+  const listPage = await getPage(app, `/events/${eventId}/wishes`, school.user.cookie);
+  t.equal((listPage.body.match(/action="\/events\/[0-9a-f]{24}\/wishes\/list"/g) ?? []).length, 1, 'one form for the whole list');
+  t.notOk(/<form[^>]*action="\/events\/[0-9a-f]{24}\/wishes"[^>]*>(?:(?!<\/form>)[\s\S])*name="level" value="must"/.test(listPage.body), 'no form per row');
+  const badList = await postForm(app, `/events/${eventId}/wishes/list`, school.user.cookie, { [`w-${String(hikP._id)}`]: 'none', [`w-${String(uniP._id)}`]: 'maybe' });
+  t.equal(badList.statusCode, 400);
+  t.match(textOf(badList.body), /请为每一家选择/);
+  t.same(await mine(), { [String(hikP._id)]: 'must', [String(uniP._id)]: 'want' }, 'a bad choice saves nothing');
+  const stranger = await postForm(app, `/events/${eventId}/wishes/list`, school.user.cookie, { [`w-${String(hospitalP._id)}`]: 'must' });
+  t.equal(stranger.statusCode, 400, 'a participant of the same side (or unknown) is refused');
+  t.same(await mine(), { [String(hikP._id)]: 'must', [String(uniP._id)]: 'want' });
+  const saved = await postForm(app, `/events/${eventId}/wishes/list`, school.user.cookie, { [`w-${String(hikP._id)}`]: 'none', [`w-${String(uniP._id)}`]: 'must' });
+  t.equal(saved.statusCode, 303);
+  t.same(await mine(), { [String(uniP._id)]: 'must' }, 'both rows saved by one submit');
+  t.match(textOf((await getPage(app, saved.headers.location as string, school.user.cookie)).body), /已保存意向：必须见 1 家、撤销 1 家/);
+  const unchanged = await postForm(app, `/events/${eventId}/wishes/list`, school.user.cookie, { [`w-${String(hikP._id)}`]: 'none', [`w-${String(uniP._id)}`]: 'must' });
+  t.match(textOf((await getPage(app, unchanged.headers.location as string, school.user.cookie)).body), /意向没有变化/);
+  // Put them back for the tests that follow.
+  t.equal((await postForm(app, `/events/${eventId}/wishes/list`, school.user.cookie, { [`w-${String(hikP._id)}`]: 'must', [`w-${String(uniP._id)}`]: 'want' })).statusCode, 303);
 });
 
 t.test('generating shows the run and the unscheduled pairs with reasons; the grid moves, adds and cancels', async (t) => {

@@ -6,8 +6,8 @@
 import t from 'tap';
 import { Types } from 'mongoose';
 import { controlView, lastRunView, wishRowsOf } from '../../src/events/control-view.js';
-import { cardsView, dashboardView, describeMeeting, gridView } from '../../src/events/grid-view.js';
-import { showView, suggestionRows, wishRows } from '../../src/events/participant-view.js';
+import { cardsView, dashboardView, describeMeeting, gridView, meetingKind } from '../../src/events/grid-view.js';
+import { showView, suggestionRows, wishChanges, wishChangesMessage, wishRows } from '../../src/events/participant-view.js';
 import { CheckInForm, EventForm, MeetingMoveForm, RegistrationForm, WishForm, registrationOf } from '../../src/events/forms.js';
 import type { EventLean, MeetingLean, ParticipantLean, PreferenceLean } from '../../src/events/service.js';
 import type { CurrentUser } from '../../src/accounts/access.js';
@@ -87,6 +87,37 @@ t.test('the grid: cells, the opened meeting with its options, the add form', asy
   t.equal(describeMeeting(event, names, m), '滨江区教育局 × 滨安视讯：第 2 时段（09:20–09:40）2 号桌');
 });
 
+t.test('the grid: meetings coloured and marked by must, want or hand-placed; the filter by participant', async (t) => {
+  const wishes = [wish(school, hik, 'want'), wish(hik, school, 'must'), wish(school, uni, 'want')];
+  const other = participant('buyer', '区第一中学');
+  const names = new Map([...byId, [String(other._id), other]]);
+  const must = meeting(school, hik, 0, 1);
+  const want = meeting(school, uni, 1, 1);
+  const pinned = meeting(other, hik, 1, 2, { pinned: true });
+  const filled = meeting(other, uni, 0, 2);
+  t.equal(meetingKind(must, wishes), 'must', 'a must from either side wins over a want');
+  t.equal(meetingKind(want, wishes), 'want');
+  t.equal(meetingKind(pinned, [wish(other, hik, 'must')]), 'pinned', 'hand-placed wins');
+  t.equal(meetingKind(filled, wishes), 'other');
+  const view = gridView({ event, meetings: [must, want, pinned, filled], names, demands: [], cell: {}, wishes });
+  t.same(view.rows[0].cells.map((c) => 'mark' in c ? c.mark : ''), ['必见', '补位'], 'each meeting carries its mark in words');
+  t.same(view.rows[1].cells.map((c) => 'kind' in c ? c.kind : ''), ['want', 'pinned']);
+  t.same(view.legend.map((l) => l.mark), ['手工', '必见', '希望', '补位']);
+  t.equal(view.filter.active, false);
+  t.notOk(view.rows.flatMap((r) => r.cells).some((c) => 'hidden' in c && c.hidden));
+  t.same(view.filter.groups.map((g) => g.label), ['采购方', '供应商']);
+
+  const only = gridView({ event, meetings: [must, want, pinned, filled], names, demands: [], cell: {}, wishes, only: String(hik._id) });
+  t.match(only.filter, { active: true, name: '滨安视讯', shown: 2 });
+  const shown = only.rows.flatMap((r) => r.cells).filter((c) => c.id && !('hidden' in c && c.hidden)).map((c) => 'buyer' in c ? c.buyer : '');
+  t.same(shown.sort(), ['区第一中学', '滨江区教育局'].sort(), 'only 滨安视讯\'s meetings are shown');
+  t.equal(only.filter.groups[1].options.find((o) => o.selected)?.name, '滨安视讯');
+  const unknown = gridView({ event, meetings: [must], names, demands: [], cell: {}, wishes, only: 'nonsense' });
+  t.equal(unknown.filter.active, false, 'an unknown participant shows everything');
+  const published = gridView({ event: { ...event, phase: 'published' } as EventLean, meetings: [must, meeting(school, uni, 2, 2, { outcome: 'held' })], names, demands: [], cell: {}, wishes });
+  t.same(published.rows.flatMap((r) => r.cells).filter((c) => c.id).map((c) => 'movable' in c && c.movable), [true, false], 'a meeting with an outcome cannot be dragged');
+});
+
 t.test('table cards and the dashboard', async (t) => {
   const cards = cardsView(event, [meeting(school, hik, 0, 2)], byId);
   t.equal(cards.cards.length, 2);
@@ -113,8 +144,15 @@ t.test('the registration and wishes pages', async (t) => {
   t.same(typed.slots.map((s) => s.unavailable), [false, true, false]);
   const rows = wishRows(school, participants, [wish(school, hik, 'want'), wish(uni, school, 'no'), wish(hik, school, 'must')], { to: String(uni._id), message: '意向征集已截止' });
   t.same(rows.map((r) => [r.name, r.levelName, r.theirLevel, r.error]), [['滨安视讯', '希望见', '必须见', ''], ['江南安防', '未设置', '', '意向征集已截止']], 'a veto stays private');
-  t.same(suggestionRows([{ to: 'x', name: '滨安视讯', score: 0.834, demand: { id: 'd', title: '校园监控' }, reasons: [{ factor: 'f', text: '' }, { factor: 'g', text: '领域相同' }], products: [{ name: '摄像机', model: 'DS-1' }], level: 'want' }]),
-    [{ to: 'x', name: '滨安视讯', percent: 83, demand: '校园监控', reasons: ['领域相同'], products: ['摄像机（DS-1）'], levelName: '希望见', wished: true }]);
+  const suggestion = { to: 'x', name: '滨安视讯', score: 0.834, demand: { id: 'd', title: '校园监控' }, reasons: [{ factor: 'f', text: '' }, { factor: 'g', text: '领域相同' }], products: [{ name: '摄像机', model: 'DS-1' }] };
+  t.same(suggestionRows([suggestion, { ...suggestion, to: 'y', level: 'want' }, { ...suggestion, to: 'z', level: 'no' }]),
+    [{ to: 'x', name: '滨安视讯', percent: 83, demand: '校园监控', reasons: ['领域相同'], products: ['摄像机（DS-1）'] }], 'those wished for or vetoed are left out');
+  const changes = wishChanges(school, [wish(school, hik, 'want'), wish(school, uni, 'no'), wish(hik, school, 'must')], { [String(hik._id)]: 'must', [String(uni._id)]: 'none' });
+  t.same(changes, { set: [{ to: String(hik._id), level: 'must' }], clear: [String(uni._id)] });
+  t.equal(wishChangesMessage(changes), '已保存意向：必须见 1 家、撤销 1 家。');
+  t.same(wishChanges(school, [wish(school, hik, 'want')], { [String(hik._id)]: 'want', [String(uni._id)]: 'none' }), { set: [], clear: [] }, 'unchanged rows are not written');
+  const asTyped = wishRows(school, participants, [wish(school, hik, 'want')], undefined, { [String(hik._id)]: 'none' });
+  t.equal(asTyped[0].none, true, 'a refused save shows the choices as made');
 });
 
 t.test('page forms: what the service takes, or Chinese errors against the typed fields', async (t) => {

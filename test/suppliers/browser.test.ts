@@ -30,7 +30,7 @@ t.test('a vendor edits a published product in the browser and sees the pending-r
   await page.goto(`${base}/vendor`);
   t.equal(new URL(page.url()).pathname, '/login');
   await page.getByLabel('电子邮箱').fill(user.email);
-  await page.getByLabel('密码', { exact: true }).fill(user.password);
+  await page.getByLabel(/^密码/).fill(user.password);
   await Promise.all([page.waitForURL(/\/vendor$/), page.getByRole('button', { name: '登录' }).click()]);
   t.match(await page.getByRole('heading', { level: 2 }).first().textContent(), /杭州滨江视界安防有限公司/);
   t.match(await page.locator('tbody tr', { hasText: '人脸识别网络摄像机' }).textContent(), /已发布/);
@@ -77,7 +77,7 @@ t.test('a vendor edits a published product in the browser and sees the pending-r
   const reviewErrors = watchErrors(review);
   await review.goto(`${base}/organizer/review`);
   await review.getByLabel('电子邮箱').fill(organizer.email);
-  await review.getByLabel('密码', { exact: true }).fill(organizer.password);
+  await review.getByLabel(/^密码/).fill(organizer.password);
   await Promise.all([review.waitForURL(/\/organizer\/review$/), review.getByRole('button', { name: '登录' }).click()]);
   const item = review.locator(`#revision-${String(product._id)}`);
   t.match(await item.locator('tr', { hasText: '名称' }).textContent(), /人脸识别网络摄像机\s*人脸识别全彩网络摄像机/);
