@@ -157,8 +157,8 @@ export interface FollowUpServiceOptions {
   matching: () => MatchingService | undefined;
   notify: (event: NotifyEventInput, options?: { session?: ClientSession }) => Promise<unknown>;
   log: { warn(obj: object, msg: string): void };
-  /** Message counts of the pairs' conversations ("demandId:vendorId" → count); registered later (src/threads). */
-  messageCounts?: () => ((pairs: Array<{ demandId: string; vendorId: string }>) => Promise<Map<string, number>>) | undefined;
+  /** Message counts of the pairs' conversations ("demandId:vendorId" → count), from src/threads. */
+  messageCounts: (pairs: Array<{ demandId: string; vendorId: string }>) => Promise<Map<string, number>>;
 }
 
 export function createFollowUpService(options: FollowUpServiceOptions) {
@@ -307,11 +307,10 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
     return followUpView(saved);
   }
 
-  /** Adds each pair's message count (the conversation kept with the follow-up record), when threads are there. */
+  /** Adds each pair's message count (the conversation kept with the follow-up record). */
   async function withCounts(views: FollowUpView[]): Promise<FollowUpView[]> {
-    const counts = options.messageCounts?.();
-    if (!counts || !views.length) return views;
-    const map = await counts(views.map((v) => ({ demandId: v.demandId, vendorId: v.vendorId })));
+    if (!views.length) return views;
+    const map = await options.messageCounts(views.map((v) => ({ demandId: v.demandId, vendorId: v.vendorId })));
     return views.map((v) => ({ ...v, messageCount: map.get(`${v.demandId}:${v.vendorId}`) ?? 0 }));
   }
 
