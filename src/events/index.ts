@@ -5,7 +5,7 @@
 export { phaseNames } from './schemas.js';
 export { seedSampleEvent } from './seed.js';
 // Check-in codes, shared with 企业调研/现场考察 (src/visits).
-export { formatCode, newCheckInCode, normalizeCode, qrDataUrl } from './checkin.js';
+export { formatCode, holderOfCode, markArrived, newCheckInCode, normalizeCode, qrDataUrl } from './checkin.js';
 import fp from 'fastify-plugin';
 import { eventDeps } from './deps.js';
 import { createEventService, type EventService } from './service.js';

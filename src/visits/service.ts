@@ -7,7 +7,7 @@ import { Types, type ClientSession, type Connection } from 'mongoose';
 import type { FastifyBaseLogger } from 'fastify';
 import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import type { BuyerInput, OrgDoc } from '../buyers/index.js';
-import { newCheckInCode, normalizeCode } from '../events/index.js';
+import { holderOfCode, markArrived, newCheckInCode } from '../events/index.js';
 import type { FollowUpService } from '../followups/index.js';
 import type { MatchingService } from '../matching/index.js';
 import type { NotifyEventInput } from '../notifications/index.js';
@@ -300,20 +300,11 @@ export function createVisitService(deps: VisitDeps) {
     /** Marks the holder of `code` as arrived; idempotent and atomic. A code of another visit, or none, is a 404. */
     async checkIn(user: CurrentUser, id: string, rawCode: string) {
       const visit = await staffVisit(user, id);
-      const code = normalizeCode(rawCode);
       const missing = notFound('未找到该签到码：它不属于本次活动，或输入有误，请核对后再试。');
-      if (!/^[A-Z2-7]{16}$/.test(code)) throw missing;
-      const r = await VisitRegistration.findOne({ visit: visit._id, checkInCode: code }).lean<RegistrationLean>();
-      if (!r || r.status !== 'approved') throw missing;
+      const r = await holderOfCode<RegistrationLean>(VisitRegistration, { visit: visit._id }, rawCode, missing);
       if (!dayPhases.includes(visit.phase as VisitPhase)) throw conflict(`活动当前为“${phaseNames[visit.phase]}”，不能签到。`);
-      const now = clock();
-      const first = await VisitRegistration.findOneAndUpdate(
-        { _id: r._id, checkIn: { $ne: 'arrived' } },
-        { $set: { checkIn: 'arrived', checkInAt: now } },
-        { new: true },
-      ).lean<RegistrationLean>();
-      const at = first?.checkInAt ?? (await VisitRegistration.findById(r._id, { checkInAt: 1 }).lean())?.checkInAt ?? now;
-      return { participant: { id: String(r._id), name: r.name, kind: 'buyer' as const }, first: Boolean(first), firstScan: Boolean(first), checkInAt: at, ...(await counts(visit._id)) };
+      const { first, at } = await markArrived(VisitRegistration, r._id, clock());
+      return { participant: { id: String(r._id), name: r.name, kind: 'buyer' as const }, first, firstScan: first, checkInAt: at, ...(await counts(visit._id)) };
     },
 
     outcomeNames,
