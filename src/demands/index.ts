@@ -14,6 +14,7 @@ import { demandRoutes } from './routes.js';
 import { demandImportHttp } from './import-routes.js';
 
 export type { DemandService } from './service.js';
+export { ownOpenDemands } from './linked.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

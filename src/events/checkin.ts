@@ -13,10 +13,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
-import { Types } from 'mongoose';
+import { Types, type Model } from 'mongoose';
 import type { EventDeps } from './deps.js';
 import { isStaff, type CurrentUser } from '../accounts/index.js';
-import { conflict, forbidden, notFound } from '../web/errors.js';
+import { conflict, forbidden, notFound, type AppError } from '../web/errors.js';
 import type { EventPhase } from './model.js';
 import { canCheckIn } from './phases.js';
 import { phaseNames } from './schemas.js';
@@ -64,6 +64,28 @@ export interface ScanResult {
   expected: number;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the participants or the visit registrations
+type CodeHolders = Model<any>;
+
+/** The approved holder of a typed or scanned code within `scope` (`{ event }`, `{ visit }`); else `missing`. */
+export async function holderOfCode<T extends { status?: string | null }>(holders: CodeHolders, scope: Record<string, unknown>, rawCode: string, missing: AppError): Promise<T> {
+  const code = normalizeCode(rawCode);
+  if (!/^[A-Z2-7]{16}$/.test(code)) throw missing;
+  const holder = await holders.findOne({ ...scope, checkInCode: code }).lean<T>();
+  if (!holder || holder.status !== 'approved') throw missing;
+  return holder;
+}
+
+/**
+ * Marks the holder arrived, the one write: only a holder not yet arrived changes, so concurrent scans count
+ * once. Whether this scan was the first, and when the holder arrived.
+ */
+export async function markArrived(holders: CodeHolders, id: Types.ObjectId, now: Date): Promise<{ first: boolean; at: Date }> {
+  const first = await holders.findOneAndUpdate({ _id: id, checkIn: { $ne: 'arrived' } }, { $set: { checkIn: 'arrived', checkInAt: now } }, { new: true }).lean<{ checkInAt?: Date | null }>();
+  const at = first?.checkInAt ?? (await holders.findById(id, { checkInAt: 1 }).lean<{ checkInAt?: Date | null }>())?.checkInAt ?? now;
+  return { first: Boolean(first), at };
+}
+
 export function createCheckIns({ models, clock }: Pick<EventDeps, 'models' | 'clock'>) {
   const { EventParticipant } = models;
 
@@ -99,21 +121,11 @@ export function createCheckIns({ models, clock }: Pick<EventDeps, 'models' | 'cl
     /** Marks the holder of `code` as arrived at this event; idempotent and atomic. A code of another event is a 404. */
     async scan(user: CurrentUser, event: EventLean, rawCode: string): Promise<ScanResult> {
       if (!isStaff(user)) throw forbidden('只有主办方可以签到登记。');
-      const code = normalizeCode(rawCode);
       const missing = notFound('未找到该签到码：它不属于本场对接会，或输入有误，请核对后再试。');
-      if (!/^[A-Z2-7]{16}$/.test(code)) throw missing;
-      const p = await EventParticipant.findOne({ event: event._id, checkInCode: code }).lean<ParticipantLean>();
-      if (!p || p.status !== 'approved') throw missing;
+      const p = await holderOfCode<ParticipantLean>(EventParticipant, { event: event._id }, rawCode, missing);
       if (!canCheckIn(event.phase as EventPhase)) throw conflict(`对接会当前为“${phaseNames[event.phase]}”，日程发布后才能签到。`);
-      const now = clock();
-      // The one write: only a participant not yet arrived changes, so concurrent scans count once.
-      const first = await EventParticipant.findOneAndUpdate(
-        { _id: p._id, checkIn: { $ne: 'arrived' } },
-        { $set: { checkIn: 'arrived', checkInAt: now } },
-        { new: true },
-      ).lean<ParticipantLean>();
-      const at = first?.checkInAt ?? (await EventParticipant.findById(p._id, { checkInAt: 1 }).lean())?.checkInAt ?? now;
-      return { participant: { id: String(p._id), name: p.name, kind: p.kind }, firstScan: Boolean(first), checkInAt: at, ...(await counts(event._id)) };
+      const { first, at } = await markArrived(EventParticipant, p._id, clock());
+      return { participant: { id: String(p._id), name: p.name, kind: p.kind }, firstScan: first, checkInAt: at, ...(await counts(event._id)) };
     },
   };
 }

@@ -5,7 +5,7 @@
 export { phaseNames } from './schemas.js';
 export { seedSampleEvent } from './seed.js';
 // Check-in codes, shared with 企业调研/现场考察 (src/visits).
-export { formatCode, newCheckInCode, normalizeCode, qrDataUrl } from './checkin.js';
+export { formatCode, holderOfCode, markArrived, newCheckInCode, normalizeCode, qrDataUrl } from './checkin.js';
 // Badges (名牌) and their A4 sheets, shared with 企业调研/现场考察.
 export { badgeSheets, type BadgeInput } from './badges.js';
 import fp from 'fastify-plugin';

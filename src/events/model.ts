@@ -4,7 +4,8 @@
  * per slot, a buyer one meeting per slot, a vendor representative (seat) one meeting per slot, and a pair
  * meets once — each a unique index, so two writers racing each other cannot both win.
  */
-import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+import { bindModels } from '../infra/bind-model.js';
 
 export const eventPhases = ['draft', 'registration', 'preferences', 'scheduling', 'published', 'finished'] as const;
 export type EventPhase = (typeof eventPhases)[number];
@@ -87,6 +88,7 @@ const EventSchema = new Schema(
   },
   { timestamps: true },
 );
+export type EventDoc = InferSchemaType<typeof EventSchema>;
 
 const ParticipantSchema = new Schema(
   {
@@ -117,6 +119,7 @@ const ParticipantSchema = new Schema(
   },
   { timestamps: true },
 );
+export type ParticipantDoc = InferSchemaType<typeof ParticipantSchema>;
 // A company or organization registers once per event.
 ParticipantSchema.index({ event: 1, vendor: 1 }, { unique: true, partialFilterExpression: { kind: 'vendor' } });
 ParticipantSchema.index({ event: 1, buyerOrg: 1 }, { unique: true, partialFilterExpression: { kind: 'buyer' } });
@@ -135,6 +138,7 @@ const PreferenceSchema = new Schema(
   },
   { timestamps: true },
 );
+export type PreferenceDoc = InferSchemaType<typeof PreferenceSchema>;
 PreferenceSchema.index({ event: 1, from: 1, to: 1 }, { unique: true });
 PreferenceSchema.index({ event: 1, to: 1 });
 
@@ -164,6 +168,7 @@ const MeetingSchema = new Schema(
   },
   { timestamps: true },
 );
+export type MeetingDoc = InferSchemaType<typeof MeetingSchema>;
 MeetingSchema.index({ event: 1, slot: 1, table: 1 }, { unique: true });
 MeetingSchema.index({ event: 1, buyer: 1, slot: 1 }, { unique: true });
 MeetingSchema.index({ event: 1, vendor: 1, slot: 1, seat: 1 }, { unique: true });
@@ -191,21 +196,14 @@ const MeetingRequestSchema = new Schema(
   },
   { timestamps: true },
 );
+export type MeetingRequestDoc = InferSchemaType<typeof MeetingRequestSchema>;
 MeetingRequestSchema.index({ event: 1, buyer: 1, vendor: 1 }, { unique: true, partialFilterExpression: { status: 'open' } });
 MeetingRequestSchema.index({ event: 1, status: 1, createdAt: 1 });
 
-export type EventDoc = InferSchemaType<typeof EventSchema>;
-export type MeetingRequestDoc = InferSchemaType<typeof MeetingRequestSchema>;
-export type ParticipantDoc = InferSchemaType<typeof ParticipantSchema>;
-export type PreferenceDoc = InferSchemaType<typeof PreferenceSchema>;
-export type MeetingDoc = InferSchemaType<typeof MeetingSchema>;
-
-export function eventModels(conn: Connection) {
-  return {
-    Event: (conn.models.Event ?? conn.model('Event', EventSchema, 'events')) as Model<EventDoc>,
-    EventParticipant: (conn.models.EventParticipant ?? conn.model('EventParticipant', ParticipantSchema, 'event_participants')) as Model<ParticipantDoc>,
-    EventPreference: (conn.models.EventPreference ?? conn.model('EventPreference', PreferenceSchema, 'event_preferences')) as Model<PreferenceDoc>,
-    EventMeeting: (conn.models.EventMeeting ?? conn.model('EventMeeting', MeetingSchema, 'event_meetings')) as Model<MeetingDoc>,
-    EventMeetingRequest: (conn.models.EventMeetingRequest ?? conn.model('EventMeetingRequest', MeetingRequestSchema, 'event_meeting_requests')) as Model<MeetingRequestDoc>,
-  };
-}
+export const eventModels = (conn: Connection) => bindModels(conn, {
+  Event: [EventSchema, 'events'],
+  EventParticipant: [ParticipantSchema, 'event_participants'],
+  EventPreference: [PreferenceSchema, 'event_preferences'],
+  EventMeeting: [MeetingSchema, 'event_meetings'],
+  EventMeetingRequest: [MeetingRequestSchema, 'event_meeting_requests'],
+});

@@ -4,7 +4,9 @@
  */
 import { Types, type ClientSession } from 'mongoose';
 import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
+import { ownOpenDemands } from '../demands/index.js';
 import { badRequest, conflict, forbidden, notFound, type AppError } from '../web/errors.js';
+import { findOr404 } from '../web/lookup.js';
 import type { EventDoc, EventPhase, MeetingDoc, ParticipantDoc, PreferenceDoc } from './model.js';
 import { canTransition, selfPreferencesOpen, selfRegistrationOpen, staffMayEdit, visibleToParticipants } from './phases.js';
 import type { EventInput, EventUpdate, ParticipantInput, ParticipantUpdate, PreferenceInput, ReviewInput } from './schemas.js';
@@ -35,12 +37,7 @@ export function createEventService(deps: Pick<EventDeps, 'models' | 'conn' | 'cl
   const { Event, EventParticipant, EventPreference, EventMeeting, Vendor, Demand } = deps.models;
   const { clock } = deps;
 
-  async function load(id: string): Promise<EventLean> {
-    if (!Types.ObjectId.isValid(id)) throw notFound('未找到该对接会。');
-    const event = await Event.findById(id).lean<EventLean>();
-    if (!event) throw notFound('未找到该对接会。');
-    return event;
-  }
+  const load = (id: string) => findOr404<EventLean>(Event, id, '未找到该对接会。');
 
   /** The event as this user may see it: organizers any, others not drafts (a 404, not a hint). */
   async function visible(user: CurrentUser | null | undefined, id: string): Promise<EventLean> {
@@ -54,12 +51,7 @@ export function createEventService(deps: Pick<EventDeps, 'models' | 'conn' | 'cl
     return load(id);
   }
 
-  async function participant(event: EventLean, participantId: string): Promise<ParticipantLean> {
-    if (!Types.ObjectId.isValid(participantId)) throw notFound('未找到该参会方。');
-    const p = await EventParticipant.findOne({ _id: participantId, event: event._id }).lean<ParticipantLean>();
-    if (!p) throw notFound('未找到该参会方。');
-    return p;
-  }
+  const participant = (event: EventLean, participantId: string) => findOr404<ParticipantLean>(EventParticipant, participantId, '未找到该参会方。', { event: event._id });
 
   /** The user's own company's participant records in these events, by event id (one query). */
   async function ownIn(user: CurrentUser, eventIds: Id[]): Promise<Map<string, ParticipantLean>> {
@@ -81,16 +73,7 @@ export function createEventService(deps: Pick<EventDeps, 'models' | 'conn' | 'cl
   }
 
   /** A buyer's demands must be its own organization's and not closed. */
-  async function checkDemands(buyerOrg: Id, demands: string[] | undefined, session?: ClientSession): Promise<Id[]> {
-    const ids = [...new Set(demands ?? [])].map((d) => new Types.ObjectId(d));
-    if (ids.length === 0) return [];
-    // Only demands vendors may see (open or in progress): a draft never reaches vendors through suggestions.
-    const found = await Demand.find({ _id: { $in: ids }, buyerOrg, status: { $in: ['open', 'in_progress'] } }, { _id: 1 }).session(session ?? null).lean();
-    if (found.length !== ids.length) {
-      throw badRequest('关联的需求须是本单位征集中或对接中的需求。', [{ path: 'demands', message: '有需求不存在、不属于该单位、尚是草稿或已关闭' }]);
-    }
-    return ids;
-  }
+  const checkDemands = (buyerOrg: Id, demands: string[] | undefined, session?: ClientSession) => ownOpenDemands(Demand, buyerOrg, demands, session);
 
   /**
    * Writes that change what a schedule run reads (wishes, who takes part, availability, representatives)

@@ -3,6 +3,7 @@
  * Follow-ups notify (`app.notify`) and the feed ranks by matching, so both are registered before this.
  */
 import fp from 'fastify-plugin';
+import { platformDeps } from '../infra/deps.js';
 import { createFollowUpService, type FollowUpService } from './service.js';
 import followUpRoutes from './routes.js';
 import followUpPages from './pages.js';
@@ -11,23 +12,16 @@ import opportunityPages from './opportunities.js';
 export { followUpActionsFor, followUpPartial, type FollowUpService, type FollowUpView } from './service.js';
 export { signingTakenMessage } from './state.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    followUps: FollowUpService;
-  }
-}
+declare module 'fastify' { interface FastifyInstance { followUps: FollowUpService } }
 
 export default fp(async (app) => {
   app.decorate('followUps', createFollowUpService({
-    conn: app.conn,
-    models: app.models,
+    ...platformDeps(app),
     FollowUp: app.models.FollowUp,
-    clock: app.clock,
     matching: () => app.matching,
     notify: (event, options) => app.notify(event, options),
-    log: app.log,
-    // The conversations (src/threads) are registered after follow-ups; without them there are no counts.
-    messageCounts: () => (app.hasDecorator('threads') ? (pairs) => app.threads.countsForPairs(pairs) : undefined),
+    // The conversations (src/threads) depend on follow-ups, so they register after; counts are asked per request.
+    messageCounts: (pairs) => app.threads.countsForPairs(pairs),
   }));
   await app.register(followUpRoutes);
   await app.register(followUpPages);

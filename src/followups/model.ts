@@ -3,8 +3,9 @@
  * there (who, in which role, when, with what note). The district reports these upward, so a step is
  * only ever appended, in the same conditional update that changes the status.
  */
-import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 import { followUpStatuses, moveTargets } from './state.js';
+import { bindModels } from '../infra/bind-model.js';
 
 const ActorSchema = new Schema({ id: String, name: String, role: String }, { _id: false });
 
@@ -61,8 +62,4 @@ FollowUpSchema.index({ 'steps.visit': 1 }, { sparse: true });
 
 export type FollowUp = InferSchemaType<typeof FollowUpSchema>;
 
-export function followUpModels(conn: Connection) {
-  return {
-    FollowUp: (conn.models.FollowUp ?? conn.model('FollowUp', FollowUpSchema, 'follow_ups')) as Model<FollowUp>,
-  };
-}
+export const followUpModels = (conn: Connection) => bindModels(conn, { FollowUp: [FollowUpSchema, 'follow_ups'] });

@@ -3,12 +3,12 @@
  * JSON, or multipart/form-data with an optional `file` (PDF or image, checked by content, ≤ 5 MB). The API
  * and the batch page's form live in this scope, the only one here that reads multipart bodies.
  */
-import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../web/errors.js';
 import { formErrors } from '../web/forms.js';
+import { acceptOneFile, attachedFile } from '../web/upload.js';
 import { NumberParams, ObjectionBody, ObjectionFields, ObjectionOut } from './schemas.js';
 import { presentObjection } from './present.js';
 import { MAX_OBJECTION_FILE_BYTES } from './service.js';
@@ -22,32 +22,12 @@ const ObjectionForm = z.preprocess((raw) => {
 }, z.looseObject({ ...ObjectionFields, kind: z.enum(['vendor', 'product'], '请选择异议针对的企业或产品'), creditCode: ObjectionFields.creditCode }));
 
 const fileOf = (request: FastifyRequest) => {
-  const body = request.body as Record<string, unknown> | undefined;
-  const file = body?.file;
-  if (file === undefined || file === null || file === '') return undefined;
-  if (!Buffer.isBuffer(file)) throw new AppError(400, 'BAD_UPLOAD', '附件须以 multipart/form-data 的 file 字段上传。');
-  return file.length ? { buffer: file, filename: (request as FastifyRequest & { objectionFilename?: string }).objectionFilename ?? '附件' } : undefined;
+  const file = attachedFile(request);
+  return file && { buffer: file.buffer, filename: file.filename ?? '附件' };
 };
 
 const objectionRoutes: FastifyPluginAsyncZod = async (app) => {
-  await app.register(fastifyMultipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fileSize: MAX_OBJECTION_FILE_BYTES, files: 1, fields: 10, parts: 12, fieldSize: 16 * 1024 },
-    throwFileSizeLimit: true,
-    // Read the one file here, so that a file over the limit is refused in Chinese (and nothing is stored).
-    async onFile(part) {
-      try {
-        const buf = await part.toBuffer();
-        (part as unknown as { value: Buffer }).value = buf;
-        (this as FastifyRequest & { objectionFilename?: string }).objectionFilename = part.filename?.slice(0, 200) || '附件';
-      } catch (err) {
-        const status = (err as { statusCode?: number }).statusCode ?? 500;
-        if (status === 413) throw new AppError(413, 'FILE_TOO_LARGE', '附件不能超过 5 MB，请压缩后再上传。');
-        if (status >= 400 && status < 500) throw new AppError(400, 'BAD_UPLOAD', '未能读取上传的附件，请重新选择。');
-        throw err;
-      }
-    },
-  });
+  await acceptOneFile(app, { maxBytes: MAX_OBJECTION_FILE_BYTES, tooLarge: '附件不能超过 5 MB，请压缩后再上传。' });
   const limit = { max: app.config.LOGIN_RATE_LIMIT, timeWindow: 60_000 };
   const service = app.listBatches;
 

@@ -7,7 +7,6 @@
  */
 import fp from 'fastify-plugin';
 import type { ClientSession } from 'mongoose';
-import type { FastifyInstance } from 'fastify';
 import { startLoop, type Loop } from '../infra/background.js';
 import { createNotificationService, type NotificationService, type NotifyEventInput } from './service.js';
 import { emailChannel, smtpTransport } from './email.js';
@@ -27,15 +26,6 @@ declare module 'fastify' {
     /** Queues a notification; pass the write's session so it commits with it. Returns the outbox id. */
     notify(event: NotifyEventInput, options?: { session?: ClientSession }): Promise<string | null>;
   }
-}
-
-/**
- * Tells the vendors that match a demand well (score ≥ MATCH_NOTIFY_THRESHOLD, best 20) about it. Call it
- * when a demand becomes open, with the write's session if there is one: matching runs later in the
- * outbox worker, never in the request, and each vendor hears of a given demand once at most.
- */
-export async function notifyMatchingVendors(app: FastifyInstance, demandId: string, options: { session?: ClientSession } = {}): Promise<string> {
-  return app.notifications.enqueueMatchAlert(demandId, options);
 }
 
 export default fp(async (app) => {

@@ -3,7 +3,8 @@
  * expanded by the worker into one delivery per recipient and channel, and the in-app inbox the default
  * channel writes to. Nothing lives in the process: any instance may deliver, claims lapse by themselves.
  */
-import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+import { bindModels } from '../infra/bind-model.js';
 
 export const outboxTypes = ['message', 'match-alert'] as const;
 
@@ -80,11 +81,8 @@ NotificationSchema.index({ user: 1, readAt: 1 });
 export type NotificationOutboxDoc = InferSchemaType<typeof NotificationOutboxSchema>;
 export type NotificationDoc = InferSchemaType<typeof NotificationSchema>;
 
-export function notificationModels(conn: Connection) {
-  return {
-    NotificationOutbox: (conn.models.NotificationOutbox ??
-      conn.model('NotificationOutbox', NotificationOutboxSchema, 'notification_outbox')) as Model<NotificationOutboxDoc>,
-    Notification: (conn.models.Notification ?? conn.model('Notification', NotificationSchema, 'notifications')) as Model<NotificationDoc>,
-  };
-}
+export const notificationModels = (conn: Connection) => bindModels(conn, {
+  NotificationOutbox: [NotificationOutboxSchema, 'notification_outbox'],
+  Notification: [NotificationSchema, 'notifications'],
+});
 export type NotificationModels = ReturnType<typeof notificationModels>;

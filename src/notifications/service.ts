@@ -118,7 +118,11 @@ export function createNotificationService(options: NotificationServiceOptions) {
     }
   }
 
-  /** Queues the "new demand matches you" alerts of a demand: matching runs in the worker, never in the request. */
+  /**
+   * Tells the vendors that match a demand well (score ≥ MATCH_NOTIFY_THRESHOLD, best 20) about it. Call it
+   * when a demand becomes open, with the write's session if there is one: matching runs later in the
+   * outbox worker, never in the request, and each vendor hears of a given demand once at most.
+   */
   async function enqueueMatchAlert(demandId: string, opts: { session?: ClientSession } = {}): Promise<string> {
     if (!Types.ObjectId.isValid(demandId)) throw notFound('未找到该需求。');
     const [doc] = await NotificationOutbox.create(

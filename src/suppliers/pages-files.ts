@@ -13,7 +13,8 @@ import { isStaff, type CurrentUser } from '../accounts/index.js';
 import { AppError, badRequest, notFound } from '../web/errors.js';
 import { markProducts } from '../search/index.js';
 import { recordChange } from './history.js';
-import { MAX_IMAGE_BYTES, removeUnreferencedFiles, sniffImage, storeVendorFile, uploadsBucketOf } from './files.js';
+import type { SupplierService } from './service.js';
+import { MAX_IMAGE_BYTES, removeUnreferencedFiles, sniffImage, storeVendorFile, uploadsBucketOf, type VendorFileDeps } from './files.js';
 
 export { MAX_IMAGE_BYTES, sniffImage };
 export const MAX_IMAGES = 8;
@@ -21,19 +22,16 @@ const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
 export type ImageRef = { fileId: Types.ObjectId; contentType?: string | null };
 
-export function uploadsBucket(app: FastifyInstance) {
-  return uploadsBucketOf(app.conn);
-}
 
 /**
  * Stores an uploaded image through the vendor file store: type by content, size and the vendor's quota.
  * Either the file or the status and Chinese message to show by the field (nothing stored then).
  */
-export async function storeImage(app: FastifyInstance, buf: Buffer, meta: { vendor: Types.ObjectId; uploadedBy: string; filename: string }): Promise<
+export async function storeImage(deps: VendorFileDeps, buf: Buffer, meta: { vendor: Types.ObjectId; uploadedBy: string; filename: string }): Promise<
   { ok: true; fileId: Types.ObjectId; type: string } | { ok: false; status: number; message: string }
 > {
   try {
-    const stored = await storeVendorFile(app, { vendor: meta.vendor, buffer: buf, allowed: ['image'], filename: meta.filename, uploadedBy: meta.uploadedBy });
+    const stored = await storeVendorFile(deps, { vendor: meta.vendor, buffer: buf, allowed: ['image'], filename: meta.filename, uploadedBy: meta.uploadedBy });
     return { ok: true, fileId: stored.fileId, type: stored.contentType };
   } catch (err) {
     if (err instanceof AppError && err.statusCode < 500) return { ok: false, status: err.statusCode, message: err.message };
@@ -46,12 +44,15 @@ export async function storeImage(app: FastifyInstance, buf: Buffer, meta: { vend
  * Changes a product's image list. On a published product a vendor's change joins the pending revision
  * (the public keeps the old images until an organizer approves); otherwise it applies at once.
  */
-export async function changeProductImages(app: FastifyInstance, user: CurrentUser, productId: string, change: (images: ImageRef[]) => ImageRef[]): Promise<{ pending: boolean }> {
+/** What product image pages are handed: the file store's parts, the clock, the log and the product lookup. */
+export type ImageDeps = VendorFileDeps & Pick<FastifyInstance, 'models' | 'clock' | 'log'> & { suppliers: Pick<SupplierService, 'managedProduct'> };
+
+export async function changeProductImages(deps: ImageDeps, user: CurrentUser, productId: string, change: (images: ImageRef[]) => ImageRef[]): Promise<{ pending: boolean }> {
   // Images the change drops: deleted after the commit if nothing (published images, the revision) still uses them.
   const dropped: Types.ObjectId[] = [];
-  const result = await app.conn.transaction(async (session) => {
+  const result = await deps.conn.transaction(async (session) => {
     dropped.length = 0;
-    const product = await app.suppliers.managedProduct(user, productId, session);
+    const product = await deps.suppliers.managedProduct(user, productId, session);
     const revision = product.pendingRevision as { changes?: Record<string, unknown> } | undefined;
     const published = (product.images ?? []).map((i) => ({ fileId: i.fileId, contentType: i.contentType }));
     const current = (revision?.changes?.images as ImageRef[] | undefined) ?? published;
@@ -60,21 +61,21 @@ export async function changeProductImages(app: FastifyInstance, user: CurrentUse
     const kept = new Set(next.map((i) => String(i.fileId)));
     dropped.push(...[...published, ...current].filter((i) => !kept.has(String(i.fileId))).map((i) => i.fileId));
     const actor = { id: user.id, name: user.name };
-    const now = app.clock();
+    const now = deps.clock();
     if (product.status === 'published' && !isStaff(user)) {
       product.pendingRevision = { changes: { ...(revision?.changes ?? {}), images: next }, submittedBy: user.name, submittedAt: now };
       product.markModified('pendingRevision');
       await product.save({ session });
-      await recordChange(app.models, { entity: 'product', entityId: product._id, vendor: product.vendor, action: 'propose', actor, changes: [{ field: 'images', before: published, after: next }] }, session, now);
+      await recordChange(deps.models, { entity: 'product', entityId: product._id, vendor: product.vendor, action: 'propose', actor, changes: [{ field: 'images', before: published, after: next }] }, session, now);
       return { pending: true };
     }
     product.set('images', next);
     await product.save({ session });
-    await recordChange(app.models, { entity: 'product', entityId: product._id, vendor: product.vendor, action: 'update', actor, changes: [{ field: 'images', before: published, after: next }] }, session, now);
-    await markProducts(app.models, [product._id], session);
+    await recordChange(deps.models, { entity: 'product', entityId: product._id, vendor: product.vendor, action: 'update', actor, changes: [{ field: 'images', before: published, after: next }] }, session, now);
+    await markProducts(deps.models, [product._id], session);
     return { pending: false };
   });
-  await removeUnreferencedFiles(app, dropped);
+  await removeUnreferencedFiles(deps, dropped);
   return result;
 }
 
@@ -148,7 +149,7 @@ const filePages: FastifyPluginAsync = async (app) => {
       .type(String(file.metadata?.contentType ?? 'application/octet-stream'))
       .header('content-length', String(file.length))
       .header('content-disposition', 'inline');
-    return reply.send(uploadsBucket(app).openDownloadStream(oid));
+    return reply.send(uploadsBucketOf(app.conn).openDownloadStream(oid));
   });
 };
 

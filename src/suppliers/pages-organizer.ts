@@ -115,7 +115,7 @@ const organizerPages: FastifyPluginAsyncZod = async (app) => {
   async function renderVendor(reply: FastifyReply, id: string, errors: FieldErrors = {}, values: Record<string, string> = {}, status = 200) {
     const { vendor, products } = await suppliers.vendorRecord(id);
     const now = app.clock();
-    const freshness = vendor.confirmedAt ? freshnessOf(vendor.confirmedAt, now, policyOf(app)) : undefined;
+    const freshness = vendor.confirmedAt ? freshnessOf(vendor.confirmedAt, now, policyOf(app.config)) : undefined;
     return reply.code(status).page('suppliers/organizer-vendor.hbs', {
       title: vendor.name,
       vendor: {
@@ -216,7 +216,7 @@ const organizerPages: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/organizer/stale', { config: { access: STAFF } }, async (request, reply) => {
     const now = app.clock();
-    const policy = policyOf(app);
+    const policy = policyOf(app.config);
     const dueBefore = new Date(now.getTime() - policy.days * DAY);
     // Listed vendors only: the stored freshness (as of the last sweep) or the confirmation date at this moment.
     const vendors = await suppliers.overdueVendors(dueBefore);

@@ -12,6 +12,7 @@ import { changeProductImages, readImageUpload, storeImage, withImageUploads } fr
 import { removeFiles } from './files.js';
 import type { SupplierService } from './service.js';
 import { requireUser } from '../accounts/index.js';
+import { platformDeps } from '../infra/deps.js';
 
 type ManagedProduct = Awaited<ReturnType<SupplierService['managedProduct']>>;
 
@@ -133,6 +134,7 @@ const productPages: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
+  const images = { ...platformDeps(app), config: app.config, suppliers: app.suppliers };
   await withImageUploads(app, async (uploads) => {
     uploads.post('/vendor/products/:id/images', { config: { access: ['vendor'] }, schema: { params: IdParams } }, async (request, reply) => {
       const product = await suppliers.managedProduct(requireUser(request), request.params.id);
@@ -140,12 +142,12 @@ const productPages: FastifyPluginAsyncZod = async (app) => {
         renderProductForm(reply, { product, values: productValues(product), imageError, status });
       const upload = await readImageUpload(request);
       if (!upload.ok) return fail(upload.status, upload.message);
-      const stored = await storeImage(app, upload.buf, { vendor: product.vendor, uploadedBy: requireUser(request).id, filename: upload.filename });
+      const stored = await storeImage(images, upload.buf, { vendor: product.vendor, uploadedBy: requireUser(request).id, filename: upload.filename });
       if (!stored.ok) return fail(stored.status, stored.message);
       const { fileId, type } = stored;
       let result;
       try {
-        result = await changeProductImages(app, requireUser(request), String(product._id), (images) => [...images, { fileId, contentType: type }]);
+        result = await changeProductImages(images, requireUser(request), String(product._id), (images) => [...images, { fileId, contentType: type }]);
       } catch (err) {
         await removeFiles(app, [fileId]);
         const failure = serviceFailure(err);
@@ -160,7 +162,7 @@ const productPages: FastifyPluginAsyncZod = async (app) => {
     config: { access: ['vendor'] }, schema: { params: z.object({ id: ObjectIdText, fileId: ObjectIdText }) },
   }, async (request, reply) => {
     const { id, fileId } = request.params;
-    const result = await changeProductImages(app, requireUser(request), id, (images) => images.filter((i) => String(i.fileId) !== fileId));
+    const result = await changeProductImages(images, requireUser(request), id, (images) => images.filter((i) => String(i.fileId) !== fileId));
     request.flash('success', result.pending ? '删除图片的修改将在主办方审核后生效。' : '图片已删除。');
     return reply.redirect(`/vendor/products/${id}/edit`, 303);
   });

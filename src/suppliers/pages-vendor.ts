@@ -3,8 +3,9 @@
  * that show their errors next to the field. The product pages are in pages-products.ts. Everything goes
  * through the supplier service.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Config } from '../config.js';
 import { certificationName } from '../taxonomy/index.js';
 import { AppError } from '../web/errors.js';
 import { formErrors, serviceFailure, type FieldErrors } from '../web/forms.js';
@@ -22,8 +23,8 @@ const DAY = 86_400_000;
 
 export const freshnessNames = { current: '信息有效', stale: '待更新', hidden: '已暂停展示' } as const;
 
-export function policyOf(app: FastifyInstance): FreshnessPolicy {
-  return { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS };
+export function policyOf(config: Pick<Config, 'FRESHNESS_DAYS' | 'FRESHNESS_GRACE_DAYS'>): FreshnessPolicy {
+  return { days: config.FRESHNESS_DAYS, graceDays: config.FRESHNESS_GRACE_DAYS };
 }
 
 /** The freshness panel of the workbench: where the company stands and when it must confirm next. */
@@ -139,7 +140,7 @@ const vendorPages: FastifyPluginAsyncZod = async (app) => {
       return reply.code(registerForm?.status ?? 200).page('suppliers/vendor-profile.hbs', { title: '登记企业', register: true, action: '/vendor/register', ...view });
     }
     const products = await suppliers.vendorProducts(vendor._id);
-    return reply.page('dashboards/vendor.hbs', workbenchView(vendor, products, app.clock(), policyOf(app)));
+    return reply.page('dashboards/vendor.hbs', workbenchView(vendor, products, app.clock(), policyOf(app.config)));
   }
 
   app.get('/vendor', { config: { access: ['vendor'] } }, async (request, reply) => renderDashboard(request, reply));
@@ -229,7 +230,7 @@ const vendorPages: FastifyPluginAsyncZod = async (app) => {
         renderProfile(reply, vendor, vendor as unknown as Record<string, unknown>, {}, status, message);
       const upload = await readImageUpload(request);
       if (!upload.ok) return fail(upload.status, upload.message);
-      const stored = await storeImage(app, upload.buf, { vendor: vendor._id, uploadedBy: requireUser(request).id, filename: upload.filename });
+      const stored = await storeImage({ conn: app.conn, models: app.models, config: app.config }, upload.buf, { vendor: vendor._id, uploadedBy: requireUser(request).id, filename: upload.filename });
       if (!stored.ok) return fail(stored.status, stored.message);
       try {
         await suppliers.setVendorLogo(requireUser(request), String(vendor._id), { fileId: stored.fileId, contentType: stored.type });

@@ -8,20 +8,15 @@ export { mutualInterest, threadOpen, viewerOf, sniffAttachment, type PairFacts, 
 export { threadUrl, type ThreadSummary, type ThreadView } from './service.js';
 
 import fp from 'fastify-plugin';
+import { platformDeps } from '../infra/deps.js';
 import { createThreadService, type ThreadService } from './service.js';
 import { threadRoutes } from './routes.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    threads: ThreadService;
-  }
-}
+declare module 'fastify' { interface FastifyInstance { threads: ThreadService } }
 
 export default fp(async (app) => {
   app.decorate('threads', createThreadService({
-    conn: app.conn,
-    models: app.models,
-    clock: app.clock,
+    ...platformDeps(app),
     notify: (event, options) => app.notify(event, options),
     followUps: () => app.followUps,
   }));

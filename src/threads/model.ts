@@ -4,7 +4,8 @@
  * buyer's answer to a vendor's 有意向 (接受 / 婉拒) is kept on the thread. Attachments (a quote as PDF or
  * .xlsx) live in the GridFS bucket `thread_files`; a message refers to its file by id.
  */
-import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+import { bindModels } from '../infra/bind-model.js';
 
 export const THREAD_FILES_BUCKET = 'thread_files';
 export const interestAnswers = ['accepted', 'declined'] as const;
@@ -72,9 +73,7 @@ MessageSchema.index({ 'attachment.fileId': 1 }, { sparse: true });
 export type ThreadDoc = InferSchemaType<typeof ThreadSchema>;
 export type ThreadMessageDoc = InferSchemaType<typeof MessageSchema>;
 
-export function threadModels(conn: Connection) {
-  return {
-    Thread: (conn.models.Thread ?? conn.model('Thread', ThreadSchema, 'threads')) as Model<ThreadDoc>,
-    ThreadMessage: (conn.models.ThreadMessage ?? conn.model('ThreadMessage', MessageSchema, 'thread_messages')) as Model<ThreadMessageDoc>,
-  };
-}
+export const threadModels = (conn: Connection) => bindModels(conn, {
+  Thread: [ThreadSchema, 'threads'],
+  ThreadMessage: [MessageSchema, 'thread_messages'],
+});

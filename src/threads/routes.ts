@@ -3,7 +3,6 @@
  * JSON / a plain form, or multipart/form-data with an optional `file`; this scope is the one here that
  * reads multipart bodies, and the file is only stored after the service has checked access and content.
  */
-import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -11,44 +10,19 @@ import { requireUser } from '../accounts/index.js';
 import { AppError, forbidden, unauthorized } from '../web/errors.js';
 import { attachment as dispositionOf } from '../web/download.js';
 import { formErrors, type FieldErrors } from '../web/forms.js';
+import { acceptOneFile, attachedFile } from '../web/upload.js';
 import { MAX_ATTACHMENT_BYTES } from './rules.js';
 import {
   AnswerBody, AnswerForm, AttachmentParams, DemandParams, MessageBody, MessageOut, ThreadOut, ThreadParams, ThreadSummaryOut,
 } from './schemas.js';
-import type { PostInput, ThreadService, ThreadView } from './service.js';
+import type { ThreadService, ThreadView } from './service.js';
 
 const tags = ['对接对话'];
 const VISIBILITY = '本对话对平台组织方可见，用于跟进对接进展。';
-type FileRequest = FastifyRequest & { threadFilename?: string };
-
-/** The posted file: a Buffer from the multipart scope; anything else under `file` is refused. */
-function fileOf(request: FastifyRequest): PostInput['file'] {
-  const file = (request.body as Record<string, unknown> | undefined)?.file;
-  if (file === undefined || file === null || file === '') return undefined;
-  if (!Buffer.isBuffer(file)) throw new AppError(400, 'BAD_UPLOAD', '附件须以 multipart/form-data 的 file 字段上传。');
-  return file.length ? { buffer: file, filename: (request as FileRequest).threadFilename } : undefined;
-}
 
 export function threadRoutes(service: () => ThreadService): FastifyPluginAsyncZod {
   return async (app) => {
-    await app.register(fastifyMultipart, {
-      attachFieldsToBody: 'keyValues',
-      limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 10, parts: 12, fieldSize: 16 * 1024 },
-      throwFileSizeLimit: true,
-      // Read the one file here, so that a file over the limit is refused in Chinese (and nothing is stored).
-      async onFile(part) {
-        try {
-          const buf = await part.toBuffer();
-          (part as unknown as { value: Buffer }).value = buf;
-          (this as FileRequest).threadFilename = part.filename?.slice(0, 200) || undefined;
-        } catch (err) {
-          const status = (err as { statusCode?: number }).statusCode ?? 500;
-          if (status === 413) throw new AppError(413, 'FILE_TOO_LARGE', '附件不能超过 10 MB。');
-          if (status >= 400 && status < 500) throw new AppError(400, 'BAD_UPLOAD', '未能读取上传的附件，请重新选择。');
-          throw err;
-        }
-      },
-    });
+    await acceptOneFile(app, { maxBytes: MAX_ATTACHMENT_BYTES, tooLarge: '附件不能超过 10 MB。' });
 
     // A file is read (up to 10 MB) in preValidation, before the route's own access check: refuse a guest or
     // a role that may not post before reading anything.
@@ -112,7 +86,7 @@ export function threadRoutes(service: () => ThreadService): FastifyPluginAsyncZo
         response: { 201: MessageOut },
       },
     }, async (request, reply) => {
-      const message = await service().post(requireUser(request), request.params.id, request.params.vendorId, { text: request.body.text, file: fileOf(request) });
+      const message = await service().post(requireUser(request), request.params.id, request.params.vendorId, { text: request.body.text, file: attachedFile(request) });
       return reply.code(201).send(message);
     });
 
@@ -183,7 +157,7 @@ export function threadRoutes(service: () => ThreadService): FastifyPluginAsyncZo
       const values = { text: typeof (request.body as { text?: unknown })?.text === 'string' ? (request.body as { text: string }).text : '' };
       if (errors) return renderThread(request, reply, id, vendorId, { errors: { _form: '请按提示修改后再发送。', ...errors }, values, status: 400 });
       try {
-        await service().post(requireUser(request), id, vendorId, { text: request.body.text, file: fileOf(request) });
+        await service().post(requireUser(request), id, vendorId, { text: request.body.text, file: attachedFile(request) });
       } catch (err) {
         if (!(err instanceof AppError) || err.statusCode === 404 || err.statusCode >= 500) throw err;
         const fieldErrors = Object.fromEntries((err.details ?? []).map((d) => [d.path, d.message]));

@@ -7,28 +7,22 @@ export { checkRoute, DEFAULT_TRAVEL_MINUTES, hhmm, parseHhmm, type RouteProblem,
 export { seedSampleVisits } from './seed.js';
 export { kindNames as visitKindNames, phaseNames as visitPhaseNames, outcomeNames as visitOutcomeNames } from './schemas.js';
 import fp from 'fastify-plugin';
+import { platformDeps } from '../infra/deps.js';
 import { createVisitService, type VisitService } from './service.js';
 import visitRoutes from './routes.js';
 import visitPages from './pages.js';
 import visitDay from './day.js';
 import attendanceRoutes from './attendance-routes.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    visits: VisitService;
-  }
-}
+declare module 'fastify' { interface FastifyInstance { visits: VisitService } }
 
 export default fp(async (app) => {
   app.decorate('visits', createVisitService({
-    conn: app.conn,
-    models: app.models,
-    clock: app.clock,
+    ...platformDeps(app),
     followUps: () => app.followUps,
     matching: () => app.matching,
     notify: (event, options) => app.notify(event, options),
     orgFor: (user, buyer, session) => app.demands.orgFor(user, buyer, session),
-    log: app.log,
     defaultTravelMinutes: app.config.VISIT_TRAVEL_MINUTES,
   }));
   await app.register(visitRoutes);

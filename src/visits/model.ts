@@ -3,7 +3,8 @@
  * for it (approved by an organizer, each with a check-in code), and the outcomes recorded per stop per
  * buyer. A signing's amount is never kept here: it lives once, on the (demand, vendor) follow-up.
  */
-import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+import { bindModels } from '../infra/bind-model.js';
 
 export const visitKinds = ['survey', 'site'] as const;
 export type VisitKind = (typeof visitKinds)[number];
@@ -115,10 +116,8 @@ export type VisitDoc = InferSchemaType<typeof VisitSchema>;
 export type VisitRegistrationDoc = InferSchemaType<typeof RegistrationSchema>;
 export type VisitOutcomeDoc = InferSchemaType<typeof OutcomeSchema>;
 
-export function visitModels(conn: Connection) {
-  return {
-    Visit: (conn.models.Visit ?? conn.model('Visit', VisitSchema, 'visits')) as Model<VisitDoc>,
-    VisitRegistration: (conn.models.VisitRegistration ?? conn.model('VisitRegistration', RegistrationSchema, 'visit_registrations')) as Model<VisitRegistrationDoc>,
-    VisitOutcome: (conn.models.VisitOutcome ?? conn.model('VisitOutcome', OutcomeSchema, 'visit_outcomes')) as Model<VisitOutcomeDoc>,
-  };
-}
+export const visitModels = (conn: Connection) => bindModels(conn, {
+  Visit: [VisitSchema, 'visits'],
+  VisitRegistration: [RegistrationSchema, 'visit_registrations'],
+  VisitOutcome: [OutcomeSchema, 'visit_outcomes'],
+});

@@ -7,15 +7,20 @@ import { Types, type ClientSession, type Connection } from 'mongoose';
 import type { FastifyBaseLogger } from 'fastify';
 import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import type { BuyerInput, OrgDoc } from '../buyers/index.js';
-import { newCheckInCode, normalizeCode } from '../events/index.js';
-import { signingTakenMessage, type FollowUpService } from '../followups/index.js';
-import type { MatchingService, Reason } from '../matching/index.js';
+import { holderOfCode, markArrived, newCheckInCode } from '../events/index.js';
+import type { FollowUpService } from '../followups/index.js';
+import type { MatchingService } from '../matching/index.js';
 import type { NotifyEventInput } from '../notifications/index.js';
 import type { Models } from '../infra/models.js';
+import { ownOpenDemands } from '../demands/index.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
+import { findOr404 } from '../web/lookup.js';
 import type { VisitDoc, VisitOutcomeDoc, VisitPhase, VisitRegistrationDoc } from './model.js';
 import { checkRoute, DEFAULT_TRAVEL_MINUTES, timeOrder } from './route.js';
-import { kindNames, outcomeNames, phaseNames, type OutcomeInput, type RegistrationInput, type ReviewInput, type StopInput, type VisitInput, type VisitUpdate } from './schemas.js';
+import { createVisitOutcomes, dayPhases } from './outcomes.js';
+import { createVisitSuggestions } from './suggestions.js';
+export type { InviteeSuggestion, VisitSuggestion } from './suggestions.js';
+import { kindNames, outcomeNames, phaseNames, type RegistrationInput, type ReviewInput, type StopInput, type VisitInput, type VisitUpdate } from './schemas.js';
 
 type Id = Types.ObjectId;
 export type VisitLean = VisitDoc & { _id: Id; createdAt: Date; updatedAt: Date };
@@ -37,29 +42,10 @@ export interface VisitDeps {
   defaultTravelMinutes?: number;
 }
 
-export interface VisitSuggestion {
-  visit: { id: string; title: string; kind: string; date: string };
-  score: number;
-  demand: { id: string; title: string };
-  vendor: { id: string; name: string };
-  reasons: Array<{ factor: string; text: string }>;
-}
-
-export interface InviteeSuggestion {
-  buyerOrg: { id: string; name: string };
-  score: number;
-  demand: { id: string; title: string };
-  vendor: { id: string; name: string };
-  reasons: Array<{ factor: string; text: string }>;
-}
-
 /** The instant of `minutes` after midnight, China time, on `date` (YYYY-MM-DD). */
 export const instantOf = (date: string, minutes: number): Date => new Date(Date.parse(`${date}T00:00:00+08:00`) + minutes * 60_000);
 const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
-const reasonsView = (reasons: Reason[]) => reasons.map((r) => ({ factor: r.factor, text: r.text }));
 const openPhases: VisitPhase[] = ['registration', 'confirmed', 'finished'];
-/** Phases in which the day happens: check-in and outcomes. */
-const dayPhases: VisitPhase[] = ['registration', 'confirmed', 'finished'];
 const transitions: Record<VisitPhase, VisitPhase[]> = {
   draft: ['registration', 'cancelled'],
   registration: ['draft', 'confirmed', 'cancelled'],
@@ -70,15 +56,10 @@ const transitions: Record<VisitPhase, VisitPhase[]> = {
 
 export function createVisitService(deps: VisitDeps) {
   const { models, clock, conn } = deps;
-  const { Visit, VisitRegistration, VisitOutcome, Vendor, Demand, FollowUp } = models;
+  const { Visit, VisitRegistration, VisitOutcome, Vendor, Demand } = models;
   const travel = deps.defaultTravelMinutes ?? DEFAULT_TRAVEL_MINUTES;
 
-  async function load(id: string): Promise<VisitLean> {
-    if (!Types.ObjectId.isValid(id)) throw notFound('未找到该调研考察活动。');
-    const visit = await Visit.findById(id).lean<VisitLean>();
-    if (!visit) throw notFound('未找到该调研考察活动。');
-    return visit;
-  }
+  const load = (id: string) => findOr404<VisitLean>(Visit, id, '未找到该调研考察活动。');
 
   /** Organizers see every visit; others not drafts (a 404, not a hint). */
   async function visible(user: CurrentUser | null | undefined, id: string): Promise<VisitLean> {
@@ -92,12 +73,7 @@ export function createVisitService(deps: VisitDeps) {
     return load(id);
   }
 
-  async function registrationOf(visit: VisitLean, rid: string): Promise<RegistrationLean> {
-    if (!Types.ObjectId.isValid(rid)) throw notFound('未找到该报名。');
-    const r = await VisitRegistration.findOne({ _id: rid, visit: visit._id }).lean<RegistrationLean>();
-    if (!r) throw notFound('未找到该报名。');
-    return r;
-  }
+  const registrationOf = (visit: VisitLean, rid: string) => findOr404<RegistrationLean>(VisitRegistration, rid, '未找到该报名。', { visit: visit._id });
 
   const owns = (user: CurrentUser, r: Pick<RegistrationLean, 'buyerOrg'>) => user.role === 'buyer' && Boolean(user.buyerOrgId) && String(r.buyerOrg) === user.buyerOrgId;
   const hosts = (user: CurrentUser, v: Pick<VisitLean, 'stops'>) => user.role === 'vendor' && Boolean(user.vendorId) && v.stops.some((s) => String(s.vendor) === user.vendorId);
@@ -131,15 +107,10 @@ export function createVisitService(deps: VisitDeps) {
   });
 
   /** A buyer's demands must be its own organization's and open (or in progress). */
-  async function checkDemands(buyerOrg: Id, demands: string[] | undefined, session?: ClientSession): Promise<Id[]> {
-    const ids = [...new Set(demands ?? [])].map((d) => new Types.ObjectId(d));
-    if (ids.length === 0) return [];
-    const found = await Demand.find({ _id: { $in: ids }, buyerOrg, status: { $in: ['open', 'in_progress'] } }, { _id: 1 }).session(session ?? null).lean();
-    if (found.length !== ids.length) {
-      throw badRequest('关联的需求须是本单位征集中或对接中的需求。', [{ path: 'demands', message: '有需求不存在、不属于该单位、尚是草稿或已关闭' }]);
-    }
-    return ids;
-  }
+  const checkDemands = (buyerOrg: Id, demands: string[] | undefined, session?: ClientSession) => ownOpenDemands(Demand, buyerOrg, demands, session);
+
+  const outcomes = createVisitOutcomes(deps, { load, staffVisit, registrationOf });
+  const suggestions = createVisitSuggestions(deps, { visible, hosts });
 
   async function counts(visitId: Id) {
     const [arrived, expected] = await Promise.all([
@@ -147,13 +118,6 @@ export function createVisitService(deps: VisitDeps) {
       VisitRegistration.countDocuments({ visit: visitId, status: 'approved' }),
     ]);
     return { arrived, expected };
-  }
-
-  async function withAmounts(outcomes: OutcomeLean[]): Promise<OutcomeLean[]> {
-    const signed = outcomes.filter((o) => o.outcome === 'signed');
-    if (!signed.length) return outcomes;
-    const amounts = await deps.followUps().visitSigningAmounts(signed.map((o) => o._id));
-    return outcomes.map((o) => (o.outcome === 'signed' ? { ...o, amountYuan: amounts.get(String(o._id)) } : o));
   }
 
   /** Approves inside a transaction: the visit's approved count rises only while below capacity. */
@@ -180,7 +144,8 @@ export function createVisitService(deps: VisitDeps) {
     owns,
     hosts,
     counts,
-    withAmounts,
+    ...outcomes,
+    ...suggestions,
 
     /** Visits newest first (at most 200); drafts for organizers only; `host` = only those visiting the vendor's company. */
     async list(user: CurrentUser, options: { host?: boolean; open?: boolean } = {}) {
@@ -335,145 +300,11 @@ export function createVisitService(deps: VisitDeps) {
     /** Marks the holder of `code` as arrived; idempotent and atomic. A code of another visit, or none, is a 404. */
     async checkIn(user: CurrentUser, id: string, rawCode: string) {
       const visit = await staffVisit(user, id);
-      const code = normalizeCode(rawCode);
       const missing = notFound('未找到该签到码：它不属于本次活动，或输入有误，请核对后再试。');
-      if (!/^[A-Z2-7]{16}$/.test(code)) throw missing;
-      const r = await VisitRegistration.findOne({ visit: visit._id, checkInCode: code }).lean<RegistrationLean>();
-      if (!r || r.status !== 'approved') throw missing;
+      const r = await holderOfCode<RegistrationLean>(VisitRegistration, { visit: visit._id }, rawCode, missing);
       if (!dayPhases.includes(visit.phase as VisitPhase)) throw conflict(`活动当前为“${phaseNames[visit.phase]}”，不能签到。`);
-      const now = clock();
-      const first = await VisitRegistration.findOneAndUpdate(
-        { _id: r._id, checkIn: { $ne: 'arrived' } },
-        { $set: { checkIn: 'arrived', checkInAt: now } },
-        { new: true },
-      ).lean<RegistrationLean>();
-      const at = first?.checkInAt ?? (await VisitRegistration.findById(r._id, { checkInAt: 1 }).lean())?.checkInAt ?? now;
-      return { participant: { id: String(r._id), name: r.name, kind: 'buyer' as const }, first: Boolean(first), firstScan: Boolean(first), checkInAt: at, ...(await counts(visit._id)) };
-    },
-
-    /**
-     * The outcome of one stop for one buyer. visited, intent and signed move the follow-up of (the buyer's
-     * demand, the stop's host vendor) to contacted, intent or signed — forward only. A signing is kept once,
-     * on the follow-up with its amount: a pair signed elsewhere cannot be signed again here (409 naming the
-     * signing). The outcome and the follow-up commit in one transaction.
-     */
-    async outcome(user: CurrentUser, id: string, stopIndex: number, input: OutcomeInput): Promise<OutcomeLean> {
-      if (!isStaff(user)) throw forbidden('只有主办方可以登记考察结果。');
-      const visit = await load(id);
-      if (!dayPhases.includes(visit.phase as VisitPhase)) throw conflict(`活动当前为“${phaseNames[visit.phase]}”，不能登记考察结果。`);
-      const stop = visit.stops[stopIndex];
-      if (!stop) throw notFound(`未找到第 ${stopIndex + 1} 站：本次活动共 ${visit.stops.length} 站（编号 0–${visit.stops.length - 1}）。`);
-      const r = await registrationOf(visit, input.registration);
-      if (r.status !== 'approved') throw conflict('只能为审核通过的单位登记考察结果。');
-      if (r.checkIn === 'no_show') throw conflict(`“${r.name}”已标记为未到场，不能登记考察结果；如其实到场了，请先撤销未到场标记。`);
-      const demands = (r.demands ?? []).map(String);
-      let demand = input.demand;
-      if (demand && !demands.includes(demand)) throw badRequest('所选需求不是该单位报名时关联的需求。', [{ path: 'demand', message: '请从该单位关联的需求中选择' }]);
-      if (!demand && demands.length === 1) demand = demands[0];
-      if (!demand && demands.length > 1) throw badRequest('该单位关联了多条需求，请选择本站考察对应的需求。', [{ path: 'demand', message: '请选择需求' }]);
-      if (input.outcome === 'signed' && !demand) throw badRequest('登记签约须对应该单位的一条需求：该单位报名时没有关联需求。', [{ path: 'demand', message: '签约须对应一条需求' }]);
-      if (input.amountYuan !== undefined && input.outcome !== 'signed') throw badRequest('只有签约时才能填写金额。', [{ path: 'amountYuan', message: '只有签约时才能填写金额' }]);
-      const vendorId = String(stop.vendor);
-      const note = input.note ?? `${kindNames[visit.kind]}“${visit.title}”第 ${stopIndex + 1} 站`;
-
-      const saved = await conn.transaction(async (session) => {
-        const existing = await VisitOutcome.findOne({ visit: visit._id, stop: stopIndex, registration: r._id }).session(session).lean<OutcomeLean>();
-        if (existing?.outcome === 'signed' && input.outcome !== 'signed') throw conflict('本站已登记签约并记入对接跟进；签约是最终结果，不能改为其他结果。');
-        if (existing?.outcome === 'signed' && String(existing.demand ?? '') !== (demand ?? '')) throw conflict('本站的签约已记在另一条需求上，不能改换需求。');
-        const outcomeId = existing?._id ?? new Types.ObjectId();
-        if (demand) {
-          const current = await FollowUp.findOne({ demand, vendor: vendorId }).session(session).lean();
-          if (input.outcome === 'signed') {
-            if (current?.status === 'signed') {
-              const signing = [...(current.steps ?? [])].reverse().find((st) => st.status === 'signed');
-              if (String(signing?.visitOutcome ?? '') !== String(outcomeId)) throw conflict(signingTakenMessage(current.amountYuan, signing, '本站请登记为“已参观”或“达成意向”。'));
-              if (input.amountYuan !== undefined && input.amountYuan !== (current.amountYuan ?? undefined)) {
-                throw conflict(`本次签约的金额已登记为 ${current.amountYuan ?? '（未填）'} 元；一次签约只有一个金额，不能再改。`);
-              }
-            } else if (current?.status === 'declined') {
-              throw conflict('该对接已被标记为“不合适”；如确已签约，请先由主办方在对接跟进中重新打开，再登记签约。');
-            } else {
-              await deps.followUps().advance(user, demand, vendorId, { to: 'signed', note, amountYuan: input.amountYuan }, {
-                source: 'visit', session, visit: { visit: String(visit._id), outcome: String(outcomeId) },
-              });
-            }
-          } else {
-            const target = input.outcome === 'visited' ? 'contacted' : 'intent';
-            const rank: Record<string, number> = { contacted: 1, intent: 2, signed: 3 };
-            if (!current || (current.status !== 'declined' && rank[target] > rank[current.status])) {
-              await deps.followUps().advance(user, demand, vendorId, { to: target, note }, { source: 'visit', session });
-            }
-          }
-        }
-        const set = {
-          outcome: input.outcome, note: input.note ?? null, by: actorOf(user), at: clock(),
-          buyerOrg: r.buyerOrg, vendor: stop.vendor, demand: demand ? new Types.ObjectId(demand) : null,
-        };
-        return VisitOutcome.findOneAndUpdate(
-          { visit: visit._id, stop: stopIndex, registration: r._id },
-          { $set: set, $setOnInsert: { _id: outcomeId } },
-          { upsert: true, new: true, session },
-        ).lean<OutcomeLean>();
-      });
-      return (await withAmounts([saved!]))[0];
-    },
-
-    /** Outcomes of a visit (organizers), with each signing's amount read from its follow-up. */
-    async outcomes(user: CurrentUser, id: string): Promise<OutcomeLean[]> {
-      const visit = await staffVisit(user, id);
-      return withAmounts(await VisitOutcome.find({ visit: visit._id }).sort({ stop: 1, createdAt: 1 }).lean<OutcomeLean[]>());
-    },
-
-    /** Open visits whose host vendors fit the buyer organization's open demands, best first, with the reasons. */
-    async suggestionsForBuyer(user: CurrentUser, limit = 20): Promise<VisitSuggestion[]> {
-      if (user.role !== 'buyer') throw forbidden('只有采购方账号有推荐的调研考察活动。');
-      // An account not yet tied to an organization has no demands to match.
-      if (!user.buyerOrgId) return [];
-      const visits = await Visit.find({ phase: 'registration' }, { log: 0 }).sort({ startsAt: 1 }).limit(100).lean<VisitLean[]>();
-      if (!visits.length) return [];
-      const demands = await Demand.find({ buyerOrg: user.buyerOrgId, status: 'open' }).sort({ createdAt: -1 }).limit(20).lean();
-      const best = new Map<string, VisitSuggestion>();
-      for (const demand of demands) {
-        const matches = await deps.matching().matchDemand(demand as never, { limit: 100 });
-        for (const m of matches) {
-          for (const v of visits) {
-            if (!v.stops.some((s) => String(s.vendor) === m.vendor.id)) continue;
-            const prev = best.get(String(v._id));
-            if (prev && prev.score >= m.score) continue;
-            best.set(String(v._id), {
-              visit: { id: String(v._id), title: v.title, kind: v.kind, date: v.date }, score: m.score,
-              demand: { id: String(demand._id), title: demand.title }, vendor: { id: m.vendor.id, name: m.vendor.name }, reasons: reasonsView(m.reasons),
-            });
-          }
-        }
-      }
-      return [...best.values()].sort((a, b) => b.score - a.score).slice(0, limit);
-    },
-
-    /** Buyers worth inviting: organizations whose open demands fit the visit's host vendors (not yet registered). */
-    async invitees(user: CurrentUser, id: string, limit = 30): Promise<InviteeSuggestion[]> {
-      const visit = await visible(user, id);
-      if (!isStaff(user) && !hosts(user, visit)) throw forbidden('只有主办方和接待企业可以查看邀请建议。');
-      const registered = new Set((await VisitRegistration.find({ visit: visit._id }, { buyerOrg: 1 }).lean()).map((r) => String(r.buyerOrg)));
-      const filter: Record<string, unknown> = { status: 'open' };
-      if (visit.field) filter.field = visit.field;
-      const demands = (await Demand.find(filter).sort({ createdAt: -1 }).limit(100).lean()).filter((d) => !registered.has(String(d.buyerOrg)));
-      if (!demands.length) return [];
-      const orgNames = new Map((await models.BuyerOrg.find({ _id: { $in: demands.map((d) => d.buyerOrg) } }, { name: 1 }).lean()).map((o) => [String(o._id), o.name]));
-      const best = new Map<string, InviteeSuggestion>();
-      const vendors = [...new Map(visit.stops.map((s) => [String(s.vendor), s.vendorName])).entries()];
-      for (const [vendorId, vendorName] of vendors) {
-        for (const { demand: d, match: m } of await deps.matching().fitOfVendor(vendorId, demands)) {
-          const org = String(d.buyerOrg);
-          const prev = best.get(org);
-          if (prev && prev.score >= m.score) continue;
-          best.set(org, {
-            buyerOrg: { id: org, name: orgNames.get(org) ?? '' }, score: m.score, demand: { id: String(d._id), title: d.title },
-            vendor: { id: vendorId, name: vendorName }, reasons: reasonsView(m.reasons),
-          });
-        }
-      }
-      return [...best.values()].sort((a, b) => b.score - a.score).slice(0, limit);
+      const { first, at } = await markArrived(VisitRegistration, r._id, clock());
+      return { participant: { id: String(r._id), name: r.name, kind: 'buyer' as const }, first, firstScan: first, checkInAt: at, ...(await counts(visit._id)) };
     },
 
     outcomeNames,

@@ -5,7 +5,6 @@
 import t from 'tap';
 import { buildTestApp, createUser, login } from '../helper.js';
 import { seedSampleData } from '../../src/seeding/index.js';
-import { notifyMatchingVendors } from '../../src/notifications/index.js';
 import { notificationModels } from '../../src/notifications/model.js';
 
 // Between the sample demand's best matches and its weaker ones (see the scores comment in the output).
@@ -34,7 +33,7 @@ t.test('(a) a vendor that matches a new demand well hears of it; the others do n
   t.ok(expected.length > 0, 'some vendors match well');
   t.ok(below.length > 0, 'and some only weakly (else the threshold below is not exercised)');
 
-  await notifyMatchingVendors(app, demandId);
+  await app.notifications.enqueueMatchAlert(demandId);
   t.equal(await Notification.countDocuments({ kind: 'demand.match' }), 0, 'matching waits for the worker');
   await app.notifications.drain();
   const told = await Notification.find({ kind: 'demand.match' }).lean();
@@ -46,7 +45,7 @@ t.test('(a) a vendor that matches a new demand well hears of it; the others do n
   t.match(first.body, /杭州市滨江区教育局.*匹配度 \d+%/);
   t.equal(first.link, `/demands/${demandId}`);
 
-  await notifyMatchingVendors(app, demandId);
+  await app.notifications.enqueueMatchAlert(demandId);
   await app.notifications.drain();
   t.equal(await Notification.countDocuments({ kind: 'demand.match' }), told.length, 'a vendor hears of a demand once');
 });
@@ -55,7 +54,7 @@ t.test('(a) a demand closed before the worker runs alerts no one', async (t) => 
   const other = await app.models.Demand.findOne({ _id: { $ne: demand!._id }, status: 'open' }).lean();
   await app.models.Demand.updateOne({ _id: other!._id }, { $set: { status: 'closed' } });
   const before = await Notification.countDocuments({});
-  const id = await notifyMatchingVendors(app, String(other!._id));
+  const id = await app.notifications.enqueueMatchAlert(String(other!._id));
   await app.notifications.drain();
   t.equal(await Notification.countDocuments({}), before);
   t.equal((await NotificationOutbox.findById(id).lean())?.status, 'done');
