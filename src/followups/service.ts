@@ -74,7 +74,11 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
    */
   async function advance(
     user: CurrentUser, demandId: string, vendorId: string, input: MoveInput,
-    opts: { source?: string; session?: ClientSession; meeting?: { event: string; meeting: string }; visit?: { visit: string; outcome: string } } = {},
+    opts: {
+      source?: string; session?: ClientSession; meeting?: { event: string; meeting: string }; visit?: { visit: string; outcome: string };
+      /** The caller tells the parties itself (a 婉拒 in the conversation sends its own notice): no second one. */
+      silent?: boolean;
+    } = {},
   ): Promise<FollowUpView> {
     const { demand, vendor } = await load(demandId, vendorId, opts.session);
     const party = partyOf(user, String(demand.buyerOrg), vendorId);
@@ -157,7 +161,9 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
       }
 
       const link = `/demands/${String(demand._id)}`;
-      if (party === 'vendor') {
+      if (opts.silent) {
+        // Told by the caller.
+      } else if (party === 'vendor') {
         if (status === 'contacted' || status === 'intent') {
           await options.notify({
             kind: 'followup.interest',

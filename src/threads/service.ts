@@ -305,9 +305,10 @@ export function createThreadService(options: ThreadServiceOptions) {
         { session },
       );
       if (res.modifiedCount !== 1) throw conflict('该意向刚刚已被答复，请刷新后查看。');
-      // 婉拒 closes the follow-up as 不合适 with the same reason, so the record and the reports agree.
+      // 婉拒 closes the follow-up as 不合适 with the same reason, so the record and the reports agree; the
+      // vendor hears of it once, by the notice below.
       if (value === 'declined') {
-        await options.followUps().advance(user, String(l.demand._id), String(l.vendor._id), { to: 'declined', from: 'intent', reason: `婉拒意向：${reason}` }, { session });
+        await options.followUps().advance(user, String(l.demand._id), String(l.vendor._id), { to: 'declined', from: 'intent', reason: `婉拒意向：${reason}` }, { session, silent: true });
       }
       await options.notify({
         kind: 'thread.answer',

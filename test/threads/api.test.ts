@@ -222,8 +222,12 @@ t.test('婉拒 closes the follow-up as 不合适 and the conversation for new me
   const d2 = await app.models.Demand.create({ title: '校门口人脸识别闸机', buyerOrg: w.orgA._id, status: 'open', field: 'security' });
   const url = `/api/v1/demands/${String(d2._id)}/threads/${w.v2Id}`;
   t.equal((await move(app, w.cookies.vendor2, String(d2._id), { vendorId: w.v2Id, to: 'intent' })).statusCode, 200);
+  const noticesBefore = await app.models.NotificationOutbox.countDocuments({ 'recipients.vendorId': w.v2._id });
   const decline = await app.inject({ method: 'POST', url: `${url}/answer`, headers: { cookie: w.cookies.buyerA }, payload: { answer: 'decline', reason: '已选定其他供应商' } });
   t.equal(decline.statusCode, 200, decline.body);
+  const notices = await app.models.NotificationOutbox.find({ 'recipients.vendorId': w.v2._id }).sort({ _id: 1 }).lean();
+  t.equal(notices.length - noticesBefore, 1, 'the vendor is told once, not once by the conversation and again by the follow-up');
+  t.match(notices.at(-1)?.title, /婉拒了您对需求/);
   t.match(decline.json(), { answer: 'declined', mutual: false, followUpStatus: 'declined' });
   t.same(decline.json().contacts, {}, 'no contacts after a 婉拒');
   const fu = await app.models.FollowUp.findOne({ demand: d2._id, vendor: w.v2._id }).lean();
