@@ -248,7 +248,9 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
     const user = requireUser(request);
     const visit = await app.visits.visible(user, id);
     const mine = user.role === 'buyer' ? (await app.visits.registrations(user, id))[0] : undefined;
-    const demands = user.role === 'buyer' && user.buyerOrgId && !mine
+    // An organization that withdrew may register again while registration is open.
+    const mayRegister = user.role === 'buyer' && (!mine || mine.status === 'withdrawn') && visit.phase === 'registration';
+    const demands = mayRegister && user.buyerOrgId
       ? await app.models.Demand.find({ buyerOrg: user.buyerOrgId, status: { $in: ['open', 'in_progress'] } }, { title: 1 }).sort({ createdAt: -1 }).limit(50).lean()
       : [];
     const chosen = new Set(((state.values?.demands as string[] | undefined) ?? []).map(String));
@@ -256,7 +258,7 @@ const visitPages: FastifyPluginAsyncZod = async (app) => {
       title: visit.title,
       visit: visitView(visit),
       isBuyer: user.role === 'buyer',
-      canRegister: user.role === 'buyer' && !mine && visit.phase === 'registration',
+      canRegister: mayRegister,
       mine: mine ? registrationView(mine) : undefined,
       canWithdraw: Boolean(mine) && ['pending', 'approved'].includes(mine!.status) && mine!.checkIn !== 'arrived' && withdrawOpen(visit, app.clock()),
       demands: demands.map((d) => ({ id: String(d._id), title: d.title, checked: chosen.has(String(d._id)) })),

@@ -235,14 +235,20 @@ export function createVisitService(deps: VisitDeps) {
       try {
         return await conn.transaction(async (session) => {
           const org = await deps.orgFor(user, input.buyer, session);
-          const [created] = await VisitRegistration.create([{
-            visit: visit._id, buyerOrg: org._id, name: org.name,
+          const fields = {
+            name: org.name,
             demands: await checkDemands(org._id as Id, input.demands, session),
             people: input.people ?? 1, officials: input.officials ?? '',
             contactName: input.contactName, contactPhone: input.contactPhone,
             status: 'pending', registeredBy: actorOf(user),
-          }], { session });
-          const r = created.toObject() as RegistrationLean;
+          };
+          // An organization that withdrew may register again: its one registration record is reopened.
+          const reopened = await VisitRegistration.findOneAndUpdate(
+            { visit: visit._id, buyerOrg: org._id, status: 'withdrawn' },
+            { $set: fields, $unset: { rejectReason: 1 } },
+            { new: true, session },
+          ).lean<RegistrationLean>();
+          const r = reopened ?? ((await VisitRegistration.create([{ visit: visit._id, buyerOrg: org._id, ...fields }], { session }))[0].toObject() as RegistrationLean);
           if (isStaff(user)) await approve(visit, r, session);
           return (await VisitRegistration.findById(r._id).session(session).lean<RegistrationLean>())!;
         });

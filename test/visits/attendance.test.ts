@@ -44,6 +44,22 @@ t.test('withdraw and no-show', async (t) => {
     t.equal(mine.myRegistration.status, 'withdrawn', 'the API shows it');
   });
 
+  t.test('an organization that withdrew may register again: its one registration reopens, waiting for review', async (t) => {
+    const page = await app.inject({ method: 'GET', url: `/visits/${id}`, headers: { cookie: w.cookies.buyerUser } });
+    t.match(page.body, `action="/visits/${id}/register"`, 'the visit page offers the registration form again');
+    const again = await api(app, w.cookies.buyerUser, 'POST', `/api/v1/visits/${id}/registrations`, { demands: [String(w.demands[0]._id)], people: 3 });
+    t.equal(again.statusCode, 201, again.body);
+    t.equal(again.json().registrationId, first.rid, 'the same registration record, not a second one');
+    const r = (await app.models.VisitRegistration.findById(first.rid).lean())!;
+    t.match(r, { status: 'pending', people: 3 }, 'pending review again, with what was sent now');
+    t.equal(await app.models.VisitRegistration.countDocuments({ visit: id, buyerOrg: w.orgs[0]._id }), 1, 'one registration per organization');
+    t.equal(await approvedCount(), 1, 'it holds no place until approved');
+    const twice = await api(app, w.cookies.buyerUser, 'POST', `/api/v1/visits/${id}/registrations`, { demands: [String(w.demands[0]._id)] });
+    t.equal(twice.statusCode, 409, 'registering while registered is still refused');
+    const out = await api(app, w.cookies.buyerUser, 'POST', withdrawUrl, {});
+    t.equal(out.json().registration.status, 'withdrawn', 'and it can withdraw again (for the no-show checks below)');
+  });
+
   t.test('no-show: after the visit, approved organizations that did not check in', async (t) => {
     const markUrl = `/api/v1/visits/${id}/registrations/${rid2}/attendance`;
     const early = await api(app, org, 'POST', markUrl, { state: 'no_show' });
