@@ -11,7 +11,7 @@ import { AppError, forbidden, unauthorized } from '../web/errors.js';
 import { attachment as dispositionOf } from '../web/download.js';
 import { formErrors, type FieldErrors } from '../web/forms.js';
 import { acceptOneFile, attachedFile } from '../web/upload.js';
-import { MAX_ATTACHMENT_BYTES } from './rules.js';
+import { MAX_ATTACHMENT_BYTES, MESSAGES_PER_MINUTE } from './rules.js';
 import {
   AnswerBody, AnswerForm, AttachmentParams, DemandParams, MessageBody, MessageOut, ThreadOut, ThreadParams, ThreadSummaryOut,
 } from './schemas.js';
@@ -35,6 +35,9 @@ export function threadRoutes(service: () => ThreadService): FastifyPluginAsyncZo
     });
 
     // ---- JSON API ----
+
+    // Messages per person (not per address: colleagues share an office network), across every instance.
+    const messageLimit = { max: MESSAGES_PER_MINUTE, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => request.user?.id ?? request.ip };
 
     app.get('/api/v1/demands/:id/threads', {
       config: { access: 'user' },
@@ -76,7 +79,7 @@ export function threadRoutes(service: () => ThreadService): FastifyPluginAsyncZo
     }, async (request) => ({ messages: (await service().view(requireUser(request), request.params.id, request.params.vendorId)).messages }));
 
     app.post('/api/v1/demands/:id/threads/:vendorId/messages', {
-      config: { access: ['buyer', 'vendor'] },
+      config: { access: ['buyer', 'vendor'], rateLimit: messageLimit },
       schema: {
         summary: '在对话中发消息（可附报价单）', tags,
         description: 'JSON `{text}`，或 multipart/form-data：text 与可选的 file（报价单等，PDF 或 Excel .xlsx，按文件内容判断而非扩展名，≤ 10 MB；其他内容返回 415，过大返回 413）。只有对话双方可以发言；对方会收到“对接消息”通知。组织方只读（403）。',
@@ -148,7 +151,7 @@ export function threadRoutes(service: () => ThreadService): FastifyPluginAsyncZo
     }, async (request, reply) => renderThread(request, reply, request.params.id, request.params.vendorId));
 
     app.post('/demands/:id/threads/:vendorId/messages', {
-      config: { access: ['buyer', 'vendor'] },
+      config: { access: ['buyer', 'vendor'], rateLimit: messageLimit },
       schema: { params: ThreadParams, body: MessageBody },
       attachValidation: true,
     }, async (request, reply) => {

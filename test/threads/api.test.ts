@@ -275,3 +275,17 @@ t.test('the demand page lists the buyer’s conversations', async (t) => {
   t.notMatch(page.body, /\/answer"/, 'answered: no buttons any more');
   t.match(page.body, /已接受/);
 });
+
+t.test('a flood of messages is refused with a Chinese 429, per person, and nothing past the limit is kept', async (t) => {
+  const colleague = await createUser(app, 'buyer', { buyerOrg: w.orgA._id, name: '采购方甲三' });
+  const cookie = await login(app, colleague.email, colleague.password);
+  const before = await app.models.ThreadMessage.countDocuments({});
+  const answers = [];
+  for (let i = 0; i < 22; i++) answers.push((await postJson(cookie, { text: `第 ${i + 1} 条` })).statusCode);
+  t.equal(answers.filter((s) => s === 201).length, 20, 'twenty a minute are accepted');
+  t.same(answers.slice(20), [429, 429], 'then 429');
+  const refused = await postJson(cookie, { text: '再来一条' });
+  t.match(refused.json().message, /操作过于频繁/, 'in Chinese');
+  t.equal(await app.models.ThreadMessage.countDocuments({}), before + 20, 'the refused ones are not kept');
+  t.equal((await postJson(w.cookies.vendor1, { text: '供应商仍可发言' })).statusCode, 201, 'the other side is not affected');
+});
