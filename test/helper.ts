@@ -3,6 +3,7 @@
  * test/run.mjs started, and the app built exactly as in production (real MongoDB, real Meilisearch).
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import net from 'node:net';
 import path from 'node:path';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -27,6 +28,17 @@ export function testServers() {
 }
 
 /** A name unique to this test file and process, usable as a database name and index prefix. */
+/** A TCP port free on 127.0.0.1 right now, for a server a test starts itself. */
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+
 export function isolationName(): string {
   const file = path.basename(process.argv[1] ?? 'test').replace(/\.test\.[cm]?[jt]s$/, '').replace(/[^a-z0-9]/gi, '_');
   return `t_${file.slice(0, 30)}_${process.pid}`;

@@ -8,17 +8,17 @@ import { eventView, slotsView } from './pages-view.js';
 import { kindNames, outcomeNames } from './schemas.js';
 import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
 
-/** The organizer's check-in page: counts, who arrived (latest first) and who is still expected. */
-export function checkInView(event: EventLean, participants: ParticipantLean[], state: { error?: string; code?: string; status?: number } = {}) {
-  const approved = participants.filter((p) => p.status === 'approved');
-  const arrived = approved.filter((p) => p.checkIn === 'arrived')
+interface CheckInHolder { name: string; checkIn?: string | null; checkInAt?: Date | null }
+
+/**
+ * The lists a check-in page shows (对接会 and 企业调研/现场考察 alike): who arrived (latest first), who is
+ * still expected (by name), their counts, and the typed-code form's state.
+ */
+export function checkInLists<T extends CheckInHolder, R>(approved: T[], row: (holder: T) => R, state: { error?: string; code?: string } = {}) {
+  const arrived = approved.filter((h) => h.checkIn === 'arrived')
     .sort((a, b) => new Date(b.checkInAt ?? 0).getTime() - new Date(a.checkInAt ?? 0).getTime());
-  const waiting = approved.filter((p) => p.checkIn !== 'arrived').sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
-  const row = (p: ParticipantLean) => ({ id: String(p._id), name: p.name, kindName: kindNames[p.kind] ?? '', contactName: p.contactName ?? '', at: p.checkInAt ?? null, noShow: p.checkIn === 'no_show' });
+  const waiting = approved.filter((h) => h.checkIn !== 'arrived').sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
   return {
-    title: `扫码签到 · ${event.title}`,
-    event: eventView(event),
-    open: event.phase === 'published',
     arrivedCount: arrived.length,
     expected: approved.length,
     arrived: arrived.map(row),
@@ -28,7 +28,17 @@ export function checkInView(event: EventLean, participants: ParticipantLean[], s
   };
 }
 
-/** Badges (名牌): one per approved participant, eight to an A4 sheet (2 × 4; badges.ts). */
+/** The organizer's check-in page: counts, who arrived (latest first) and who is still expected. */
+export function checkInView(event: EventLean, participants: ParticipantLean[], state: { error?: string; code?: string; status?: number } = {}) {
+  const row = (p: ParticipantLean) => ({ id: String(p._id), name: p.name, kindName: kindNames[p.kind] ?? '', contactName: p.contactName ?? '', at: p.checkInAt ?? null, noShow: p.checkIn === 'no_show' });
+  return {
+    title: `扫码签到 · ${event.title}`,
+    event: eventView(event),
+    open: event.phase === 'published',
+    ...checkInLists(participants.filter((p) => p.status === 'approved'), row, state),
+  };
+}
+
 export function badgesView(event: EventLean, badges: Array<{ participant: ParticipantLean; code: string; qr: string }>, perSheet = BADGES_PER_SHEET) {
   const { sheets, count } = badgeSheets(badges.map(({ participant: p, code, qr }) => ({
     heading: event.title, person: p.contactName ?? '', organization: p.name, kind: p.kind, role: kindNames[p.kind] ?? '', code, qr,

@@ -8,6 +8,7 @@ export { seedSampleEvent } from './seed.js';
 export { formatCode, holderOfCode, markArrived, newCheckInCode, normalizeCode, qrDataUrl } from './checkin.js';
 // Badges (名牌) and their A4 sheets, shared with 企业调研/现场考察.
 export { badgeSheets, type BadgeInput } from './badges.js';
+export { checkInLists } from './day-view.js';
 import fp from 'fastify-plugin';
 import { eventDeps } from './deps.js';
 import { createEventService, type EventService } from './service.js';

@@ -8,7 +8,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { STAFF_ROLES, requireUser } from '../accounts/index.js';
-import { badgeSheets, qrDataUrl } from '../events/index.js';
+import { badgeSheets, checkInLists, qrDataUrl } from '../events/index.js';
 import { formErrors, readForm } from '../web/forms.js';
 import { CheckInForm, VisitParams, visitMissing } from './forms.js';
 import { messageOf, visitView } from './pages.js';
@@ -22,9 +22,6 @@ const role = (r: RegistrationLean) => (r.officials ? '采购方 · 有随行领�
 
 /** The check-in page's context: counts, who arrived (latest first), who is still expected. */
 export function visitCheckInView(visit: VisitLean, approved: RegistrationLean[], state: { error?: string; code?: string } = {}) {
-  const arrived = approved.filter((r) => r.checkIn === 'arrived')
-    .sort((a, b) => new Date(b.checkInAt ?? 0).getTime() - new Date(a.checkInAt ?? 0).getTime());
-  const waiting = approved.filter((r) => r.checkIn !== 'arrived').sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
   const row = (r: RegistrationLean) => ({
     id: String(r._id), name: r.name, kindName: `采购方 · ${r.people ?? 1} 人`, contactName: r.contactName ?? '', at: r.checkInAt ?? null, noShow: r.checkIn === 'no_show',
   });
@@ -32,12 +29,7 @@ export function visitCheckInView(visit: VisitLean, approved: RegistrationLean[],
     title: `扫码签到 · ${visit.title}`,
     visit: visitView(visit),
     open: dayPhases.includes(visit.phase),
-    arrivedCount: arrived.length,
-    expected: approved.length,
-    arrived: arrived.map(row),
-    waiting: waiting.map(row),
-    error: state.error ?? '',
-    code: state.code ?? '',
+    ...checkInLists(approved, row, state),
   };
 }
 

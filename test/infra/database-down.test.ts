@@ -4,7 +4,6 @@
  */
 import t from 'tap';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { buildApp } from '../../src/app.js';
@@ -12,17 +11,7 @@ import { loadConfig } from '../../src/config.js';
 import { connectMongo } from '../../src/infra/db.js';
 import { createMeili } from '../../src/infra/meili.js';
 import { startEmbedded, type EmbeddedServers } from '../../src/infra/embedded.js';
-import { isolationName, testServers } from '../helper.js';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+import { freePort, isolationName, testServers } from '../helper.js';
 
 t.test('MongoDB stops: a login answers 503 in Chinese, not 500; /healthz names mongodb', async (t) => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-mongo-down-'));

@@ -4,7 +4,6 @@
  */
 import t from 'tap';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -16,18 +15,8 @@ import { startEmbedded, type EmbeddedServers } from '../../src/infra/embedded.js
 import { markProducts } from '../../src/search/outbox.js';
 import { createSearchSync } from '../../src/search/sync.js';
 import type { CurrentUser } from '../../src/accounts/access.js';
-import { buildTestApp, isolationName, testServers } from '../helper.js';
+import { buildTestApp, freePort, isolationName, testServers } from '../helper.js';
 import { addVendor, creditCode, searchApi } from './fixtures.js';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 
 const organizer: CurrentUser = { id: '000000000000000000000001', email: 'org@test.cn', name: '测试主办方', role: 'organizer' };
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
