@@ -9,6 +9,10 @@ import {
   TokenOut, UpdateUserBody, UserOut,
 } from './schemas.js';
 import type { AccountService } from './service.js';
+import { apiRoute } from '../web/api-route.js';
+
+const route = apiRoute('账户');
+const userAdminRoute = apiRoute('用户管理');
 
 const IdParams = z.object({ id: ObjectIdParam });
 
@@ -74,77 +78,49 @@ export function accountRoutes(service: AccountService, limit: LoginLimit): Fasti
       return { user };
     });
 
-    app.post('/api/v1/auth/logout', {
-      config: { access: 'user' },
-      schema: { summary: '退出登录', tags: ['账户'] },
-    }, async (request, reply) => {
+    app.post('/api/v1/auth/logout', route('user', { summary: '退出登录' }), async (request, reply) => {
       await request.session.destroy();
       return reply.code(204).send();
     });
 
-    app.get('/api/v1/auth/me', {
-      config: { access: 'user' },
-      schema: { summary: '当前用户', tags: ['账户'], response: { 200: z.object({ user: UserOut }) } },
-    }, async (request) => ({ user: requireUser(request) }));
+    app.get('/api/v1/auth/me', route('user', { summary: '当前用户', response: { 200: z.object({ user: UserOut }) } }), async (request) => ({ user: requireUser(request) }));
 
-    app.post('/api/v1/auth/password', {
-      config: { access: 'user', audit: 'password.change' },
-      schema: { summary: '修改自己的密码（其他会话和全部 API 令牌随之失效）', tags: ['账户'], body: ChangePasswordBody },
-    }, async (request, reply) => {
+    app.post('/api/v1/auth/password', route('user', { summary: '修改自己的密码（其他会话和全部 API 令牌随之失效）', body: ChangePasswordBody }, { audit: 'password.change' }), async (request, reply) => {
       await service.changePassword(requireUser(request).id, request.body.currentPassword, request.body.newPassword, request.session.sessionId);
       return reply.code(204).send();
     });
 
-    app.post('/api/v1/auth/tokens', {
-      config: { access: 'user' },
-      schema: {
-        summary: '创建 API 令牌（只显示这一次）', tags: ['账户'],
-        description: `days：有效期天数，默认 ${app.config.API_TOKEN_DAYS}，最长 ${app.config.API_TOKEN_MAX_DAYS}。过期、撤销、修改或重置密码、停用账号后令牌失效（401）。`,
-        body: CreateTokenBody.optional(),
-        response: { 201: z.object({ id: z.string(), token: z.string(), expiresAt: z.string() }) },
-      },
-    }, async (request, reply) => {
+    app.post('/api/v1/auth/tokens', route('user', {
+      summary: '创建 API 令牌（只显示这一次）', description: `days：有效期天数，默认 ${app.config.API_TOKEN_DAYS}，最长 ${app.config.API_TOKEN_MAX_DAYS}。过期、撤销、修改或重置密码、停用账号后令牌失效（401）。`,
+      body: CreateTokenBody.optional(),
+      response: { 201: z.object({ id: z.string(), token: z.string(), expiresAt: z.string() }) },
+    }), async (request, reply) => {
       const created = await service.createToken(requireUser(request).id, request.body?.name ?? 'API 令牌', request.body?.days);
       await app.audit.recordRequest(request, { action: 'token.create', target: { kind: 'token', id: created.id, label: created.name }, description: `创建 API 令牌，有效期至 ${created.expiresAt.slice(0, 10)}` });
       return reply.code(201).send({ id: created.id, token: created.token, expiresAt: created.expiresAt });
     });
 
-    app.get('/api/v1/auth/tokens', {
-      config: { access: 'user' },
-      schema: { summary: '我的有效 API 令牌', tags: ['账户'], response: { 200: z.object({ tokens: z.array(TokenOut) }) } },
-    }, async (request) => ({ tokens: await service.listTokens(requireUser(request).id) }));
+    app.get('/api/v1/auth/tokens', route('user', { summary: '我的有效 API 令牌', response: { 200: z.object({ tokens: z.array(TokenOut) }) } }),
+      async (request) => ({ tokens: await service.listTokens(requireUser(request).id) }));
 
-    app.delete('/api/v1/auth/tokens/:id', {
-      config: { access: 'user', audit: 'token.revoke' },
-      schema: { summary: '撤销 API 令牌', tags: ['账户'], params: IdParams },
-    }, async (request, reply) => {
+    app.delete('/api/v1/auth/tokens/:id', route('user', { summary: '撤销 API 令牌', params: IdParams }, { audit: 'token.revoke' }), async (request, reply) => {
       await service.revokeToken(requireUser(request).id, request.params.id);
       return reply.code(204).send();
     });
 
-    app.get('/api/v1/users', {
-      config: { access: ['admin'] },
-      schema: { summary: '用户列表', tags: ['用户管理'], response: { 200: z.object({ users: z.array(UserOut.extend({ orgName: z.string() })) }) } },
-    }, async () => ({ users: await service.listUsers() }));
+    app.get('/api/v1/users', userAdminRoute(['admin'], { summary: '用户列表', response: { 200: z.object({ users: z.array(UserOut.extend({ orgName: z.string() })) }) } }),
+      async () => ({ users: await service.listUsers() }));
 
-    app.post('/api/v1/users', {
-      config: { access: ['admin'] },
-      schema: { summary: '创建用户', tags: ['用户管理'], body: CreateUserBody, response: { 201: z.object({ id: z.string() }) } },
-    }, async (request, reply) => {
+    app.post('/api/v1/users', userAdminRoute(['admin'], { summary: '创建用户', body: CreateUserBody, response: { 201: z.object({ id: z.string() }) } }), async (request, reply) => {
       const user = await service.createUser(request.body);
       await app.audit.recordRequest(request, { action: 'user.create', target: { kind: 'user', id: user.id, label: user.email }, description: `创建用户（${user.role}）` });
       return reply.code(201).send({ id: user.id });
     });
 
-    app.patch('/api/v1/users/:id', {
-      config: { access: ['admin'], audit: 'user.update' },
-      schema: { summary: '修改用户（姓名、停用/启用）', tags: ['用户管理'], params: IdParams, body: UpdateUserBody, response: { 200: z.object({ user: UserOut }) } },
-    }, async (request) => ({ user: await service.updateUser(request.params.id, request.body, requireUser(request).id) }));
+    app.patch('/api/v1/users/:id', userAdminRoute(['admin'], { summary: '修改用户（姓名、停用/启用）', params: IdParams, body: UpdateUserBody, response: { 200: z.object({ user: UserOut }) } }, { audit: 'user.update' }),
+      async (request) => ({ user: await service.updateUser(request.params.id, request.body, requireUser(request).id) }));
 
-    app.post('/api/v1/users/:id/password', {
-      config: { access: ['admin'], audit: 'password.reset' },
-      schema: { summary: '重置用户密码（其会话和 API 令牌随之失效）', tags: ['用户管理'], params: IdParams, body: ResetPasswordBody },
-    }, async (request, reply) => {
+    app.post('/api/v1/users/:id/password', userAdminRoute(['admin'], { summary: '重置用户密码（其会话和 API 令牌随之失效）', params: IdParams, body: ResetPasswordBody }, { audit: 'password.reset' }), async (request, reply) => {
       await service.resetPassword(request.params.id, request.body.password);
       return reply.code(204).send();
     });

@@ -5,10 +5,11 @@ import { ObjectIdParam } from '../accounts/index.js';
 import { CloseBody, DemandInput, DemandListQuery, DemandUpdate } from './schemas.js';
 import { canManage, demandJson, type DemandService } from './service.js';
 import { requireUser } from '../accounts/index.js';
+import { apiRoute } from '../web/api-route.js';
 
 const IdParams = z.object({ id: ObjectIdParam });
 const managers = ['buyer', 'organizer', 'admin'] as const;
-const tags = ['采购需求'];
+const route = apiRoute('采购需求');
 
 const Actor = z.object({ id: z.string(), name: z.string(), role: z.string() });
 export const DemandOut = z.object({
@@ -47,28 +48,20 @@ export function demandRoutes(service: DemandService): FastifyPluginAsyncZod {
     const full = async (demand: Parameters<typeof demandJson>[0], includePrivate: boolean) =>
       demandJson(demand, await service.org(demand.buyerOrg), { includePrivate }) as z.infer<typeof DemandOut>;
 
-    app.post('/api/v1/demands', {
-      config: { access: managers },
-      schema: {
-        summary: '发布采购需求', tags,
-        description: '采购方账号发布的需求总是属于本单位：`buyer` 可不填，填写时名称须与本单位一致。主办方、管理员代为发布时须填写 `buyer`：按名称精确查找采购单位，没有则新建（已有单位的资料不会被改动）。`status` 默认 open（开放征集），也可为 draft（草稿）。截止日期只填日期时，指当天北京时间结束前。',
-        body: DemandInput,
-        response: { 201: z.object({ id: z.string() }) },
-      },
-    }, async (request, reply) => {
+    app.post('/api/v1/demands', route(managers, {
+      summary: '发布采购需求', description: '采购方账号发布的需求总是属于本单位：`buyer` 可不填，填写时名称须与本单位一致。主办方、管理员代为发布时须填写 `buyer`：按名称精确查找采购单位，没有则新建（已有单位的资料不会被改动）。`status` 默认 open（开放征集），也可为 draft（草稿）。截止日期只填日期时，指当天北京时间结束前。',
+      body: DemandInput,
+      response: { 201: z.object({ id: z.string() }) },
+    }), async (request, reply) => {
       const demand = await service.create(requireUser(request), request.body);
       return reply.code(201).header('location', `/api/v1/demands/${String(demand._id)}`).send({ id: String(demand._id) });
     });
 
-    app.get('/api/v1/demands', {
-      config: { access: 'user' },
-      schema: {
-        summary: '需求列表', tags,
-        description: '采购方只看到本单位的需求；供应商只看到开放征集中的需求（不含内部备注）；主办方、管理员看到全部。可按层级、领域、状态、城市、区县和关键词筛选，按发布时间倒序分页。',
-        querystring: DemandListQuery,
-        response: { 200: z.object({ total: z.number(), page: z.number(), pageSize: z.number(), demands: z.array(DemandOut) }) },
-      },
-    }, async (request) => {
+    app.get('/api/v1/demands', route('user', {
+      summary: '需求列表', description: '采购方只看到本单位的需求；供应商只看到开放征集中的需求（不含内部备注）；主办方、管理员看到全部。可按层级、领域、状态、城市、区县和关键词筛选，按发布时间倒序分页。',
+      querystring: DemandListQuery,
+      response: { 200: z.object({ total: z.number(), page: z.number(), pageSize: z.number(), demands: z.array(DemandOut) }) },
+    }), async (request) => {
       const user = requireUser(request);
       const result = await service.list(user, request.query);
       return {
@@ -77,32 +70,22 @@ export function demandRoutes(service: DemandService): FastifyPluginAsyncZod {
       };
     });
 
-    app.get('/api/v1/demands/:id', {
-      config: { access: 'user' },
-      schema: { summary: '需求详情（供应商只能看到开放征集中的需求，且不含内部备注与记录）', tags, params: IdParams, response: { 200: z.object({ demand: DemandOut }) } },
-    }, async (request) => {
+    app.get('/api/v1/demands/:id', route('user', { summary: '需求详情（供应商只能看到开放征集中的需求，且不含内部备注与记录）', params: IdParams, response: { 200: z.object({ demand: DemandOut }) } }), async (request) => {
       const demand = await service.visible(request.user, request.params.id);
       return { demand: await full(demand, canManage(requireUser(request), demand)) };
     });
 
-    app.put('/api/v1/demands/:id', {
-      config: { access: managers },
-      schema: { summary: '修改需求（已关闭的需求不能修改；修改记入需求记录）', tags, params: IdParams, body: DemandUpdate, response: { 200: z.object({ demand: DemandOut }) } },
-    }, async (request) => ({ demand: await full(await service.update(requireUser(request), request.params.id, request.body), true) }));
+    app.put('/api/v1/demands/:id', route(managers, { summary: '修改需求（已关闭的需求不能修改；修改记入需求记录）', params: IdParams, body: DemandUpdate, response: { 200: z.object({ demand: DemandOut }) } }),
+      async (request) => ({ demand: await full(await service.update(requireUser(request), request.params.id, request.body), true) }));
 
     for (const [action, summary] of [['open', '开放征集（草稿 → 征集中）'], ['start', '开始对接（征集中 → 对接中）']] as const) {
-      app.post(`/api/v1/demands/:id/${action}`, {
-        config: { access: managers },
-        schema: { summary, tags, params: IdParams, body: z.object({}).passthrough().nullish(), response: { 200: z.object({ demand: DemandOut }) } },
-      }, async (request) => ({ demand: await full(await service.transition(requireUser(request), request.params.id, action), true) }));
+      app.post(`/api/v1/demands/:id/${action}`, route(managers, { summary, params: IdParams, body: z.object({}).passthrough().nullish(), response: { 200: z.object({ demand: DemandOut }) } }),
+        async (request) => ({ demand: await full(await service.transition(requireUser(request), request.params.id, action), true) }));
     }
 
-    app.post('/api/v1/demands/:id/close', {
-      config: { access: managers },
-      schema: {
-        summary: '关闭需求（已完成 fulfilled 或已取消 cancelled，须写明原因）', tags, params: IdParams, body: CloseBody,
-        response: { 200: z.object({ demand: DemandOut }) },
-      },
-    }, async (request) => ({ demand: await full(await service.transition(requireUser(request), request.params.id, 'close', request.body), true) }));
+    app.post('/api/v1/demands/:id/close', route(managers, {
+      summary: '关闭需求（已完成 fulfilled 或已取消 cancelled，须写明原因）', params: IdParams, body: CloseBody,
+      response: { 200: z.object({ demand: DemandOut }) },
+    }), async (request) => ({ demand: await full(await service.transition(requireUser(request), request.params.id, 'close', request.body), true) }));
   };
 }

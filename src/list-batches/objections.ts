@@ -13,6 +13,9 @@ import { NumberParams, ObjectionBody, ObjectionFields, ObjectionOut } from './sc
 import { presentObjection } from './present.js';
 import { MAX_OBJECTION_FILE_BYTES } from './service.js';
 import { renderBatchPage } from './pages.js';
+import { apiRoute } from '../web/api-route.js';
+
+const route = apiRoute('推介清单批次');
 
 /** The batch page's form: one `entry` select ("vendor|代码" or "product|代码|型号") instead of kind/creditCode/model. */
 const ObjectionForm = z.preprocess((raw) => {
@@ -31,15 +34,11 @@ const objectionRoutes: FastifyPluginAsyncZod = async (app) => {
   const limit = { max: app.config.LOGIN_RATE_LIMIT, timeWindow: 60_000 };
   const service = app.listBatches;
 
-  app.post('/api/v1/list-batches/:number/objections', {
-    config: { access: 'public', rateLimit: limit },
-    schema: {
-      summary: '公示期内对本批清单中的企业或产品提出异议（无需登录）', tags: ['推介清单批次'],
-      description: `JSON，或 multipart/form-data（可附 file：PDF 或图片，≤ 5 MB）。kind 为 vendor 时按统一社会信用代码指企业；为 product 时另需型号 model。公示期外提出返回 409。每个客户端地址每分钟最多 ${app.config.LOGIN_RATE_LIMIT} 次。`,
-      consumes: ['application/json', 'multipart/form-data'],
-      params: NumberParams, body: ObjectionBody, response: { 201: ObjectionOut.omit({ contact: true }) },
-    },
-  }, async (request, reply) => {
+  app.post('/api/v1/list-batches/:number/objections', route('public', {
+    summary: '公示期内对本批清单中的企业或产品提出异议（无需登录）', description: `JSON，或 multipart/form-data（可附 file：PDF 或图片，≤ 5 MB）。kind 为 vendor 时按统一社会信用代码指企业；为 product 时另需型号 model。公示期外提出返回 409。每个客户端地址每分钟最多 ${app.config.LOGIN_RATE_LIMIT} 次。`,
+    consumes: ['application/json', 'multipart/form-data'],
+    params: NumberParams, body: ObjectionBody, response: { 201: ObjectionOut.omit({ contact: true }) },
+  }, { rateLimit: limit }), async (request, reply) => {
     const { kind, creditCode, model, reason, contact } = request.body;
     const o = await service.fileObjection(request.params.number, { kind, creditCode, model, reason, contact }, fileOf(request), request.ip);
     const { contact: _c, ...out } = presentObjection(o as never);

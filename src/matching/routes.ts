@@ -6,6 +6,7 @@ import { ObjectIdParam } from '../accounts/index.js';
 import { notFound } from '../web/errors.js';
 import { unavailableAs503 } from '../infra/meili.js';
 import { requireUser } from '../accounts/index.js';
+import { apiRoute } from '../web/api-route.js';
 
 const Limit = z.coerce.number({ error: '数量必须是数字' }).int('数量必须是整数').min(1, '数量至少为 1').max(50, '数量最多为 50');
 const ReasonOut = z.object({
@@ -33,19 +34,15 @@ const OpportunityOut = z.object({
 });
 
 const routes: FastifyPluginAsyncZod = async (app) => {
-  const tags = ['供需匹配'];
+  const route = apiRoute('供需匹配');
 
-  app.get('/api/v1/demands/:id/matches', {
-    config: { access: ['buyer', 'organizer', 'admin'] },
-    schema: {
-      summary: '需求的匹配供应商：每家企业一条，附最匹配的产品、得分与逐项中文理由',
-      description: '先在推介清单中检索（需求用词、品类，必需认证为硬性条件），再按文本相关度、属地（滨江区优先）、认证、产能、交货期、价格、信息新鲜度加权排序。采购方只能查看本单位的需求；供应商无权查看。',
-      tags,
-      params: z.object({ id: ObjectIdParam }),
-      querystring: z.object({ limit: Limit.default(10) }),
-      response: { 200: z.object({ matches: z.array(MatchOut) }) },
-    },
-  }, async (request) => {
+  app.get('/api/v1/demands/:id/matches', route(['buyer', 'organizer', 'admin'], {
+    summary: '需求的匹配供应商：每家企业一条，附最匹配的产品、得分与逐项中文理由',
+    description: '先在推介清单中检索（需求用词、品类，必需认证为硬性条件），再按文本相关度、属地（滨江区优先）、认证、产能、交货期、价格、信息新鲜度加权排序。采购方只能查看本单位的需求；供应商无权查看。',
+    params: z.object({ id: ObjectIdParam }),
+    querystring: z.object({ limit: Limit.default(10) }),
+    response: { 200: z.object({ matches: z.array(MatchOut) }) },
+  }), async (request) => {
     const user = requireUser(request);
     const demand = await app.models.Demand.findById(request.params.id, { buyerOrg: 1 }).lean();
     // A buyer learns nothing about other organizations' demands, not even that they exist.
@@ -54,17 +51,13 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     return { matches };
   });
 
-  app.get('/api/v1/vendors/:id/opportunities', {
-    config: { access: ['vendor', 'organizer', 'admin'] },
-    schema: {
-      summary: '供应商的商机：与本企业产品相符的开放需求，按匹配度排序，附同样的中文理由',
-      description: '只含开放中、未过截止日期的需求；不含采购方的内部备注。供应商只能查看本企业的商机。',
-      tags,
-      params: z.object({ id: ObjectIdParam }),
-      querystring: z.object({ limit: Limit.default(20) }),
-      response: { 200: z.object({ opportunities: z.array(OpportunityOut) }) },
-    },
-  }, async (request) => {
+  app.get('/api/v1/vendors/:id/opportunities', route(['vendor', 'organizer', 'admin'], {
+    summary: '供应商的商机：与本企业产品相符的开放需求，按匹配度排序，附同样的中文理由',
+    description: '只含开放中、未过截止日期的需求；不含采购方的内部备注。供应商只能查看本企业的商机。',
+    params: z.object({ id: ObjectIdParam }),
+    querystring: z.object({ limit: Limit.default(20) }),
+    response: { 200: z.object({ opportunities: z.array(OpportunityOut) }) },
+  }), async (request) => {
     const user = requireUser(request);
     // Another company's opportunities do not exist for a vendor (as with its drafts and products).
     if (user.role === 'vendor' && user.vendorId !== request.params.id) throw notFound('未找到该企业。');

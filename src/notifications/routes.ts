@@ -2,6 +2,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireUser } from '../accounts/index.js';
+import { apiRoute } from '../web/api-route.js';
+
+const route = apiRoute('消息');
 
 const NotificationOut = z.object({
   id: z.string(),
@@ -44,52 +47,32 @@ const SettingsIn = z.object({
 });
 
 const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get('/api/v1/me/notification-settings', {
-    config: { access: 'user' },
-    schema: {
-      summary: '我的通知设置：每类通知在各渠道（站内信、电子邮件）是否接收', tags: ['消息'],
-      response: { 200: SettingsOut },
-    },
-  }, async (request) => app.notifications.settings(requireUser(request).id));
+  app.get('/api/v1/me/notification-settings', route('user', {
+    summary: '我的通知设置：每类通知在各渠道（站内信、电子邮件）是否接收', response: { 200: SettingsOut },
+  }), async (request) => app.notifications.settings(requireUser(request).id));
 
-  app.put('/api/v1/me/notification-settings', {
-    config: { access: 'user' },
-    schema: {
-      summary: '修改我的通知设置（只改所列的开关）', tags: ['消息'],
-      description: '例如 `{"kinds":[{"kind":"demand.match","channels":{"email":false}}]}` 关闭“新需求匹配”的邮件。只能设置 GET 列出的通知类型；未列出的开关保持不变。',
-      body: SettingsIn,
-      response: { 200: SettingsOut },
-    },
-  }, async (request) => app.notifications.updateSettings(requireUser(request).id, request.body.kinds));
+  app.put('/api/v1/me/notification-settings', route('user', {
+    summary: '修改我的通知设置（只改所列的开关）', description: '例如 `{"kinds":[{"kind":"demand.match","channels":{"email":false}}]}` 关闭“新需求匹配”的邮件。只能设置 GET 列出的通知类型；未列出的开关保持不变。',
+    body: SettingsIn,
+    response: { 200: SettingsOut },
+  }), async (request) => app.notifications.updateSettings(requireUser(request).id, request.body.kinds));
 
-  app.get('/api/v1/notifications', {
-    config: { access: 'user' },
-    schema: {
-      summary: '我的消息（站内信），最新在前', tags: ['消息'],
-      querystring: ListQuery,
-      response: { 200: z.object({ total: z.number(), unread: z.number(), page: z.number(), pageSize: z.number(), notifications: z.array(NotificationOut) }) },
-    },
-  }, async (request) => {
+  app.get('/api/v1/notifications', route('user', {
+    summary: '我的消息（站内信），最新在前', querystring: ListQuery,
+    response: { 200: z.object({ total: z.number(), unread: z.number(), page: z.number(), pageSize: z.number(), notifications: z.array(NotificationOut) }) },
+  }), async (request) => {
     const q = request.query;
     const r = await app.notifications.list(requireUser(request).id, { unreadOnly: q.unread === 'true' || q.unread === '1', page: q.page, pageSize: q.pageSize });
     return { total: r.total, unread: r.unread, page: r.page, pageSize: r.pageSize, notifications: r.items };
   });
 
-  app.post('/api/v1/notifications/:id/read', {
-    config: { access: 'user' },
-    schema: {
-      summary: '将一条消息标为已读', tags: ['消息'],
-      params: z.object({ id: z.string() }),
-      response: { 200: NotificationOut },
-    },
-  }, async (request) => app.notifications.markRead(requireUser(request).id, request.params.id));
+  app.post('/api/v1/notifications/:id/read', route('user', {
+    summary: '将一条消息标为已读', params: z.object({ id: z.string() }),
+    response: { 200: NotificationOut },
+  }), async (request) => app.notifications.markRead(requireUser(request).id, request.params.id));
 
-  app.post('/api/v1/notifications/read-all', {
-    config: { access: 'user' },
-    schema: {
-      summary: '全部标为已读', tags: ['消息'],
-      response: { 200: z.object({ updated: z.number() }) },
-    },
-  }, async (request) => ({ updated: await app.notifications.markAllRead(requireUser(request).id) }));
+  app.post('/api/v1/notifications/read-all', route('user', {
+    summary: '全部标为已读', response: { 200: z.object({ updated: z.number() }) },
+  }), async (request) => ({ updated: await app.notifications.markAllRead(requireUser(request).id) }));
 };
 export default notificationRoutes;

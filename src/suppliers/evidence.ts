@@ -13,6 +13,9 @@ import { ObjectIdParam } from '../accounts/index.js';
 import { AppError } from '../web/errors.js';
 import { storeVendorFile } from './files.js';
 import { requireUser } from '../accounts/index.js';
+import { apiRoute } from '../web/api-route.js';
+
+const route = apiRoute('供应商名录');
 
 export const MAX_EVIDENCE_BYTES = 5 * 1024 * 1024;
 
@@ -39,15 +42,12 @@ async function readEvidence(request: FastifyRequest) {
 const evidenceRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(fastifyMultipart, { limits: { fileSize: MAX_EVIDENCE_BYTES, files: 1, fields: 2, parts: 3 }, throwFileSizeLimit: true });
 
-  app.post('/api/v1/vendors/:id/evidence', {
-    config: { access: ['vendor', 'organizer', 'admin'] },
-    schema: {
-      summary: '上传证书扫描件（multipart 字段 file：PDF 或图片，≤ 5 MB），返回 fileId，供资质证书的 scanFileId 引用',
-      tags: ['供应商名录'], consumes: ['multipart/form-data'],
-      params: z.object({ id: ObjectIdParam }),
-      response: { 201: z.object({ fileId: z.string(), contentType: z.string(), filename: z.string() }) },
-    },
-  }, async (request, reply) => {
+  app.post('/api/v1/vendors/:id/evidence', route(['vendor', 'organizer', 'admin'], {
+    summary: '上传证书扫描件（multipart 字段 file：PDF 或图片，≤ 5 MB），返回 fileId，供资质证书的 scanFileId 引用',
+    consumes: ['multipart/form-data'],
+    params: z.object({ id: ObjectIdParam }),
+    response: { 201: z.object({ fileId: z.string(), contentType: z.string(), filename: z.string() }) },
+  }), async (request, reply) => {
     const vendor = await app.suppliers.managedVendor(requireUser(request), request.params.id);
     const { buf, filename } = await readEvidence(request);
     const stored = await storeEvidence(vendor._id, requireUser(request).id, buf, filename);
