@@ -1,13 +1,12 @@
 /** The buyer organization's input shape (API, page forms, demand-list import) and its Chinese labels. */
 import { z } from 'zod';
+import { optionalText } from '../web/fields.js';
 import { buyerLevels, buyerTypes } from './model.js';
 
 export const buyerTypeNames: Record<string, string> = { enterprise: '企业', hospital: '医院', school: '学校', agency: '机关单位', other: '其他' };
 export const buyerLevelNames: Record<string, string> = { province: '省级', city: '市级', district: '区级' };
 
-const blank = (v: unknown) => v === '' || v === null || (typeof v === 'string' && v.trim() === '');
 const text = (max: number, missing = '应为文字') => z.string(missing).trim().max(max, `最多 ${max} 个字`);
-const optionalText = (max: number) => z.preprocess((v) => (blank(v) ? undefined : v), text(max).optional());
 
 export const BuyerInput = z.object({
   name: text(100, '请填写采购单位名称').min(2, '请填写采购单位名称'),

@@ -3,6 +3,7 @@
  * import, so a demand is judged the same way however it arrives. Messages are Chinese.
  */
 import { z } from 'zod';
+import { blank, optionalText } from '../web/fields.js';
 import { certificationCodes, fieldCodes, fieldOfCategory } from '../taxonomy/index.js';
 import { BuyerInput, buyerLevels } from '../buyers/index.js';
 import { closedAsValues, demandStatuses } from './model.js';
@@ -13,9 +14,7 @@ export const actionNames: Record<string, string> = {
   create: '创建', edit: '修改', open: '开放征集', start: '开始对接', close: '关闭', expire: '过期自动关闭', import: '导入更新',
 };
 
-const blank = (v: unknown) => v === '' || v === null || (typeof v === 'string' && v.trim() === '');
 const text = (max: number, missing = '应为文字') => z.string(missing).trim().max(max, `最多 ${max} 个字`);
-const optionalText = (max: number) => z.preprocess((v) => (blank(v) ? undefined : v), text(max).optional());
 const optionalNumber = (schema: z.ZodNumber) =>
   z.preprocess(
     (v) => (blank(v) ? undefined : typeof v === 'string' ? v.replace(/[,，\s]/g, '').replace(/^[¥￥]/, '').replace(/元$/, '') : v),

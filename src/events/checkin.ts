@@ -64,6 +64,12 @@ export interface ScanResult {
   expected: number;
 }
 
+/** What the desk sees after a scan, for 对接会 and 调研考察 alike: who arrived, or that they already had. */
+export function checkInFlash(r: Pick<ScanResult, 'firstScan' | 'arrived' | 'expected'> & { participant: { name: string } }): ['success' | 'info', string] {
+  const tally = `已到 ${r.arrived} / 应到 ${r.expected}`;
+  return r.firstScan ? ['success', `签到成功：${r.participant.name}（${tally}）`] : ['info', `${r.participant.name} 已签到过，不重复计数（${tally}）`];
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the participants or the visit registrations
 type CodeHolders = Model<any>;
 

@@ -2,10 +2,11 @@
  * Matchmaking events (供需对接会): `app.events` (events, registrations, wishes, suggestions),
  * `app.eventMeetings` (the schedule, manual moves, publishing, check-in, outcomes), the JSON API and pages.
  */
-export { phaseNames } from './schemas.js';
+export { CheckInCodeInput, ReviewInput, phaseNames } from './schemas.js';
 export { seedSampleEvent } from './seed.js';
 // Check-in codes, shared with 企业调研/现场考察 (src/visits).
-export { formatCode, holderOfCode, markArrived, newCheckInCode, normalizeCode, qrDataUrl } from './checkin.js';
+export { checkInDesk } from './checkin-desk.js';
+export { checkInFlash, formatCode, holderOfCode, markArrived, newCheckInCode, normalizeCode, qrDataUrl } from './checkin.js';
 // Badges (名牌) and their A4 sheets, shared with 企业调研/现场考察.
 export { badgeSheets, type BadgeInput } from './badges.js';
 export { checkInLists } from './day-view.js';

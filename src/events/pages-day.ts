@@ -14,8 +14,9 @@ import { STAFF_ROLES, requireUser } from '../accounts/index.js';
 import { conflict, notFound } from '../web/errors.js';
 import { formErrors, readForm } from '../web/forms.js';
 import { qrDataUrl } from './checkin.js';
+import { checkInDesk } from './checkin-desk.js';
 import { badgesView, checkInView, publishPreviewView, tableView } from './day-view.js';
-import { CheckInCodeForm, EventParams, PublishForm, TableParams, eventMissing } from './forms.js';
+import { EventParams, PublishForm, TableParams, eventMissing } from './forms.js';
 import { messageOf } from './pages-view.js';
 import type { ParticipantLean } from './service.js';
 
@@ -36,26 +37,9 @@ const dayPages: FastifyPluginAsyncZod = async (app) => {
     return reply.code(state.status ?? 200).page('events/checkin.hbs', checkInView(event, participants, state));
   }
 
-  app.get('/organizer/events/:id/check-in', { config: access, schema: { params: EventParams }, attachValidation: true }, async (request, reply) => {
-    formErrors(request, eventMissing);
-    return renderCheckIn(request, reply, request.params.id);
-  });
-
-  app.post('/organizer/events/:id/check-in', { config: { ...access, audit: 'event.check-in' }, schema: { params: EventParams, body: CheckInCodeForm.schema }, attachValidation: true }, async (request, reply) => {
-    const id = request.params.id;
-    const form = readForm(request, CheckInCodeForm, eventMissing);
-    if (!form.ok) return renderCheckIn(request, reply, id, { error: form.errors.code ?? '请输入签到码', code: form.values.code, status: 400 });
-    try {
-      const event = await app.events.load(id);
-      const r = await checkIns().scan(requireUser(request), event, form.input.code);
-      request.flash(r.firstScan ? 'success' : 'info', r.firstScan
-        ? `签到成功：${r.participant.name}（已到 ${r.arrived} / 应到 ${r.expected}）`
-        : `${r.participant.name} 已签到过，不重复计数（已到 ${r.arrived} / 应到 ${r.expected}）`);
-      return reply.redirect(`/organizer/events/${id}/check-in`, 303);
-    } catch (err) {
-      const e = messageOf(err);
-      return renderCheckIn(request, reply, id, { error: e.message, code: form.values.code, status: e.status });
-    }
+  checkInDesk(app, {
+    path: '/organizer/events/:id/check-in', audit: 'event.check-in', missing: eventMissing, explain: messageOf, render: renderCheckIn,
+    scan: async (request, id, code) => checkIns().scan(requireUser(request), await app.events.load(id), code),
   });
 
   // ---- badges ----

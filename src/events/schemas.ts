@@ -3,6 +3,7 @@
  * Messages are Chinese; ids are checked as ObjectId strings so no user object reaches a query.
  */
 import { z } from 'zod';
+import { blank, objectId, optionalText } from '../web/fields.js';
 import { BuyerInput } from '../buyers/index.js';
 import { fieldCodes } from '../taxonomy/index.js';
 import { meetingOutcomes, preferenceLevels } from './model.js';
@@ -20,11 +21,8 @@ export const outcomeNames: Record<string, string> = { held: '已洽谈', no_show
 export const participantStatusNames: Record<string, string> = { pending: '待审核', approved: '已通过', rejected: '未通过', withdrawn: '已退出' };
 export const kindNames: Record<string, string> = { vendor: '供应商', buyer: '采购方' };
 
-export const objectId = z.string('编号应为字符串').regex(/^[0-9a-f]{24}$/i, '编号格式不正确');
-const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+export { objectId };
 const text = (max: number, missing: string) => z.string(missing).trim().min(1, missing).max(max, `最多 ${max} 个字`);
-const optionalText = (max: number) =>
-  z.preprocess((v) => (blank(v) ? undefined : v), z.string('应为文字').trim().max(max, `最多 ${max} 个字`).optional());
 const isoTime = (what: string) =>
   z.preprocess(
     (v) => (typeof v === 'string' && v.trim() !== '' ? new Date(v) : v),
@@ -125,7 +123,7 @@ export type ParticipantUpdate = z.output<typeof ParticipantUpdate>;
 
 export const ReviewInput = z
   .object({
-    decision: z.enum(['approve', 'reject'], { error: '审核结果应为 approve 或 reject' }),
+    decision: z.enum(['approve', 'reject'], { error: '审核结果应为 approve（通过）或 reject（不通过）' }),
     reason: optionalText(500),
   })
   .strict()

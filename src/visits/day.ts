@@ -8,9 +8,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { STAFF_ROLES, requireUser } from '../accounts/index.js';
-import { badgeSheets, checkInLists, qrDataUrl } from '../events/index.js';
-import { formErrors, readForm } from '../web/forms.js';
-import { CheckInForm, VisitParams, visitMissing } from './forms.js';
+import { badgeSheets, checkInDesk, checkInLists, qrDataUrl } from '../events/index.js';
+import { formErrors } from '../web/forms.js';
+import { VisitParams, visitMissing } from './forms.js';
 import { messageOf, visitView } from './pages.js';
 import { kindNames } from './schemas.js';
 import type { RegistrationLean, VisitLean } from './service.js';
@@ -42,25 +42,9 @@ const visitDay: FastifyPluginAsyncZod = async (app) => {
     return reply.code(state.status ?? 200).page('visits/checkin.hbs', visitCheckInView(visit, await approvedOf(visit), state));
   }
 
-  app.get('/organizer/visits/:id/check-in', { config: access, schema: { params: VisitParams }, attachValidation: true }, async (request, reply) => {
-    formErrors(request, visitMissing);
-    return renderCheckIn(request, reply, request.params.id);
-  });
-
-  app.post('/organizer/visits/:id/check-in', { config: { ...access, audit: 'visit.check-in' }, schema: { params: VisitParams, body: CheckInForm.schema }, attachValidation: true }, async (request, reply) => {
-    const id = request.params.id;
-    const form = readForm(request, CheckInForm, visitMissing);
-    if (!form.ok) return renderCheckIn(request, reply, id, { error: form.errors.code ?? '请输入签到码', code: form.values.code, status: 400 });
-    try {
-      const r = await app.visits.checkIn(requireUser(request), id, form.input.code);
-      request.flash(r.first ? 'success' : 'info', r.first
-        ? `签到成功：${r.participant.name}（已到 ${r.arrived} / 应到 ${r.expected}）`
-        : `${r.participant.name} 已签到过，不重复计数（已到 ${r.arrived} / 应到 ${r.expected}）`);
-      return reply.redirect(`/organizer/visits/${id}/check-in`, 303);
-    } catch (err) {
-      const e = messageOf(err);
-      return renderCheckIn(request, reply, id, { error: e.message, code: form.values.code, status: e.status });
-    }
+  checkInDesk(app, {
+    path: '/organizer/visits/:id/check-in', audit: 'visit.check-in', missing: visitMissing, explain: messageOf, render: renderCheckIn,
+    scan: (request, id, code) => app.visits.checkIn(requireUser(request), id, code),
   });
 
   app.get('/organizer/visits/:id/badges', { config: access, schema: { params: VisitParams }, attachValidation: true }, async (request, reply) => {

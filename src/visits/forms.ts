@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ObjectIdParam } from '../accounts/index.js';
 import { pageForm } from '../web/forms.js';
 import { hhmm } from './route.js';
-import { CheckInCodeInput, OutcomeInput, PhaseInput, RegistrationInput, ReviewInput, VisitInput } from './schemas.js';
+import { OutcomeInput, PhaseInput, RegistrationInput, ReviewInput, VisitInput } from './schemas.js';
 import type { VisitLean } from './service.js';
 
 export const VisitParams = z.object({ id: ObjectIdParam });
@@ -66,7 +66,6 @@ export const RegisterForm = pageForm({ text: ['people', 'officials', 'contactNam
 
 export const ReviewForm = pageForm({ text: ['decision', 'reason'] as const }, (v) => ({ decision: v.decision, reason: v.reason }), ReviewInput);
 export const PhaseForm = pageForm({ text: ['to'] as const }, (v) => ({ to: v.to }), PhaseInput);
-export const CheckInForm = pageForm({ text: ['code'] as const }, (v) => ({ code: v.code }), CheckInCodeInput);
 export const OutcomeForm = pageForm({ text: ['registration', 'outcome', 'demand', 'amountYuan', 'note'] as const }, (v) => ({
   registration: v.registration, outcome: v.outcome, demand: v.demand, amountYuan: v.amountYuan, note: v.note,
 }), OutcomeInput);

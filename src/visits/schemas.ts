@@ -3,6 +3,7 @@
  * ids are checked as ObjectId strings, so no user object reaches a query.
  */
 import { z } from 'zod';
+import { objectId, optional, optionalText } from '../web/fields.js';
 import { BuyerInput } from '../buyers/index.js';
 import { fieldCodes } from '../taxonomy/index.js';
 import { visitKinds, visitOutcomes, visitPhases } from './model.js';
@@ -18,12 +19,7 @@ export const phaseNames: Record<string, string> = {
 export const statusNames: Record<string, string> = { pending: '待审核', approved: '已通过', rejected: '未通过', withdrawn: '已退出' };
 export const outcomeNames: Record<string, string> = { visited: '已参观', intent: '达成意向', signed: '已签约' };
 
-export const objectId = z.string('编号应为字符串').regex(/^[0-9a-f]{24}$/i, '编号格式不正确');
-const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 const text = (max: number, missing: string) => z.string(missing).trim().min(1, missing).max(max, `最多 ${max} 个字`);
-const optionalText = (max: number) =>
-  z.preprocess((v) => (blank(v) ? undefined : v), z.string('应为文字').trim().max(max, `最多 ${max} 个字`).optional());
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (blank(v) ? undefined : v), schema.optional());
 
 /** 'HH:MM' (24 h, China time) → minutes after midnight. */
 const clockTime = (what: string) =>
@@ -89,16 +85,7 @@ export const RegistrationInput = z.object({
 }).strict();
 export type RegistrationInput = z.output<typeof RegistrationInput>;
 
-export const ReviewInput = z
-  .object({
-    decision: z.enum(['approve', 'reject'], { error: '审核结果应为 approve（通过）或 reject（不通过）' }),
-    reason: optionalText(500),
-  })
-  .strict()
-  .refine((v) => v.decision === 'approve' || Boolean(v.reason), { path: ['reason'], message: '不通过时请写明原因' });
-export type ReviewInput = z.output<typeof ReviewInput>;
 
-export const CheckInCodeInput = z.object({ code: z.string('签到码应为文字').trim().min(1, '请输入签到码').max(64, '签到码过长') }).strict();
 
 // Written as people write amounts: "12万", "45.5万元", "1,200,000" (src/web/amount.ts).
 const amount = z.preprocess(
@@ -116,3 +103,6 @@ export const OutcomeInput = z.object({
   note: optionalText(500),
 }).strict();
 export type OutcomeInput = z.output<typeof OutcomeInput>;
+
+// Reviewing a registration and typing a check-in code work as for 对接会.
+export { CheckInCodeInput, ReviewInput } from '../events/index.js';
