@@ -55,7 +55,6 @@ export const CreateTokenBody = z.object({
 export const TokenOut = z.object({
   id: z.string(),
   name: z.string(),
-  createdAt: z.string(),
-  expiresAt: z.string(),
+  createdAt: z.string(), expiresAt: z.string(),
   lastUsedAt: z.string().nullable(),
 });

@@ -9,6 +9,7 @@ import { Types, type ClientSession, type Connection } from 'mongoose';
 import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import type { Models } from '../infra/models.js';
 import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
+import { present } from '../web/present.js';
 import type { DemandStatus } from './model.js';
 import type { BuyerInput, BuyerService, OrgDoc } from '../buyers/index.js';
 import {
@@ -311,19 +312,13 @@ export function demandJson(demand: DemandDoc, org: OrgDoc | null | undefined, op
     id: String(demand._id),
     title: demand.title,
     description: demand.description ?? '',
-    field: demand.field ?? undefined,
-    category: demand.category ?? undefined,
-    quantity: demand.quantity ?? undefined,
-    unit: demand.unit ?? undefined,
-    budgetYuan: demand.budgetYuan ?? undefined,
+    ...present(demand, ['field', 'category', 'quantity', 'unit', 'budgetYuan']),
     requiredCertifications: demand.requiredCertifications ?? [],
     preferredCertifications: demand.preferredCertifications ?? [],
     deadline: iso(demand.deadline),
     status: demand.status as DemandStatus,
-    closedAs: demand.closedAs ?? undefined,
-    closeReason: demand.closeReason ?? undefined,
+    ...present(demand, ['closedAs', 'closeReason', 'source']),
     closedAt: iso(demand.closedAt),
-    source: demand.source ?? undefined,
     buyer: org
       ? { id: String(org._id), name: org.name, type: org.type, level: org.level, province: org.province, city: org.city ?? undefined, district: org.district ?? undefined }
       : undefined,

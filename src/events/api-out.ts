@@ -1,7 +1,19 @@
-/** The JSON API's answers about events (docs/api.md): the response schemas and the mapping of stored documents to them. */
+/**
+ * What the two route files of the events JSON API share (docs/api.md): who may call, the address params,
+ * the response schemas and the mapping of stored documents to them.
+ */
 import { z } from 'zod';
+import { ObjectIdParam, STAFF_ROLES } from '../accounts/index.js';
+import { apiRoute } from '../web/api-route.js';
 import { eventPhases } from './model.js';
 import type { EventLean, MeetingLean, ParticipantLean } from './service.js';
+
+export const route = apiRoute('供需对接会');
+export const staff = STAFF_ROLES;
+/** Participants' companies and staff; read-only district leaders see events only as report figures. */
+export const people = ['vendor', 'buyer', 'organizer', 'admin'] as const;
+export const EventParams = z.object({ id: ObjectIdParam });
+export const ParticipantParams = z.object({ id: ObjectIdParam, participantId: ObjectIdParam });
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
 

@@ -3,9 +3,11 @@
  * comes back to the agenda with a message), and organizers place or decline the open requests at
  * /organizer/events/:id/requests, each with the cells where both sides are free (one click per cell).
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ObjectIdParam, requireUser } from '../accounts/index.js';
+import { badRequest } from '../web/errors.js';
 import { formErrors, pageForm, readForm } from '../web/forms.js';
 import { EventParams, ParticipantParams, eventMissing } from './forms.js';
 import { eventView, messageOf, slotsView } from './pages-view.js';
@@ -58,22 +60,26 @@ const onTheSpotPages: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
+  /** Places or declines a request from the list, then back to the list with what happened (or why not). */
+  async function decide(request: FastifyRequest, reply: FastifyReply, id: string, act: () => Promise<string>) {
+    try {
+      request.flash('success', await act());
+    } catch (err) {
+      request.flash('error', messageOf(err, true).message);
+    }
+    return reply.redirect(`/organizer/events/${id}/requests`, 303);
+  }
+
   app.post('/organizer/events/:id/requests/:requestId/place', {
     config: { ...staffAccess, audit: 'event.meeting-request.place' }, schema: { params: RequestParams, body: PlaceForm.schema }, attachValidation: true,
   }, async (request, reply) => {
     const { id, requestId } = request.params;
     const form = readForm(request, PlaceForm, '未找到该约谈申请。');
-    if (!form.ok) {
-      request.flash('error', '请选择一个空闲的时段和桌号。');
-      return reply.redirect(`/organizer/events/${id}/requests`, 303);
-    }
-    try {
+    return decide(request, reply, id, async () => {
+      if (!form.ok) throw badRequest('请选择一个空闲的时段和桌号。');
       await app.meetingRequests.place(requireUser(request), id, requestId, form.input);
-      request.flash('success', `已安排在第 ${form.input.slot + 1} 时段 ${form.input.table} 号桌，双方已收到通知。`);
-    } catch (err) {
-      request.flash('error', messageOf(err, true).message);
-    }
-    return reply.redirect(`/organizer/events/${id}/requests`, 303);
+      return `已安排在第 ${form.input.slot + 1} 时段 ${form.input.table} 号桌，双方已收到通知。`;
+    });
   });
 
   app.post('/organizer/events/:id/requests/:requestId/decline', {
@@ -81,17 +87,11 @@ const onTheSpotPages: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { id, requestId } = request.params;
     const form = readForm(request, DeclineForm, '未找到该约谈申请。');
-    if (!form.ok) {
-      request.flash('error', form.errors.reason ?? '请填写不能安排的原因。');
-      return reply.redirect(`/organizer/events/${id}/requests`, 303);
-    }
-    try {
+    return decide(request, reply, id, async () => {
+      if (!form.ok) throw badRequest(form.errors.reason ?? '请填写不能安排的原因。');
       await app.meetingRequests.decline(requireUser(request), id, requestId, form.input.reason);
-      request.flash('success', '已告知不能安排。');
-    } catch (err) {
-      request.flash('error', messageOf(err, true).message);
-    }
-    return reply.redirect(`/organizer/events/${id}/requests`, 303);
+      return '已告知不能安排。';
+    });
   });
 };
 

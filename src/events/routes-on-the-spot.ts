@@ -5,16 +5,10 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ObjectIdParam, STAFF_ROLES, requireUser } from '../accounts/index.js';
-import { MeetingOut, meetingJson } from './api-out.js';
+import { ObjectIdParam, requireUser } from '../accounts/index.js';
+import { EventParams, MeetingOut, ParticipantParams, meetingJson, people, route, staff } from './api-out.js';
 import { DeclineInput, MeetingMove, MeetingRequestInput } from './schemas.js';
-import { apiRoute } from '../web/api-route.js';
 
-const route = apiRoute('供需对接会');
-const staff = STAFF_ROLES;
-const people = ['vendor', 'buyer', 'organizer', 'admin'] as const;
-const EventParams = z.object({ id: ObjectIdParam });
-const ParticipantParams = z.object({ id: ObjectIdParam, participantId: ObjectIdParam });
 const RequestParams = z.object({ id: ObjectIdParam, requestId: ObjectIdParam });
 const Cell = z.object({ slot: z.number(), table: z.number() });
 const Party = z.object({ id: z.string(), name: z.string() });

@@ -5,22 +5,18 @@ import { ObjectIdParam } from '../accounts/index.js';
 import { attachment } from '../web/download.js';
 import { agendaCalendar } from './ics.js';
 import { stillUnplaced } from './read-model.js';
-import { Changes, DashboardOut, EventOut, MeetingOut, MeetingPlain, ParticipantOut, Stats, Unscheduled, eventJson, meetingJson, participantJson } from './api-out.js';
+import {
+  Changes, DashboardOut, EventOut, EventParams, MeetingOut, MeetingPlain, ParticipantOut, ParticipantParams, Stats, Unscheduled,
+  eventJson, meetingJson, participantJson, people, route, staff,
+} from './api-out.js';
 import { dashboardWorkbook, loadDashboard } from './report.js';
 import { eventDeps } from './deps.js';
 import {
   CheckInCodeInput, CheckInInput, EventInput, EventUpdate, MeetingAdd, MeetingMove, OutcomeInput, ParticipantInput, ParticipantUpdate,
   PhaseInput, PreferenceInput, ReviewInput, ScheduleRunInput, kindNames,
 } from './schemas.js';
-import { STAFF_ROLES, isStaff, requireUser } from '../accounts/index.js';
-import { apiRoute } from '../web/api-route.js';
+import { isStaff, requireUser } from '../accounts/index.js';
 
-const route = apiRoute('供需对接会');
-const staff = STAFF_ROLES;
-/** Participants' companies and staff; read-only district leaders see events only as report figures. */
-const people = ['vendor', 'buyer', 'organizer', 'admin'] as const;
-const EventParams = z.object({ id: ObjectIdParam });
-const ParticipantParams = z.object({ id: ObjectIdParam, participantId: ObjectIdParam });
 const MeetingParams = z.object({ id: ObjectIdParam, meetingId: ObjectIdParam });
 
 const eventRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -41,8 +41,7 @@ export const BatchOut = z.object({
   id: z.string(),
   number: z.number(),
   title: z.string(),
-  publishedAt: z.date(),
-  objectionUntil: z.date().nullable(),
+  publishedAt: z.date(), objectionUntil: z.date().nullable(),
   counts: z.object({ vendors: z.number(), products: z.number() }),
   changes: z.object({
     added: z.array(EntryRef),

@@ -8,6 +8,7 @@ import type { Models } from '../infra/models.js';
 import type { BuyerService } from '../buyers/index.js';
 import type { FreshnessPolicy } from '../suppliers/index.js';
 import { notFound } from '../web/errors.js';
+import { present } from '../web/present.js';
 import { rankCandidates } from './ranking.js';
 import { retrieve, type RetrievalDemand } from './retrieval.js';
 import { queryVocabulary, understand, type Vocabulary } from '../search/index.js';
@@ -147,12 +148,7 @@ export function createMatchingService(deps: MatchingDeps): MatchingService {
           demand: {
             id: String(d._id),
             title: d.title,
-            field: d.field ?? undefined,
-            category: d.category ?? undefined,
-            quantity: d.quantity ?? undefined,
-            unit: d.unit ?? undefined,
-            budgetYuan: d.budgetYuan ?? undefined,
-            deadline: d.deadline ?? undefined,
+            ...present(d, ['field', 'category', 'quantity', 'unit', 'budgetYuan', 'deadline']),
             buyer: { name: buyer?.name ?? '', level: buyer?.level ?? '', city: buyer?.city ?? undefined, district: buyer?.district ?? undefined },
           },
           score: match.score,
