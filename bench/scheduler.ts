@@ -95,7 +95,7 @@ async function province(row: Row, label: string, count: number, make: (seed: num
   const n = runs.length;
   row(`排期用时，${label}`, `${sec(median((r) => r.ms))}（${n} 个实例中位数）`, '',
     `最长 ${sec(max((r) => r.ms))}；CPU 中位 ${sec(median((r) => r.cpuMs))}；目标 ≤ 10 秒；会谈 ${runs.map((r) => `${thousands(r.meetings)}/${thousands(r.wishedPairs)}`).join('、')} 场/对意向，空档 ${runs.map((r) => r.idleGaps).join('、')}，无会谈者 ${runs.map((r) => r.wishedWithoutMeeting).join('、')}`);
-  row(`排期权重 / 已证明上界，${label}`, `最低 ${pct(Math.min(...ratios))}`, `上界计算 ${(median((r) => r.boundMs)).toFixed(0)} ms`,
+  row(`排期权重 / 已证明上界，${label}`, `最低 ${(Math.min(...ratios) * 100).toFixed(3)}%`, `上界计算 ${(median((r) => r.boundMs)).toFixed(0)} ms`,
     `${runs.map((r) => `${thousands(r.weight)} / ${thousands(r.bound)}`).join('；')}；目标 ≥ 98%`);
   row(`排期内存，${label}`, `进程峰值 RSS ${mb(max((r) => r.peakRss))}`, '',
     `排期前 RSS ${mb(median((r) => r.rssBefore))}（Node 与实例），排期期间堆增长 ≥ ${mb(max((r) => r.heapGrowth))}，结果占堆 ${mb(max((r) => r.heapRetained))}`);
