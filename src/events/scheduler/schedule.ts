@@ -347,6 +347,7 @@ export function schedule(input: Instance, options: ScheduleOptions = {}): Schedu
   })();
   const budget = work + (options.searchBudget ?? 20_000_000);
   const movable = (q: number) => !locked[q] && !pinned[q];
+  const shuffle = new Int32Array(P); // one array for every iteration's random order: big instances run many
   for (let it = 0; it < 2000 && work < budget && order.length > 0; it++) {
     const mark = journal.length;
     const before = weightNow;
@@ -365,8 +366,8 @@ export function schedule(input: Instance, options: ScheduleOptions = {}): Schedu
     }
     if (ruined.length === 0) continue;
     // Rebuild: everything unplaced, heaviest first, ruined pairs shuffled among equals.
-    const shuffle = new Map(order.map((p) => [p, rand(1 << 30)]));
-    const again = order.filter((p) => slotOf[p] < 0).sort((x, y) => pw[y] - pw[x] || shuffle.get(x)! - shuffle.get(y)!);
+    for (const p of order) shuffle[p] = rand(1 << 30);
+    const again = order.filter((p) => slotOf[p] < 0).sort((x, y) => pw[y] - pw[x] || shuffle[x] - shuffle[y]);
     for (const p of again) if (slotOf[p] < 0 && !insertDirect(p)) insertWithMove(p);
     if (weightNow < before || (weightNow === before && unserved > beforeUnserved)) rollback(mark);
     journal.length = 0;
