@@ -5,6 +5,7 @@
  *
  *   node --expose-gc dist-bench/bench/scheduler-province.js '<GenerateOptions as JSON>'
  */
+import fs from 'node:fs';
 import { schedule } from '../src/events/scheduler/schedule.js';
 import { upperBound } from '../src/events/scheduler/bound.js';
 import { generateInstance, type GenerateOptions } from './generate-instance.js';
@@ -31,6 +32,14 @@ export interface ProvinceRun {
 }
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+/**
+ * Peak RSS of this process. Not getrusage's maxRSS: on Linux that survives fork and exec, so a child of the
+ * bench (hundreds of MB with HiGHS loaded) would report its parent's size. VmHWM belongs to the new image.
+ */
+const peakRssNow = () => {
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.existsSync('/proc/self/status') ? fs.readFileSync('/proc/self/status', 'utf8') : '');
+  return hwm ? Number(hwm[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
+};
 const options = JSON.parse(process.argv[2] ?? '{}') as GenerateOptions;
 const instance = generateInstance(options);
 gc();
@@ -42,7 +51,7 @@ const result = schedule(instance);
 const ms = performance.now() - t0;
 const used = process.cpuUsage(cpu);
 const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
-const peakRss = process.resourceUsage().maxRSS * 1024;
+const peakRss = peakRssNow();
 gc();
 const heapRetained = process.memoryUsage().heapUsed - heapBefore;
 const t1 = performance.now();
