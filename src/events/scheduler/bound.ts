@@ -24,8 +24,12 @@
  * total flow ≤ slots · tables, solved exactly by successive shortest paths (primal-dual: Dijkstra on
  * reduced costs, then a blocking flow on the zero-reduced-cost edges). The path costs rise monotonically,
  * so stopping at the first non-negative path, or when the flow reaches slots · tables, gives the optimum
- * of the capped problem. When nobody is unavailable the bound is exactly the optimum (a bipartite
- * multigraph of degree ≤ slots has an equitable edge colouring with `slots` colours: König, de Werra).
+ * of the capped problem. When nobody is unavailable and nothing is published the bound is exactly the
+ * optimum: split each participant into one copy per representative, each with ≤ slots of the chosen
+ * pairs; that bipartite graph has degree ≤ slots, so König colours its edges with `slots` colours (slots);
+ * swapping the two colours along an alternating path moves one edge from a fuller slot to an emptier one,
+ * so the slots can be evened out to ≤ ⌈meetings / slots⌉ ≤ tables each (test/events/scheduler-bound.test.ts
+ * checks this equality against HiGHS).
  */
 import { buildModel, canAttend, type Model } from './model.js';
 import type { Instance } from './types.js';
