@@ -6,6 +6,7 @@
  *   BENCH_PRODUCTS (default 20000)  catalog size
  *   BENCH_SECONDS  (default 10)     duration of each load run
  *   BENCH_ONLY     (default all)    sections to run, comma-separated: search, matching, scheduler, events, reports
+ *                                   (scheduler alone starts no servers; see bench/scheduler.ts for its own knobs)
  *   BENCH_PROFILE  (default unset)  a directory: the app process writes a V8 CPU profile there when it stops
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -83,7 +84,15 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>
   }
 }
 
+/** The scheduler alone (`BENCH_ONLY=scheduler`) is pure computation: no servers, no app. */
+const serversNeeded = (['search', 'matching', 'events', 'reports'] as const).some(runs);
+
 async function main() {
+  if (!serversNeeded) {
+    if (runs('scheduler')) await benchScheduler({ row });
+    printTable();
+    return;
+  }
   const root = repoPath();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gongxu-bench-'));
   const servers = await startEmbedded({ dataDir, mongoPort: await freePort(), meiliPort: await freePort() });
@@ -203,13 +212,16 @@ async function main() {
   } finally {
     await cleanup();
   }
+  printTable();
+}
 
+function printTable() {
   const header: [string, string, string, string] = ['测量项', '平台', '直接访问引擎', '比值 / 备注'];
   // Chinese characters take two columns in a terminal.
   const width = (text: string) => [...text].reduce((n, ch) => n + (ch.codePointAt(0)! >= 0x2e80 ? 2 : 1), 0);
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i]))) + 2);
   const line = (cells: string[]) => `| ${cells.map((c, i) => c + ' '.repeat(widths[i] - width(c))).join('| ')}|`;
-  process.stdout.write(`\n供需对接平台 基准测试（${os.cpus().length} 核，${PRODUCTS} 个产品，每项 ${SECONDS} 秒）\n`);
+  process.stdout.write(`\n供需对接平台 基准测试（${os.cpus().length} 核${serversNeeded ? `，${PRODUCTS} 个产品，每项 ${SECONDS} 秒` : ''}）\n`);
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w - 1)))}\n${rows.map(line).join('\n')}\n`);
 }
 

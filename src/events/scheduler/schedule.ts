@@ -10,11 +10,14 @@
  * Method: published meetings first; then a greedy pass over pairs by weight (ties: the pair whose less
  * demanded side has fewer wishes first, so it is not crowded out); then rounds of local improvement for
  * every unplaced pair (insert after moving one blocking meeting to another slot; eject lighter meetings
- * and re-place them, accepting only strict weight gains); then a fairness pass (equal-weight exchanges
+ * and re-place them, accepting only strict weight gains), which stop once the weight reaches the proven
+ * upper bound of bound.ts, as nothing heavier exists; then a large-neighbourhood search (empty two slots
+ * or a few participants' meetings, rebuild, keep if not lighter); then a fairness pass (equal-weight exchanges
  * that give a meeting to someone who has none); then gap compaction (moving meetings between slots
  * without changing the set of meetings); finally table numbers, keeping a vendor at the same table.
  * Ties between equally good choices go by a seeded hash, never by Date or Math.random.
  */
+import { upperBound } from './bound.js';
 import { buildModel, canAttend } from './model.js';
 import type { Instance, Meeting, RemovalReason, ScheduleOptions, ScheduleResult, Unscheduled } from './types.js';
 
@@ -57,9 +60,17 @@ export function schedule(input: Instance, options: ScheduleOptions = {}): Schedu
   // Undo log of slot changes (pair, from, to), so a trial can be rolled back exactly.
   const journal: number[] = [];
 
-  const drop = (list: number[], p: number) => {
-    const k = list.indexOf(p);
-    list[k] = list[list.length - 1];
+  // Per participant, cached until its meetings change: first and second busy slot, last and the one
+  // before it, and how many busy slots it can attend. Makes gapsOf O(1), which big instances need.
+  const summaryValid = new Uint8Array(N);
+  const touch = (i: number) => { summaryValid[i] = 0; };
+  // Where each placed pair sits in its buyer's, its vendor's and its slot's list, so removal is O(1).
+  const posB = new Int32Array(P), posV = new Int32Array(P), posM = new Int32Array(P);
+  const drop = (list: number[], p: number, pos: Int32Array) => {
+    const k = pos[p];
+    const last = list[list.length - 1];
+    list[k] = last;
+    pos[last] = k;
     list.pop();
   };
   const bump = (i: number, d: number) => {
@@ -74,10 +85,12 @@ export function schedule(input: Instance, options: ScheduleOptions = {}): Schedu
     slotOf[p] = s;
     load[b * S + s]++;
     load[v * S + s]++;
+    touch(b);
+    touch(v);
     tableLoad[s]++;
-    at[b * S + s].push(p);
-    at[v * S + s].push(p);
-    members[s].push(p);
+    posB[p] = at[b * S + s].push(p) - 1;
+    posV[p] = at[v * S + s].push(p) - 1;
+    posM[p] = members[s].push(p) - 1;
     bump(b, 1);
     bump(v, 1);
     placedCount++;
@@ -88,10 +101,12 @@ export function schedule(input: Instance, options: ScheduleOptions = {}): Schedu
     slotOf[p] = -1;
     load[b * S + s]--;
     load[v * S + s]--;
+    touch(b);
+    touch(v);
     tableLoad[s]--;
-    drop(at[b * S + s], p);
-    drop(at[v * S + s], p);
-    drop(members[s], p);
+    drop(at[b * S + s], p, posB);
+    drop(at[v * S + s], p, posV);
+    drop(members[s], p, posM);
     bump(b, -1);
     bump(v, -1);
     placedCount--;
@@ -113,23 +128,54 @@ export function schedule(input: Instance, options: ScheduleOptions = {}): Schedu
   const fits = (p: number, s: number) =>
     ++work > 0 && canAttend(m, p, s) && load[pb[p] * S + s] < cap[pb[p]] && load[pv[p] * S + s] < cap[pv[p]] && tableLoad[s] < T;
 
-  /** Idle slots of participant i between its first and last meeting, with one meeting hypothetically added at `plus` and removed from `minus`. */
+  // attendablePrefix[i * (S + 1) + k]: slots before k that participant i can attend.
+  const attendablePrefix = new Int32Array(N * (S + 1));
+  for (let i = 0; i < N; i++) {
+    for (let s = 0; s < S; s++) attendablePrefix[i * (S + 1) + s + 1] = attendablePrefix[i * (S + 1) + s] + (m.unavailable[i * S + s] ? 0 : 1);
+  }
+  const sumFirst = new Int32Array(N), sumSecond = new Int32Array(N), sumLast = new Int32Array(N), sumPrelast = new Int32Array(N), sumBusy = new Int32Array(N);
+  const summarize = (i: number) => {
+    let first = -1, second = -1, last = -1, prelast = -1, busy = 0;
+    for (let s = 0; s < S; s++) {
+      if (load[i * S + s] === 0) continue;
+      if (first < 0) first = s;
+      else if (second < 0) second = s;
+      prelast = last;
+      last = s;
+      if (!m.unavailable[i * S + s]) busy++;
+    }
+    sumFirst[i] = first; sumSecond[i] = second; sumLast[i] = last; sumPrelast[i] = prelast; sumBusy[i] = busy;
+    summaryValid[i] = 1;
+  };
+
+  /**
+   * Idle slots of participant i between its first and last meeting, with one meeting hypothetically added
+   * at `plus` and removed from `minus`: the attendable slots from first to last, less the busy ones.
+   */
   const gapsOf = (i: number, plus = -1, minus = -1) => {
-    let first = -1, last = -1;
-    const busy = (s: number) => load[i * S + s] + (s === plus ? 1 : 0) - (s === minus ? 1 : 0) > 0;
-    for (let s = 0; s < S; s++) if (busy(s)) { if (first < 0) first = s; last = s; }
-    let idle = 0;
-    for (let s = first + 1; s < last; s++) if (!busy(s) && !m.unavailable[i * S + s]) idle++;
-    return idle;
+    if (!summaryValid[i]) summarize(i);
+    let first = sumFirst[i], last = sumLast[i], busy = sumBusy[i];
+    if (minus >= 0 && minus !== plus && load[i * S + minus] === 1) {
+      if (!m.unavailable[i * S + minus]) busy--;
+      if (minus === first) first = sumSecond[i];
+      if (minus === last) last = sumPrelast[i];
+    }
+    if (plus >= 0 && plus !== minus && load[i * S + plus] === 0) {
+      if (!m.unavailable[i * S + plus]) busy++;
+      if (first < 0 || plus < first) first = plus;
+      if (plus > last) last = plus;
+    }
+    if (first < 0) return 0;
+    return attendablePrefix[i * (S + 1) + last + 1] - attendablePrefix[i * (S + 1) + first] - busy;
   };
 
   /** The slot where pair p fits with the fewest new gaps (excluding `except`), or -1. */
   const bestSlot = (p: number, except = -1) => {
-    const b = pb[p], v = pv[p], from = slotOf[p];
+    const from = slotOf[p];
     let best = -1, bestGaps = Infinity, bestTie = 0;
     for (let s = 0; s < S; s++) {
       if (s === except || s === from || !fits(p, s)) continue;
-      const g = gapsOf(b, s, from) + gapsOf(v, s, from);
+      const g = gapsOf(pb[p], s, from) + gapsOf(pv[p], s, from);
       const tie = mix(p, s, seed);
       if (g < bestGaps || (g === bestGaps && tie < bestTie)) { best = s; bestGaps = g; bestTie = tie; }
     }
@@ -272,11 +318,17 @@ export function schedule(input: Instance, options: ScheduleOptions = {}): Schedu
   }
   journal.length = 0;
 
+  // Once the weight reaches a proven upper bound (bound.ts) no insertion can add any: the rounds below stop.
+  // Computed on first use, so a greedy-only run does not pay for it.
+  let bound = -1;
+  const proven = () => weightNow >= (bound < 0 ? (bound = upperBound(m).weight) : bound);
+
   // ---- local improvement ----
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < rounds && !proven(); round++) {
     let improved = false;
     for (const p of order) {
       if (slotOf[p] >= 0) continue;
+      if (proven()) break;
       if (insertDirect(p) || insertWithMove(p) || tryEject(p, false)) improved = true;
       journal.length = 0;
     }
@@ -295,6 +347,7 @@ export function schedule(input: Instance, options: ScheduleOptions = {}): Schedu
   })();
   const budget = work + (options.searchBudget ?? 20_000_000);
   const movable = (q: number) => !locked[q] && !pinned[q];
+  const shuffle = new Int32Array(P); // one array for every iteration's random order: big instances run many
   for (let it = 0; it < 2000 && work < budget && order.length > 0; it++) {
     const mark = journal.length;
     const before = weightNow;
@@ -313,8 +366,8 @@ export function schedule(input: Instance, options: ScheduleOptions = {}): Schedu
     }
     if (ruined.length === 0) continue;
     // Rebuild: everything unplaced, heaviest first, ruined pairs shuffled among equals.
-    const shuffle = new Map(order.map((p) => [p, rand(1 << 30)]));
-    const again = order.filter((p) => slotOf[p] < 0).sort((x, y) => pw[y] - pw[x] || shuffle.get(x)! - shuffle.get(y)!);
+    for (const p of order) shuffle[p] = rand(1 << 30);
+    const again = order.filter((p) => slotOf[p] < 0).sort((x, y) => pw[y] - pw[x] || shuffle[x] - shuffle[y]);
     for (const p of again) if (slotOf[p] < 0 && !insertDirect(p)) insertWithMove(p);
     if (weightNow < before || (weightNow === before && unserved > beforeUnserved)) rollback(mark);
     journal.length = 0;
@@ -334,27 +387,29 @@ export function schedule(input: Instance, options: ScheduleOptions = {}): Schedu
     if (!improved) break;
   }
 
-  /** Exchange the slots of p and a meeting q that blocks p elsewhere, if that leaves fewer idle gaps. */
+  /**
+   * Exchange the slots of p and a meeting q that blocks p elsewhere, if that leaves fewer idle gaps. The
+   * participant they share keeps a meeting in both slots, so only the two others' gaps can change, and
+   * only their loads need checking (tables per slot are unchanged by an exchange).
+   */
   const swapForGaps = (p: number) => {
     const s = slotOf[p];
     for (let s2 = 0; s2 < S; s2++) {
       if (s2 === s || !canAttend(m, p, s2)) continue;
       for (const i of [pb[p], pv[p]]) {
-        for (const q of at[i * S + s2].slice()) {
+        const j = i === pb[p] ? pv[p] : pb[p]; // p's other side: moves from s to s2
+        if (load[j * S + s2] >= cap[j]) continue;
+        for (const q of at[i * S + s2]) {
           if (locked[q] || !canAttend(m, q, s)) continue;
-          const people = [...new Set([pb[p], pv[p], pb[q], pv[q]])];
-          const before = people.reduce((n, j) => n + gapsOf(j), 0);
-          const mark = journal.length;
-          setSlot(p, -1);
-          setSlot(q, -1);
-          if (fits(p, s2)) {
+          const k = pb[q] === i ? pv[q] : pb[q]; // q's other side: moves from s2 to s
+          if (load[k * S + s] >= cap[k]) continue;
+          if (gapsOf(j, s2, s) + gapsOf(k, s, s2) < gapsOf(j) + gapsOf(k)) {
+            setSlot(p, -1);
+            setSlot(q, -1);
             setSlot(p, s2);
-            if (fits(q, s)) {
-              setSlot(q, s);
-              if (people.reduce((n, j) => n + gapsOf(j), 0) < before) return true;
-            }
+            setSlot(q, s);
+            return true;
           }
-          rollback(mark);
         }
       }
     }
