@@ -8,7 +8,7 @@
  * whose answer was lost ends in “commitError.hasErrorLabel is not a function” (a 500) instead of being
  * retried on the new primary. Wrapping socket errors as the newer driver does restores all of that.
  *
- * It changes nothing once the driver is 6.17 or later (upgrading mongoose brings it): then it does nothing.
+ * With driver 6.17 or later (mongoose 8.16 or later brings it) it does nothing: remove it then.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
