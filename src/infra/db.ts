@@ -1,16 +1,23 @@
 import mongoose, { type Connection } from 'mongoose';
+import { wrapSocketErrors } from './socket-errors.js';
 
 // Queries never accept operator objects from users: every filter is built from zod-validated scalars,
 // and strictQuery drops unknown paths as a second line of defence.
 mongoose.set('strictQuery', true);
 
 export async function connectMongo(uri: string, dbName?: string): Promise<Connection> {
+  wrapSocketErrors();
   const conn = mongoose.createConnection(uri, {
     dbName,
     serverSelectionTimeoutMS: 10_000,
     // Acknowledged only once a majority of the replica set has it: a write a failover could roll back is
-    // never reported as done (MongoDB 4.0's default is the primary alone). Retryable writes are the driver's default.
+    // never reported as done (MongoDB 4.0's default is the primary alone). Transactions commit with it too.
     writeConcern: { w: 'majority' },
+    // A write or read cut off by a failover is repeated once on the new primary; the server recognises a
+    // repeated write and does not apply it twice. Set here rather than left to the driver's default so a
+    // `retryWrites=false` in MONGODB_URI cannot switch it off unnoticed (these options win over the URI's).
+    retryWrites: true,
+    retryReads: true,
     autoIndex: true,
   });
   await conn.asPromise();

@@ -1,7 +1,8 @@
 /**
  * A three-member MongoDB replica set from the same mongod binary the platform embeds, for failover tests:
- * start it, find and step down the primary, stop it. Elections are tuned short (2 s) so a test waits
- * seconds, not the default 10–12 s.
+ * start it, find the primary, step it down or kill it (SIGKILL, as a crash or a pulled plug would), restart
+ * a killed member so it rejoins, stop it. Elections are tuned short (2 s) so a test waits seconds, not the
+ * default 10–12 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,37 +33,56 @@ export interface ReplicaSet {
   primary(): Promise<number>;
   /** Makes the primary step down now (an election follows); returns the port it had. */
   stepDown(seconds?: number): Promise<number>;
+  /**
+   * Kills the primary's process with SIGKILL (kill -9: no shutdown, no goodbye); returns its port once
+   * the process is gone. Given the primary's port, the signal leaves before this returns (no look-up first).
+   */
+  kill(port?: number): Promise<number>;
+  /**
+   * Starts a killed member again on its own data and waits until the set is whole: it has rolled back
+   * whatever only it had, caught up, and every member is PRIMARY or SECONDARY again (the first member
+   * primary, as at the start).
+   */
+  restart(port: number): Promise<void>;
+  /** Waits until the set is as it started: the first member primary, the two others secondaries. */
+  settle(): Promise<void>;
+  /** The state of each member as the primary sees it (port → PRIMARY, SECONDARY, (not reachable/healthy), …). */
+  states(): Promise<Map<number, string>>;
   stop(): Promise<void>;
 }
 
 export async function startReplicaSet(name = 'rsF'): Promise<ReplicaSet> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-rs-'));
   const ports = [await freePort(), await freePort(), await freePort()];
-  const children: ChildProcess[] = ports.map((port, i) => {
+  const launch = (i: number): ChildProcess => {
     const dir = path.join(root, `m${i}`);
-    fs.mkdirSync(dir);
+    fs.mkdirSync(dir, { recursive: true });
     return spawn(packagedBinary('mongod'), [
-      '--dbpath', dir, '--port', String(port), '--bind_ip', '127.0.0.1', '--replSet', name,
-      '--wiredTigerCacheSizeGB', '0.25', '--logpath', path.join(dir, 'mongod.log'),
+      '--dbpath', dir, '--port', String(ports[i]), '--bind_ip', '127.0.0.1', '--replSet', name,
+      '--wiredTigerCacheSizeGB', '0.25', '--logpath', path.join(dir, 'mongod.log'), '--logappend',
     ], { stdio: 'ignore' });
+  };
+  const children: ChildProcess[] = ports.map((_, i) => launch(i));
+  const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+  const killChild = (child: ChildProcess) => new Promise<void>((resolve) => {
+    if (!running(child)) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
   });
+  const answers = async (port: number, until: number) => {
+    for (;;) {
+      if (await adminCommand(port, { ping: 1 }).then(() => true, () => false)) return;
+      if (Date.now() > until) throw new Error(`mongod on ${port} did not start`);
+      await sleep(200);
+    }
+  };
   const stop = async () => {
-    await Promise.all(children.map((child) => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    })));
+    await Promise.all(children.map(killChild));
     fs.rmSync(root, { recursive: true, force: true });
   };
   try {
     const deadline = Date.now() + 60_000;
-    for (const port of ports) {
-      for (;;) {
-        if (await adminCommand(port, { ping: 1 }).then(() => true, () => false)) break;
-        if (Date.now() > deadline) throw new Error(`mongod on ${port} did not start`);
-        await sleep(200);
-      }
-    }
+    for (const port of ports) await answers(port, deadline);
     await adminCommand(ports[0], {
       replSetInitiate: {
         _id: name,
@@ -75,7 +95,8 @@ export async function startReplicaSet(name = 'rsF'): Promise<ReplicaSet> {
       ports,
       async primary() {
         for (const until = Date.now() + 60_000; Date.now() < until; await sleep(200)) {
-          for (const port of ports) {
+          // A killed member is not asked (connecting to it would wait out the timeout each round).
+          for (const port of ports.filter((_, i) => running(children[i]))) {
             const hello = await adminCommand(port, { isMaster: 1 }).catch(() => null);
             if (hello?.ismaster) return port;
           }
@@ -88,15 +109,41 @@ export async function startReplicaSet(name = 'rsF'): Promise<ReplicaSet> {
         await adminCommand(port, { replSetStepDown: seconds, secondaryCatchUpPeriodSecs: 2, force: true }).catch(() => {});
         return port;
       },
+      async kill(known) {
+        const port = known ?? await set.primary();
+        await killChild(children[ports.indexOf(port)]);
+        return port;
+      },
+      async restart(port) {
+        const i = ports.indexOf(port);
+        // Restarting a member that runs already only waits for the set (a test's teardown may repeat it).
+        if (!running(children[i])) {
+          children[i] = launch(i);
+          await answers(port, Date.now() + 60_000);
+        }
+        await set.settle();
+      },
+      settle: whole,
+      async states() {
+        const status = await adminCommand(await set.primary(), { replSetGetStatus: 1 }).catch(() => null) as { members?: Array<{ name: string; stateStr: string }> } | null;
+        return new Map((status?.members ?? []).map((m) => [Number(m.name.split(':').pop()), m.stateStr]));
+      },
       stop,
     };
-    // Every member up to date before a test writes: wait for a primary and two secondaries.
-    for (const until = Date.now() + 60_000; ; await sleep(200)) {
-      const status = await adminCommand(await set.primary(), { replSetGetStatus: 1 }).catch(() => null) as { members?: Array<{ stateStr: string }> } | null;
-      const states = status?.members?.map((m) => m.stateStr) ?? [];
-      if (states.filter((s) => s === 'PRIMARY').length === 1 && states.filter((s) => s === 'SECONDARY').length === 2) break;
-      if (Date.now() > until) throw new Error(`replica set not ready: ${states.join(',')}`);
+    /**
+     * Every member up to date before a test writes: a primary and two secondaries, the primary being the
+     * first member. It has the highest priority, so once it is back and caught up it takes over (one more
+     * election): waiting for that keeps the takeover out of the next test.
+     */
+    async function whole() {
+      for (const until = Date.now() + 90_000; ; await sleep(200)) {
+        const states = await set.states();
+        const list = [...states.values()];
+        if (states.get(ports[0]) === 'PRIMARY' && list.filter((s) => s === 'SECONDARY').length === 2) return;
+        if (Date.now() > until) throw new Error(`replica set not whole: ${list.join(',')}`);
+      }
     }
+    await set.settle();
     return set;
   } catch (err) {
     await stop();
