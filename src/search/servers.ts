@@ -146,7 +146,12 @@ export function createSearchPool(options: PoolOptions) {
    */
   async function order(): Promise<SearchServer[]> {
     if (servers.length === 1) return servers;
-    const list = await status();
+    // MongoDB cannot be asked (the search itself needs no MongoDB): the configured order, taking turns.
+    const list = await status().catch(() => null);
+    if (!list) {
+      const start = turn++ % servers.length;
+      return [...servers.slice(start), ...servers.slice(0, start)];
+    }
     const rank = (s: ServerStatus) => (!s.built ? 3 : s.up && s.caughtUp ? 0 : s.up ? 1 : 2);
     const usable = list.filter((s) => rank(s) === 0);
     const start = usable.length ? turn++ % usable.length : 0;
