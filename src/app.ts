@@ -24,7 +24,7 @@ import home from './home/index.js';
 import suppliers from './suppliers/index.js';
 import demands, { demandPages } from './demands/index.js';
 import imports from './imports/index.js';
-import search, { createSearchPool, searchServer, type SearchPool } from './search/index.js';
+import search, { createSearchPool, productsIndexName, searchServer, type SearchPool } from './search/index.js';
 import followUps from './followups/index.js';
 import matching from './matching/index.js';
 import notifications from './notifications/index.js';
@@ -90,7 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('models', createModels(deps.conn));
   const clients = Array.isArray(deps.meili) ? deps.meili : [deps.meili];
   app.decorate('meili', clients[0]);
-  app.decorate('searchServers', createSearchPool({ servers: clients.map(searchServer), models: app.models }));
+  app.decorate('searchServers', createSearchPool({ servers: clients.map(searchServer), models: app.models, indexUid: productsIndexName(deps.config.MEILI_INDEX_PREFIX) }));
   app.decorate('clock', deps.clock ?? (() => new Date()));
   app.decorate('runsBackground', deps.background ?? true);
   await Promise.all(Object.values(app.models).map((model) => model.init()));

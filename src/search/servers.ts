@@ -34,9 +34,9 @@ export function searchServer(client: Meilisearch): SearchServer {
  * fills it, as with one server); a later one only if its index already holds documents (it was in use
  * before this record existed). Otherwise it waits for a build (the sync worker or `reindex --server`).
  */
-export async function registerServer(models: Models, server: SearchServer, indexUid: string): Promise<void> {
+export async function registerServer(models: Models, server: SearchServer, indexUid: string): Promise<boolean> {
   const { SearchServer: Servers } = models;
-  if (await Servers.exists({ _id: server.key })) return;
+  if (await Servers.exists({ _id: server.key })) return false;
   let built = !(await Servers.exists({ builtAt: { $ne: null } }));
   if (!built) {
     try {
@@ -53,6 +53,12 @@ export async function registerServer(models: Models, server: SearchServer, index
   ).catch((err: { code?: number }) => {
     if (err.code !== 11000) throw err;
   });
+  return true;
+}
+
+/** Its index is gone (a wiped disk): out of the searches until built again. */
+export async function markUnbuilt(models: Models, server: SearchServer): Promise<void> {
+  await models.SearchServer.updateOne({ _id: server.key }, { $set: { builtAt: null } });
 }
 
 export async function markBuilt(models: Models, server: SearchServer): Promise<void> {
@@ -68,7 +74,10 @@ export interface ServerStatus {
   key: string;
   /** Answered its health probe. */
   up: boolean;
-  /** Its index was built (see registerServer). */
+  /**
+   * Its index was built (see registerServer) and still holds documents when another server's does (a
+   * server that came back with its data lost is not searched).
+   */
   built: boolean;
   /** Marks it has not received yet. */
   pending: number;
@@ -79,6 +88,7 @@ export interface ServerStatus {
 export interface PoolOptions {
   servers: SearchServer[];
   models: Models;
+  indexUid: string;
   /** Undelivered marks younger than this do not make a server count as behind (default 10 s). */
   lagMs?: number;
   /** ...unless another server has had them for this long (default 2 s). */
@@ -105,6 +115,12 @@ export function createSearchPool(options: PoolOptions) {
       Promise.all(servers.map((s) => meiliAnswers(s.client, probeTimeoutMs))),
     ]);
     const built = new Set(records.filter((r) => r.builtAt).map((r) => r._id));
+    // Documents per server that answered (a missing index holds none); null: could not tell.
+    const documents = await Promise.all(servers.map((s, i) => (!answers[i] ? null : s.client.index(options.indexUid).getStats().then(
+      (stats) => stats.numberOfDocuments,
+      (err: { cause?: { code?: string } }) => (err.cause?.code === 'index_not_found' ? 0 : null),
+    ))));
+    const someHold = documents.some((n) => (n ?? 0) > 0);
     return Promise.all(servers.map(async (s, i) => {
       const others = keys.filter((k) => k !== s.key);
       const [pending, behind] = await Promise.all([
@@ -118,7 +134,8 @@ export function createSearchPool(options: PoolOptions) {
           ],
         }),
       ]);
-      return { url: s.url, key: s.key, up: answers[i], built: built.has(s.key), pending, caughtUp: !behind };
+      const emptied = someHold && documents[i] === 0;
+      return { url: s.url, key: s.key, up: answers[i], built: built.has(s.key) && !emptied, pending, caughtUp: !behind };
     }));
   }
 

@@ -16,8 +16,8 @@ import type { Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
 import { instanceId } from '../infra/background.js';
 import { buildDocument, isSearchable, type ProductDocument, type ProductLike, type VendorLike } from './document.js';
-import { ensureSettings } from './settings.js';
-import { markBuilt, registerServer, searchServer, type SearchServer } from './servers.js';
+import { ensureSettings, indexExists } from './settings.js';
+import { markBuilt, markUnbuilt, registerServer, searchServer, type SearchServer } from './servers.js';
 import { acquireLease } from '../infra/background.js';
 import { reindex } from './reindex.js';
 
@@ -51,6 +51,7 @@ export interface RoundResult {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+const RECHECK_MS = 60_000;
 
 /** Loads products and their vendors and splits them into documents to index and ids to delete. */
 export async function documentsFor(models: Models, ids: Types.ObjectId[], now: Date): Promise<{ docs: ProductDocument[]; deletions: string[] }> {
@@ -86,12 +87,20 @@ export function createSearchSync(options: SyncOptions) {
   const taskTimeoutMs = options.taskTimeoutMs ?? 60_000;
   let settingsReady = false;
   let built = false;
+  let checkedAt = Date.now();
   let failing = false;
 
   async function ensureReady() {
     if (settingsReady) return;
+    const missing = !(await indexExists(meili, indexUid));
     const changed = await ensureSettings(meili, indexUid);
-    await registerServer(models, server, indexUid);
+    const isNew = await registerServer(models, server, indexUid);
+    if (missing && !isNew && others.length) {
+      // A server known before has lost its index (a wiped disk): build it again before it is searched.
+      await markUnbuilt(models, server);
+      built = false;
+      log.warn({ server: server.url }, `搜索服务器 ${server.url} 的索引丢失，暂不参与搜索，正在从 MongoDB 重建`);
+    }
     settingsReady = true;
     if (changed.length) log.info({ index: indexUid, server: server.url }, `已更新搜索索引设置：${changed.join('、')}`);
   }
@@ -111,6 +120,8 @@ export function createSearchSync(options: SyncOptions) {
     const result = await reindex(models, meili, options.prefix ?? '', clock(), { key, others });
     await markBuilt(models, server);
     built = true;
+    // Done: another instance may build it again at once should it lose its data later.
+    await models.Lease.updateOne({ _id: `search-build:${key}`, owner: instanceId }, { $set: { until: new Date(0) } });
     log.info({ server: server.url, documents: result.documents }, `搜索服务器 ${server.url} 的索引已建好（${result.documents} 个产品），开始分担搜索`);
   }
 
@@ -126,7 +137,12 @@ export function createSearchSync(options: SyncOptions) {
    * worker holds): tests and the CLI use it to deliver everything now.
    */
   async function round(force = false): Promise<RoundResult> {
-    if (!built) {
+    // Now and then look again even when idle: a server that lost its data is noticed without a write.
+    if (Date.now() - checkedAt > RECHECK_MS) {
+      checkedAt = Date.now();
+      settingsReady = false;
+    }
+    if (!built || !settingsReady) {
       try {
         await ensureReady();
         await buildIfNeeded();
@@ -155,6 +171,7 @@ export function createSearchSync(options: SyncOptions) {
 
     try {
       await ensureReady();
+      await buildIfNeeded();
       const { docs, deletions } = await documentsFor(models, claimed.map((m) => m._id), now);
       const index = meili.index<ProductDocument>(indexUid);
       if (docs.length) await waitOk(index.addDocuments(docs, { primaryKey: 'id' }));

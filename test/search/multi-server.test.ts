@@ -40,6 +40,8 @@ async function meiliServer(t: Tap) {
     url,
     client: createMeili(url, KEY),
     async stop() { await running?.stop(); running = undefined; },
+    /** Its data is lost (a new disk): everything but the key and the log goes. */
+    wipe: () => fs.rmSync(path.join(dataDir, 'meili'), { recursive: true, force: true }),
     async start() { running = await launch(); },
     /** Product names on this server alone for a query, sorted. */
     async names(q: string) {
@@ -174,7 +176,7 @@ t.test('two servers: one stops and returns, searches go on, it is caught up; one
   fs.rmSync(env.DATA_DIR, { recursive: true, force: true });
 });
 
-t.test('a server added to MEILI_HOST later is built from MongoDB before searches use it', async (t) => {
+t.test('a server added to MEILI_HOST later, or back with its data lost, is built from MongoDB before searches use it', async (t) => {
   const a = await meiliServer(t);
   const dbName = `${isolationName()}_added`;
   const app = await appOn(t, dbName, [a]);
@@ -196,4 +198,23 @@ t.test('a server added to MEILI_HOST later is built from MongoDB before searches
   t.equal((await c.names('扩容测试')).length, 3, 'its sync worker built its index from MongoDB');
   h = await health(wider);
   t.equal(stateOf(h.body, c.url)?.status, 'ok', 'and it joins the searches');
+
+  // It comes back from a failure with its data lost.
+  await c.stop();
+  const [renamed] = await wider.models.Product.find({ vendor: vendor._id }).sort({ model: 1 }).limit(1);
+  await wider.models.Product.updateOne({ _id: renamed._id }, { $set: { name: '扩容测试改名的网络摄像机' } });
+  await markProducts(wider.models, [renamed._id]);
+  await t.rejects(wider.searchSync.forServer(c.url)!.round(true), 'delivery fails while it is down');
+  await wider.searchSync.forServer(a.url)!.drain();
+  c.wipe();
+  await c.start();
+  h = await health(wider);
+  t.equal(stateOf(h.body, c.url)?.status, 'unbuilt', 'a server that lost its data is not searched');
+  const quiet = c.searches();
+  for (let i = 0; i < 6; i++) t.equal((await searchApi(wider, { q: '扩容测试' })).total, 3, 'searches answer complete from the other');
+  t.equal(c.searches(), quiet, 'none from the emptied server');
+  await wider.searchSync.forServer(c.url)!.drain();
+  t.same(await c.names('扩容测试'), ['扩容测试网络摄像机1', '扩容测试网络摄像机2', '扩容测试改名的网络摄像机'], 'it was rebuilt, with the change made while it was down');
+  h = await health(wider);
+  t.equal(stateOf(h.body, c.url)?.status, 'ok', 'and searched again');
 });
