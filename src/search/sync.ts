@@ -14,11 +14,10 @@ import { randomUUID } from 'node:crypto';
 import type { Meilisearch } from 'meilisearch';
 import type { Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
-import { instanceId } from '../infra/background.js';
+import { acquireLease, instanceId } from '../infra/background.js';
 import { buildDocument, isSearchable, type ProductDocument, type ProductLike, type VendorLike } from './document.js';
 import { ensureSettings, indexExists } from './settings.js';
 import { markBuilt, markUnbuilt, registerServer, searchServer, type SearchServer } from './servers.js';
-import { acquireLease } from '../infra/background.js';
 import { reindex } from './reindex.js';
 
 export interface SyncOptions {
