@@ -24,7 +24,7 @@ import home from './home/index.js';
 import suppliers from './suppliers/index.js';
 import demands, { demandPages } from './demands/index.js';
 import imports from './imports/index.js';
-import search from './search/index.js';
+import search, { createSearchPool, productsIndexName, searchServer, type SearchPool } from './search/index.js';
 import followUps from './followups/index.js';
 import matching from './matching/index.js';
 import notifications from './notifications/index.js';
@@ -41,7 +41,8 @@ export interface AppConfig extends Config {
 export interface AppDeps {
   config: AppConfig;
   conn: Connection;
-  meili: Meilisearch;
+  /** The Meilisearch server, or the servers (MEILI_HOST may list several: each holds the whole index). */
+  meili: Meilisearch | Meilisearch[];
   logger?: FastifyServerOptions['logger'];
   /** The platform's clock; tests pass their own to move time (freshness, deadlines). */
   clock?: () => Date;
@@ -54,7 +55,10 @@ declare module 'fastify' {
     config: AppConfig;
     conn: Connection;
     models: Models;
+    /** The first (or only) Meilisearch server; reads go through `searchServers`. */
     meili: Meilisearch;
+    /** Every configured Meilisearch server; `searchServers.read(fn)` runs a read on a healthy, caught-up one. */
+    searchServers: SearchPool;
     clock: () => Date;
     /** Whether this instance runs the background loops. */
     runsBackground: boolean;
@@ -84,7 +88,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('config', deps.config);
   app.decorate('conn', deps.conn);
   app.decorate('models', createModels(deps.conn));
-  app.decorate('meili', deps.meili);
+  const clients = Array.isArray(deps.meili) ? deps.meili : [deps.meili];
+  app.decorate('meili', clients[0]);
+  app.decorate('searchServers', createSearchPool({ servers: clients.map(searchServer), models: app.models, indexUid: productsIndexName(deps.config.MEILI_INDEX_PREFIX) }));
   app.decorate('clock', deps.clock ?? (() => new Date()));
   app.decorate('runsBackground', deps.background ?? true);
   await Promise.all(Object.values(app.models).map((model) => model.init()));

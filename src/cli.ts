@@ -15,10 +15,11 @@ import { checkIndexCommand, reindexCommand } from './search/index.js';
 const usage = `用法：
   npm run cli -- create-user --email E --password P --role admin|organizer|vendor|buyer|leader [--org ID] [--name 姓名]
       创建账号并打印其编号。--org：供应商填企业编号或统一社会信用代码，采购方填单位编号或名称。
-  npm run cli -- reindex
-      从 MongoDB 重建搜索索引（先建新索引再切换，搜索不中断）。
-  npm run cli -- check-index [--fix]
-      核对搜索索引与 MongoDB：列出缺失、多余、过期的产品；一致时退出码 0，否则 1。--fix 补发不一致的产品。`;
+  npm run cli -- reindex [--server URL]
+      从 MongoDB 重建搜索索引（先建新索引再切换，搜索不中断）。多台搜索服务器时逐台重建，--server 只重建其中一台。
+  npm run cli -- check-index [--fix] [--server URL]
+      核对搜索索引与 MongoDB：列出缺失、多余、过期的产品；一致时退出码 0，否则 1。--fix 补发不一致的产品。
+      多台搜索服务器时逐台核对，--server 只核对其中一台。`;
 
 async function createUser(argv: string[]): Promise<string> {
   const { values } = parseArgs({

@@ -55,6 +55,24 @@ export const TrustProxy = z.string().transform((raw, ctx): false | number | stri
   return list;
 });
 
+/**
+ * MEILI_HOST: one http(s) address, or several separated by commas. Trailing slashes are dropped so one
+ * server always has one name (its delivery state in MongoDB is keyed by it); a server listed twice is refused.
+ */
+export const MeiliHosts = z.string().transform((raw, ctx): string[] => {
+  const hosts = raw.split(',').map((v) => v.trim()).filter(Boolean).map((v) => v.replace(/\/+$/, ''));
+  for (const host of hosts) {
+    if (!z.url({ protocol: /^https?$/ }).safeParse(host).success) {
+      ctx.addIssue({ code: 'custom', message: `“${host}”不是 http(s):// 地址；多台服务器用逗号分隔` });
+      return z.NEVER;
+    }
+  }
+  const twice = hosts.find((h, i) => hosts.indexOf(h) !== i);
+  if (twice) ctx.addIssue({ code: 'custom', message: `${twice} 重复出现` });
+  if (!hosts.length) ctx.addIssue({ code: 'custom', message: '必须是 http(s):// 地址' });
+  return hosts;
+});
+
 const EnvSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -62,7 +80,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, '必须以 mongodb:// 或 mongodb+srv:// 开头')
     .optional(),
-  MEILI_HOST: z.url('必须是 http(s):// 地址').optional(),
+  /** One Meilisearch server, or several separated by commas (each gets every change; searches spread over them). */
+  MEILI_HOST: MeiliHosts.optional(),
   MEILI_MASTER_KEY: z.string().min(16, '至少 16 个字符').optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   SESSION_SECRET: z.string().min(32, '至少 32 个字符').optional(),
@@ -148,7 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('设置了 SMTP_URL 时必须同时设置 PUBLIC_BASE_URL（平台的对外网址，如 https://gongxu.example.gov.cn），邮件中的链接以它开头。');
   }
   if (parsed.data.MEILI_HOST && !parsed.data.MEILI_MASTER_KEY) {
-    throw new ConfigError('设置了 MEILI_HOST 时必须同时设置 MEILI_MASTER_KEY（Meilisearch 主密钥）。');
+    throw new ConfigError('设置了 MEILI_HOST 时必须同时设置 MEILI_MASTER_KEY（Meilisearch 主密钥，各台服务器相同）。');
   }
   if (parsed.data.API_TOKEN_DAYS > parsed.data.API_TOKEN_MAX_DAYS) {
     throw new ConfigError(

@@ -75,7 +75,8 @@ async function main(): Promise<void> {
 
   try {
     const conn = await connectMongo(servers.mongoUri);
-    const meili = createMeili(servers.meiliHost, servers.meiliKey);
+    const { meiliHosts, meiliKey } = servers;
+    const meili = meiliHosts.map((host) => createMeili(host, meiliKey));
     const { logins } = await seed(createModels(conn), config.SEED_SAMPLE_DATA);
     const app = await buildApp({
       config: { ...config, sessionSecret: sessionSecretFor(config.SESSION_SECRET, config.dataDir) },

@@ -10,7 +10,14 @@ import { createMeili } from './meili.js';
 import { createModels, type Models } from './models.js';
 import { resolveServers } from './servers.js';
 
-export interface CliContext { config: Config; models: Models; meili: Meilisearch }
+export interface CliContext {
+  config: Config;
+  models: Models;
+  /** The first (or only) Meilisearch server. */
+  meili: Meilisearch;
+  /** Every configured Meilisearch server (MEILI_HOST may list several). */
+  meilis: Meilisearch[];
+}
 
 export async function withDatabase<T>(fn: (context: CliContext) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -20,7 +27,8 @@ export async function withDatabase<T>(fn: (context: CliContext) => Promise<T>): 
     try {
       const models = createModels(conn);
       await Promise.all(Object.values(models).map((m) => m.init()));
-      return await fn({ config, models, meili: createMeili(servers.meiliHost, servers.meiliKey) });
+      const meilis = servers.meiliHosts.map((host) => createMeili(host, servers.meiliKey));
+      return await fn({ config, models, meili: meilis[0], meilis });
     } finally {
       await conn.close();
     }

@@ -7,6 +7,17 @@ export function createMeili(host: string, apiKey: string): Meilisearch {
   return new Meilisearch({ host, apiKey, timeout: 10_000, requestInit: { headers: { 'Accept-Encoding': 'identity' } } });
 }
 
+/**
+ * Where reads go: `read(fn)` runs fn on one Meilisearch server (with several, the search capability's pool
+ * picks a healthy, caught-up one and moves on when it cannot be reached; see src/search/servers.ts).
+ */
+export interface MeiliReader {
+  read<T>(fn: (client: Meilisearch) => Promise<T>): Promise<T>;
+}
+
+/** A reader for one server. */
+export const onlyServer = (client: Meilisearch): MeiliReader => ({ read: (fn) => fn(client) });
+
 export async function meiliAnswers(client: Meilisearch, timeoutMs = 2000): Promise<boolean> {
   try {
     const res = await fetch(`${client.config.host.replace(/\/$/, '')}/health`, { signal: AbortSignal.timeout(timeoutMs) });

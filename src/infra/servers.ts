@@ -8,7 +8,8 @@ import { meiliKeyFor, mongoUriFor, readLiveLock, startEmbedded } from './embedde
 
 export interface Servers {
   mongoUri: string;
-  meiliHost: string;
+  /** One or more Meilisearch servers (MEILI_HOST may list several); the embedded one is a single server. */
+  meiliHosts: string[];
   meiliKey: string;
   /** True when this process spawned at least one server (and must stop it). */
   spawned: boolean;
@@ -23,12 +24,12 @@ export async function resolveServers(
 ): Promise<Servers> {
   const external = {
     mongoUri: config.MONGODB_URI,
-    meiliHost: config.MEILI_HOST,
+    meiliHosts: config.MEILI_HOST,
     meiliKey: config.MEILI_HOST ? config.MEILI_MASTER_KEY : undefined,
   };
-  if (external.mongoUri && external.meiliHost && external.meiliKey) {
-    const { mongoUri, meiliHost, meiliKey } = external;
-    return { mongoUri, meiliHost, meiliKey, spawned: false, stop: async () => {} };
+  if (external.mongoUri && external.meiliHosts && external.meiliKey) {
+    const { mongoUri, meiliHosts, meiliKey } = external;
+    return { mongoUri, meiliHosts, meiliKey, spawned: false, stop: async () => {} };
   }
   fs.mkdirSync(config.dataDir, { recursive: true });
   if (mode === 'cli') {
@@ -37,7 +38,7 @@ export async function resolveServers(
     if (live) {
       return {
         mongoUri: external.mongoUri ?? mongoUriFor(live.mongoPort ?? config.EMBEDDED_MONGO_PORT),
-        meiliHost: external.meiliHost ?? `http://127.0.0.1:${live.meiliPort ?? config.EMBEDDED_MEILI_PORT}`,
+        meiliHosts: external.meiliHosts ?? [`http://127.0.0.1:${live.meiliPort ?? config.EMBEDDED_MEILI_PORT}`],
         meiliKey: external.meiliKey ?? meiliKeyFor(config.dataDir),
         spawned: false,
         stop: async () => {},
@@ -51,13 +52,13 @@ export async function resolveServers(
     mongodBin: config.MONGOD_BIN,
     meiliBin: config.MEILI_BIN,
     spawnMongo: !external.mongoUri,
-    spawnMeili: !external.meiliHost,
+    spawnMeili: !external.meiliHosts,
     onCrash,
     signal,
   });
   return {
     mongoUri: external.mongoUri ?? embedded.mongoUri!,
-    meiliHost: external.meiliHost ?? embedded.meiliHost!,
+    meiliHosts: external.meiliHosts ?? [embedded.meiliHost!],
     meiliKey: external.meiliKey ?? embedded.meiliKey!,
     spawned: true,
     stop: embedded.stop,

@@ -17,7 +17,7 @@ declare module 'fastify' { interface FastifyInstance { matching: MatchingService
 export default fp(async (app) => {
   app.decorate('matching', createMatchingService({
     ...platformDeps(app),
-    meili: app.meili,
+    meili: app.searchServers,
     indexUid: productsIndexName(app.config.MEILI_INDEX_PREFIX),
     policy: { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS },
     // A bad MATCH_WEIGHTS stops the start with a message naming the variable.

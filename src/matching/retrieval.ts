@@ -4,7 +4,8 @@
  * and drops the filler; the demand's category (or field) brings in its products even when the words
  * differ; required certifications are hard filters. One multi-search round trip.
  */
-import type { Meilisearch, MultiSearchQuery } from 'meilisearch';
+import type { MultiSearchQuery } from 'meilisearch';
+import type { MeiliReader } from '../infra/meili.js';
 import { searchableSince, type FreshnessPolicy } from '../suppliers/index.js';
 import { informativeWords, isDomainTerm, type ProductDocument } from '../search/index.js';
 import type { Candidate, RankDemand } from './ranking.js';
@@ -31,7 +32,8 @@ export function demandTerms(demand: { title: string; description?: string | null
 const quote = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 export interface RetrievalDeps {
-  meili: Meilisearch;
+  /** Where the search runs (one server, or a healthy one of several). */
+  meili: MeiliReader;
   indexUid: string;
   policy: FreshnessPolicy;
 }
@@ -142,7 +144,7 @@ export function toCandidate(hit: Hit, rankingScore: number): Candidate {
 export async function retrieve(deps: RetrievalDeps, demand: RetrievalDemand, options: RetrieveOptions): Promise<Candidate[]> {
   const plan = retrievalQueries(demand, deps.indexUid, { ...options, policy: deps.policy });
   if (!plan.queries.length) return [];
-  const { results } = await deps.meili.multiSearch<{ queries: MultiSearchQuery[] }, Hit>({ queries: plan.queries });
+  const { results } = await deps.meili.read((client) => client.multiSearch<{ queries: MultiSearchQuery[] }, Hit>({ queries: plan.queries }));
   const countAt = plan.kinds.findIndex((k) => k.kind === 'count');
   const total = Math.max(1, results[countAt]?.estimatedTotalHits ?? 1);
   const listed = new Map<string, number>();

@@ -3,7 +3,7 @@
  * MongoDB; candidates come from the search index alone, which already carries what ranking needs.
  */
 import { Types } from 'mongoose';
-import type { Meilisearch } from 'meilisearch';
+import type { MeiliReader } from '../infra/meili.js';
 import type { Models } from '../infra/models.js';
 import type { BuyerService } from '../buyers/index.js';
 import type { FreshnessPolicy } from '../suppliers/index.js';
@@ -56,7 +56,7 @@ export interface MatchingService {
 
 export interface MatchingDeps {
   models: Models;
-  meili: Meilisearch;
+  meili: MeiliReader;
   indexUid: string;
   clock: () => Date;
   policy: FreshnessPolicy;

@@ -3,12 +3,14 @@
  * - reindex: builds `<prefix>products_<timestamp>` with the same settings, swaps it with the live index
  *   (search keeps answering from the old one until the swap), then deletes the old one. Changes committed
  *   while it ran are marked again afterwards, so nothing delivered to the old index meanwhile is lost.
+ *   With several servers it rebuilds the one it is given (`target`: its key and the others', so only that
+ *   server is sent the changes again); the others keep serving and receiving changes throughout.
  * - checkIndex: which documents are missing, extra or out of date (by content hash).
  */
 import type { Meilisearch } from 'meilisearch';
 import { Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
-import { markProducts } from './outbox.js';
+import { markProducts, markProductsFor } from './outbox.js';
 import { buildDocument, isSearchable, type ProductDocument, type ProductLike, type VendorLike } from './document.js';
 import { ensureSettings, productsIndexName } from './settings.js';
 
@@ -41,7 +43,13 @@ async function waitOk(task: { waitTask(o?: object): Promise<{ status: string; ui
 
 export interface ReindexResult { index: string; documents: number; remarked: number; ms: number }
 
-export async function reindex(models: Models, meili: Meilisearch, prefix: string, now: Date): Promise<ReindexResult> {
+export async function reindex(
+  models: Models,
+  meili: Meilisearch,
+  prefix: string,
+  now: Date,
+  target?: { key: string; others: string[] },
+): Promise<ReindexResult> {
   const started = Date.now();
   const live = productsIndexName(prefix);
   const fresh = `${live}_${started}`;
@@ -62,7 +70,8 @@ export async function reindex(models: Models, meili: Meilisearch, prefix: string
 
   const vendorIds = (await models.Vendor.find({ updatedAt: { $gte: since } }, { _id: 1 }).lean()).map((v) => v._id);
   const changed = await models.Product.find({ $or: [{ updatedAt: { $gte: since } }, { vendor: { $in: vendorIds } }] }, { _id: 1 }).lean();
-  await markProducts(models, changed.map((p) => p._id));
+  const ids = changed.map((p) => p._id);
+  await (target ? markProductsFor(models, ids, target.key, target.others) : markProducts(models, ids));
   return { index: live, documents, remarked: changed.length, ms: Date.now() - started };
 }
 

@@ -2,7 +2,8 @@
  * The read side of the directory: queries Meilisearch only (no MongoDB round trip per search), and shapes
  * the answer per docs/api.md. Highlights come back HTML-escaped with only our own markers turned into <mark>.
  */
-import type { Meilisearch, SearchParams } from 'meilisearch';
+import type { Index, Meilisearch, SearchParams } from 'meilisearch';
+import type { MeiliReader } from '../infra/meili.js';
 import { Types } from 'mongoose';
 import { effectiveCertifications, searchableSince, type FreshnessPolicy } from '../suppliers/index.js';
 import type { Models } from '../infra/models.js';
@@ -32,7 +33,8 @@ export function highlightHtml(text: string): string {
 const quote = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 export interface SearchServiceOptions {
-  meili: Meilisearch;
+  /** Where searches run: one server, or a healthy, caught-up one of several (src/search/servers.ts). */
+  meili: MeiliReader;
   indexUid: string;
   clock: () => Date;
   policy: FreshnessPolicy;
@@ -82,7 +84,8 @@ type Filters = Pick<SearchQuery, 'field' | 'category' | 'province' | 'city' | 'd
 const DAY = 86_400_000;
 
 export function createSearchService({ meili, indexUid, clock, policy, vocabulary, models }: SearchServiceOptions) {
-  const index = meili.index<ProductDocument>(indexUid);
+  // Both searches of a request (a page past the last one runs again) go to the same server.
+  const onIndex = <T>(fn: (index: Index<ProductDocument>) => Promise<T>) => meili.read((client: Meilisearch) => fn(client.index<ProductDocument>(indexUid)));
 
   /** Meilisearch filter for the user's choices plus what is always true of the public list. */
   function filterFor(query: Filters, now: Date): string[] {
@@ -150,7 +153,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
     async search(query: SearchQuery): Promise<SearchResult> {
       const now = clock();
       const { q, understood, creditCode } = await read(query);
-      const run = (page: number) => index.search(q || null, {
+      const run = (index: Index<ProductDocument>) => (page: number) => index.search(q || null, {
         filter: filterFor({ ...query, creditCode }, now),
         facets: ['field', 'category', 'city', 'district', 'certifications'],
         page,
@@ -168,7 +171,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
         highlightPreTag: PRE,
         highlightPostTag: POST,
       } satisfies SearchParams);
-      const { page, res } = await onLastPageAtMost(run, query.page, query.pageSize);
+      const { page, res } = await onIndex((index) => onLastPageAtMost(run(index), query.page, query.pageSize));
       // Past the confirmation period a listing shows as stale, even before the sweep has marked it.
       const staleBefore = now.getTime() - policy.days * DAY;
       const dist = res.facetDistribution ?? {};
@@ -196,7 +199,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
     async searchVendors(query: SearchQuery): Promise<VendorSearchResult> {
       const now = clock();
       const { q, creditCode } = await read(query);
-      const run = (page: number) => index.search(q || null, {
+      const run = (index: Index<ProductDocument>) => (page: number) => index.search(q || null, {
         filter: filterFor({ ...query, creditCode }, now),
         distinct: 'vendorId',
         page,
@@ -204,7 +207,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
         ...(sortFor[query.sort] ? { sort: sortFor[query.sort] } : {}),
         attributesToRetrieve: ['vendorId', 'vendorName', 'vendorCreditCode', 'province', 'city', 'district', 'vendorFields', 'certifications'],
       } satisfies SearchParams);
-      const { page, res } = await onLastPageAtMost(run, query.page, query.pageSize);
+      const { page, res } = await onIndex((index) => onLastPageAtMost(run(index), query.page, query.pageSize));
       const docs = res.hits as unknown as ProductDocument[];
       const details = models ? await vendorDetails(models, docs.map((d) => d.vendorId), now) : new Map<string, Pick<VendorCard, 'fields' | 'certifications' | 'productCount'>>();
       return {
@@ -227,13 +230,13 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
 
     /** As-you-type: product and vendor names, matching Chinese, full pinyin or initials; at most 8. */
     async suggest(q: string, limit = 8): Promise<Suggestion[]> {
-      const res = await index.search(q, {
+      const res = await onIndex((index) => index.search(q, {
         filter: filterFor({}, clock()),
         limit: 30,
         attributesToSearchOn: ['name', 'namePinyin', 'nameInitials', 'vendorName', 'vendorPinyin', 'vendorInitials', 'model'],
         attributesToRetrieve: ['id', 'name', 'vendorId', 'vendorName'],
         showMatchesPosition: true,
-      });
+      }));
       const out: Suggestion[] = [];
       const seen = new Set<string>();
       const add = (s: Suggestion) => {

@@ -83,7 +83,7 @@ export function settingsDiff(current: Settings, wanted: Settings = productSettin
   });
 }
 
-async function indexExists(meili: Meilisearch, uid: string): Promise<boolean> {
+export async function indexExists(meili: Meilisearch, uid: string): Promise<boolean> {
   try {
     await meili.getRawIndex(uid);
     return true;

@@ -3,20 +3,29 @@
  * batch of marks (a claim is a lock with an expiry and an owner, taken per document atomically, so several
  * app instances never deliver the same mark at once and a crashed worker's claim lapses), reads the
  * products' committed state from MongoDB, replaces or deletes them in Meilisearch, waits for the task to
- * succeed, and only then deletes the marks whose version did not move meanwhile. A failure keeps the marks
- * (attempts, lastError) and backs off.
+ * succeed, and only then records the marks whose version did not move meanwhile as delivered. A failure
+ * keeps the marks (attempts, lastError) and backs off.
+ *
+ * One worker per Meilisearch server: each claims, delivers and records for its own server only (the
+ * `servers.<key>` and `delivered` fields of a mark), so a server that is down holds back nobody else and
+ * is caught up from its own state when it returns. A mark goes once every configured server has it.
  */
 import { randomUUID } from 'node:crypto';
 import type { Meilisearch } from 'meilisearch';
 import type { Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
-import { instanceId } from '../infra/background.js';
+import { acquireLease, instanceId } from '../infra/background.js';
 import { buildDocument, isSearchable, type ProductDocument, type ProductLike, type VendorLike } from './document.js';
-import { ensureSettings } from './settings.js';
+import { ensureSettings, indexExists } from './settings.js';
+import { markBuilt, markUnbuilt, registerServer, searchServer, type SearchServer } from './servers.js';
+import { reindex } from './reindex.js';
 
 export interface SyncOptions {
   models: Models;
+  /** The server this worker delivers to. */
   meili: Meilisearch;
+  /** Keys of every configured server (servers.ts serverKey); a mark goes once all have it. Default: this one. */
+  serverKeys?: string[];
   indexUid: string;
   clock: () => Date;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -26,6 +35,10 @@ export interface SyncOptions {
   claimMs?: number;
   /** Meilisearch task timeout. */
   taskTimeoutMs?: number;
+  /** Build this server's index from MongoDB when it was never built (a server added later); default true. */
+  autoBuild?: boolean;
+  /** MEILI_INDEX_PREFIX, for the build. */
+  prefix?: string;
 }
 
 export interface RoundResult {
@@ -37,6 +50,7 @@ export interface RoundResult {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+const RECHECK_MS = 60_000;
 
 /** Loads products and their vendors and splits them into documents to index and ids to delete. */
 export async function documentsFor(models: Models, ids: Types.ObjectId[], now: Date): Promise<{ docs: ProductDocument[]; deletions: string[] }> {
@@ -61,18 +75,53 @@ export async function documentsFor(models: Models, ids: Types.ObjectId[], now: D
 export function createSearchSync(options: SyncOptions) {
   const { models, meili, indexUid, clock, log } = options;
   const { SearchOutbox } = models;
+  const server: SearchServer = searchServer(meili);
+  const { key } = server;
+  const serverKeys = options.serverKeys ?? [key];
+  const others = serverKeys.filter((k) => k !== key);
+  const field = (name: 'until' | 'owner' | 'attempts' | 'lastError') => `servers.${key}.${name}`;
   // Meilisearch indexes one large batch much faster than several small ones (measured: 5000 → 2.3× 1000).
   const batchSize = options.batchSize ?? 5000;
   const claimMs = options.claimMs ?? 60_000;
   const taskTimeoutMs = options.taskTimeoutMs ?? 60_000;
   let settingsReady = false;
+  let built = false;
+  let checkedAt = Date.now();
   let failing = false;
 
   async function ensureReady() {
     if (settingsReady) return;
+    const missing = !(await indexExists(meili, indexUid));
     const changed = await ensureSettings(meili, indexUid);
+    const isNew = await registerServer(models, server, indexUid);
+    if (missing && !isNew && others.length) {
+      // A server known before has lost its index (a wiped disk): build it again before it is searched.
+      await markUnbuilt(models, server);
+      built = false;
+      log.warn({ server: server.url }, `搜索服务器 ${server.url} 的索引丢失，暂不参与搜索，正在从 MongoDB 重建`);
+    }
     settingsReady = true;
-    if (changed.length) log.info({ index: indexUid, changed }, `已更新搜索索引设置：${changed.join('、')}`);
+    if (changed.length) log.info({ index: indexUid, server: server.url }, `已更新搜索索引设置：${changed.join('、')}`);
+  }
+
+  /**
+   * A server added to a running deployment starts empty: build its index from MongoDB (one instance at a
+   * time, under a lease), then let it into the rotation. Searches use the other servers meanwhile.
+   */
+  async function buildIfNeeded() {
+    if (built || options.autoBuild === false) return;
+    if (await models.SearchServer.exists({ _id: key, builtAt: { $ne: null } })) {
+      built = true;
+      return;
+    }
+    if (!(await acquireLease(models.Lease, `search-build:${key}`, 30 * 60_000))) return;
+    log.info({ server: server.url }, `搜索服务器 ${server.url} 尚无完整索引，正在从 MongoDB 重建`);
+    const result = await reindex(models, meili, options.prefix ?? '', clock(), { key, others });
+    await markBuilt(models, server);
+    built = true;
+    // Done: another instance may build it again at once should it lose its data later.
+    await models.Lease.updateOne({ _id: `search-build:${key}`, owner: instanceId }, { $set: { until: new Date(0) } });
+    log.info({ server: server.url, documents: result.documents }, `搜索服务器 ${server.url} 的索引已建好（${result.documents} 个产品），开始分担搜索`);
   }
 
   async function waitOk(promise: ReturnType<ReturnType<Meilisearch['index']>['addDocuments']>) {
@@ -80,83 +129,119 @@ export function createSearchSync(options: SyncOptions) {
     if (task.status !== 'succeeded') throw new Error(`Meilisearch 任务 ${task.uid} ${task.status}：${task.error?.message ?? ''}`);
   }
 
+  const empty = (): RoundResult => ({ claimed: 0, indexed: 0, deleted: 0, cleared: 0 });
+
   /**
    * One delivery round. `force` also takes marks that are backing off after an error (not those another
    * worker holds): tests and the CLI use it to deliver everything now.
    */
   async function round(force = false): Promise<RoundResult> {
+    // Now and then look again even when idle: a server that lost its data is noticed without a write.
+    if (Date.now() - checkedAt > RECHECK_MS) {
+      checkedAt = Date.now();
+      settingsReady = false;
+    }
+    if (!built || !settingsReady) {
+      try {
+        await ensureReady();
+        await buildIfNeeded();
+      } catch (err) {
+        // Unreachable: the delivery below fails too and records it on the marks; anything else is worth a line.
+        if (settingsReady) log.warn({ err, server: server.url }, `搜索服务器 ${server.url} 的索引重建失败，稍后重试`);
+      }
+    }
     const now = clock();
     const wallNow = new Date();
-    const free = [{ lockedUntil: null }, { lockedUntil: { $lt: wallNow } }, ...(force ? [{ owner: null }] : [])];
-    const candidates = await SearchOutbox.find({ $or: free }, { _id: 1 }).sort({ markedAt: 1 }).limit(batchSize).lean();
-    if (!candidates.length) return { claimed: 0, indexed: 0, deleted: 0, cleared: 0 };
+    const free = [{ [field('until')]: null }, { [field('until')]: { $lt: wallNow } }, ...(force ? [{ [field('owner')]: null }] : [])];
+    const mine = { delivered: { $ne: key }, $or: free };
+    const candidates = await SearchOutbox.find(mine, { _id: 1 }).sort({ markedAt: 1 }).limit(batchSize).lean();
+    if (!candidates.length) {
+      // Marks every server has but nobody removed (a worker stopped between the two writes).
+      await SearchOutbox.deleteMany({ delivered: { $all: serverKeys } });
+      return empty();
+    }
     const owner = `${instanceId}:${randomUUID()}`;
     const until = new Date(wallNow.getTime() + claimMs);
     // Each document is claimed atomically: a mark another worker took in the meantime no longer matches.
-    await SearchOutbox.updateMany({ _id: { $in: candidates.map((c) => c._id) }, $or: free }, { $set: { lockedUntil: until, owner } });
-    const claimed = await SearchOutbox.find({ owner }, { _id: 1, version: 1, attempts: 1 }).lean();
-    if (!claimed.length) return { claimed: 0, indexed: 0, deleted: 0, cleared: 0 };
+    await SearchOutbox.updateMany({ _id: { $in: candidates.map((c) => c._id) }, ...mine }, { $set: { [field('until')]: until, [field('owner')]: owner } });
+    const claimed = (await SearchOutbox.find({ [field('owner')]: owner }, { _id: 1, version: 1, servers: 1 }).lean())
+      .map((m) => ({ _id: m._id as Types.ObjectId, version: m.version, attempts: Number((m.servers as Record<string, { attempts?: number }> | undefined)?.[key]?.attempts ?? 0) }));
+    if (!claimed.length) return empty();
 
     try {
       await ensureReady();
-      const { docs, deletions } = await documentsFor(models, claimed.map((m) => m._id as Types.ObjectId), now);
+      await buildIfNeeded();
+      const { docs, deletions } = await documentsFor(models, claimed.map((m) => m._id), now);
       const index = meili.index<ProductDocument>(indexUid);
       if (docs.length) await waitOk(index.addDocuments(docs, { primaryKey: 'id' }));
       if (deletions.length) await waitOk(index.deleteDocuments(deletions));
-      // Only marks unchanged since the claim are done; a newer version goes again next round.
+      // Only marks unchanged since the claim are done here; a newer version goes again next round.
       const result = await SearchOutbox.bulkWrite(
-        claimed.map((m) => ({ deleteOne: { filter: { _id: m._id, version: m.version, owner } } })),
+        claimed.map((m) => ({
+          updateOne: {
+            filter: { _id: m._id, version: m.version, [field('owner')]: owner },
+            update: { $addToSet: { delivered: key }, $unset: { [`servers.${key}`]: 1 } },
+          },
+        })),
         { ordered: false },
       );
-      await SearchOutbox.updateMany({ owner }, { $set: { lockedUntil: null, owner: null, attempts: 0 }, $unset: { lastError: 1 } });
+      await SearchOutbox.updateMany({ [field('owner')]: owner }, { $unset: { [`servers.${key}`]: 1 } });
+      // The last server to receive a mark removes it (a re-mark empties `delivered`, so it stays).
+      await SearchOutbox.deleteMany({ _id: { $in: claimed.map((m) => m._id) }, delivered: { $all: serverKeys } });
       if (failing) {
         failing = false;
-        log.info({ index: indexUid }, '搜索索引同步已恢复');
+        log.info({ index: indexUid, server: server.url }, `搜索索引同步已恢复（${server.url}）`);
       }
-      return { claimed: claimed.length, indexed: docs.length, deleted: deletions.length, cleared: result.deletedCount ?? 0 };
+      return { claimed: claimed.length, indexed: docs.length, deleted: deletions.length, cleared: result.modifiedCount ?? 0 };
     } catch (err) {
       settingsReady = false;
-      const attempts = Math.max(...claimed.map((m) => m.attempts ?? 0)) + 1;
+      const attempts = Math.max(...claimed.map((m) => m.attempts)) + 1;
       const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 10));
       await SearchOutbox.updateMany(
-        { owner },
-        { $set: { lockedUntil: new Date(Date.now() + backoff), owner: null, lastError: String((err as Error).message).slice(0, 500) }, $inc: { attempts: 1 } },
+        { [field('owner')]: owner },
+        {
+          $set: { [field('until')]: new Date(Date.now() + backoff), [field('owner')]: null, [field('lastError')]: String((err as Error).message).slice(0, 500) },
+          $inc: { [field('attempts')]: 1 },
+        },
       );
       if (!failing) {
         failing = true;
-        log.warn({ err, index: indexUid, pending: claimed.length }, '搜索索引同步失败（Meilisearch 不可用？），写入已保存，恢复后自动补发');
+        log.warn({ err, index: indexUid, server: server.url, pending: claimed.length }, `搜索索引同步失败（Meilisearch ${server.url} 不可用？），写入已保存，恢复后自动补发`);
       }
       throw err;
     }
   }
 
+  /** Marks this server has not received yet. */
+  const pending = () => SearchOutbox.countDocuments({ delivered: { $ne: key } });
+
   return {
     indexUid,
     batchSize,
+    server,
     round,
     ensureReady: async () => {
       settingsReady = false;
       await ensureReady();
     },
-    /** Marks not yet delivered. */
-    pending: () => SearchOutbox.countDocuments({}),
+    pending,
     /**
-     * Delivers everything pending now, waiting for marks other workers hold; throws if Meilisearch fails
-     * or the outbox makes no progress for `timeoutMs`. Progress, not a fixed deadline: Meilisearch runs
+     * Delivers everything pending for this server now, waiting for marks other workers hold; throws if
+     * Meilisearch fails or nothing moves for `timeoutMs`. Progress, not a fixed deadline: Meilisearch runs
      * tasks one at a time across all indexes, so another worker's delivery may wait behind unrelated work.
      */
     async drain(timeoutMs = 30_000): Promise<RoundResult> {
-      const total: RoundResult = { claimed: 0, indexed: 0, deleted: 0, cleared: 0 };
+      const total = empty();
       let deadline = Date.now() + timeoutMs;
       let lastPending = Number.POSITIVE_INFINITY;
       for (;;) {
         const r = await round(true);
-        for (const key of Object.keys(total) as (keyof RoundResult)[]) total[key] += r[key];
+        for (const k of Object.keys(total) as (keyof RoundResult)[]) total[k] += r[k];
         if (r.claimed) continue;
-        const pending = await SearchOutbox.countDocuments({});
-        if (!pending) return total;
-        if (pending < lastPending) {
-          lastPending = pending;
+        const left = await pending();
+        if (!left) return total;
+        if (left < lastPending) {
+          lastPending = left;
           deadline = Date.now() + timeoutMs;
         }
         if (Date.now() > deadline) throw new Error('搜索同步未能在限定时间内完成');
@@ -166,4 +251,34 @@ export function createSearchSync(options: SyncOptions) {
   };
 }
 
-export type SearchSync = ReturnType<typeof createSearchSync>;
+export type ServerSync = ReturnType<typeof createSearchSync>;
+
+/**
+ * The workers of all configured servers as one: `round` and `drain` run each server's and fail if any
+ * failed (after all have run); `forServer(url)` is one server's worker.
+ */
+export function combineSyncs(workers: ServerSync[]) {
+  const all = async <T>(fn: (w: ServerSync) => Promise<T>): Promise<T[]> => {
+    const settled = await Promise.allSettled(workers.map(fn));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+  };
+  const sum = (results: RoundResult[]): RoundResult => results.reduce(
+    (a, r) => ({ claimed: a.claimed + r.claimed, indexed: a.indexed + r.indexed, deleted: a.deleted + r.deleted, cleared: a.cleared + r.cleared }),
+    { claimed: 0, indexed: 0, deleted: 0, cleared: 0 },
+  );
+  return {
+    indexUid: workers[0].indexUid,
+    batchSize: workers[0].batchSize,
+    workers,
+    forServer: (url: string) => workers.find((w) => w.server.url === url.trim().replace(/\/+$/, '')),
+    round: async (force = false) => sum(await all((w) => w.round(force))),
+    drain: async (timeoutMs?: number) => sum(await all((w) => w.drain(timeoutMs))),
+    ensureReady: async () => { await all((w) => w.ensureReady()); },
+    /** Marks some server has not received yet. */
+    pending: () => workers[0] ? Promise.all(workers.map((w) => w.pending())).then((n) => Math.max(...n)) : Promise.resolve(0),
+  };
+}
+
+export type SearchSync = ReturnType<typeof combineSyncs>;

@@ -65,7 +65,8 @@ t.test('Meilisearch down: writes succeed, and the index converges once it is bac
   await t.rejects(app.searchSync.round(true), 'a delivery attempt fails while Meilisearch is down');
   const marks = await app.models.SearchOutbox.find().lean();
   t.equal(marks.length, 2, 'both changes wait in the outbox');
-  t.ok(marks.every((m) => (m.attempts ?? 0) >= 1 && m.lastError), 'with the attempt and error recorded');
+  const failures = marks.map((m) => Object.values((m.servers ?? {}) as Record<string, { attempts?: number; lastError?: string }>)[0]);
+  t.ok(failures.every((f) => (f?.attempts ?? 0) >= 1 && f?.lastError), 'with the attempt and error recorded');
   const down = await app.inject({ method: 'GET', url: '/api/v1/search?q=摄像机' });
   t.equal(down.statusCode, 503, 'search says it is unavailable, not a 500');
   t.match(down.json().message, /暂时不可用/);
