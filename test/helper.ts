@@ -9,6 +9,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { connectMongo } from '../src/infra/db.js';
 import { createMeili } from '../src/infra/meili.js';
+import type { Meilisearch } from 'meilisearch';
 import { createModels } from '../src/infra/models.js';
 import { hashPassword } from '../src/accounts/service.js';
 import type { Role } from '../src/accounts/model.js';
@@ -48,15 +49,20 @@ export interface TestAppOptions {
   clock?: () => Date;
   /** false: no background loops; the test runs rounds itself. */
   background?: boolean;
+  /** The database (default: one per test file), e.g. for two apps sharing one. */
+  database?: string;
+  /** Meilisearch clients other than the run's server (with MEILI_HOST naming them in `env`). */
+  meili?: Meilisearch[];
 }
 
 export async function buildTestApp(t: Tap, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<FastifyInstance> {
   const { mongoUri, meiliHost, meiliKey } = testServers();
-  const name = isolationName();
+  const { database, meili: servers, ...rest } = options;
+  const name = database ?? isolationName();
   const conn = await connectMongo(mongoUri, name);
-  const meili = createMeili(meiliHost, meiliKey);
+  const meili = servers ?? createMeili(meiliHost, meiliKey);
   const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: '/nonexistent-test-data', MEILI_INDEX_PREFIX: `${name}_`, ...env });
-  const app = await buildApp({ config: { ...config, sessionSecret: 'test-secret-'.padEnd(40, 'x') }, conn, meili, ...options });
+  const app = await buildApp({ config: { ...config, sessionSecret: 'test-secret-'.padEnd(40, 'x') }, conn, meili, ...rest });
   await app.ready();
   t.teardown(async () => {
     await app.close();

@@ -10,15 +10,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { connectMongo } from '../../src/infra/db.js';
 import { createMeili } from '../../src/infra/meili.js';
 import { startEmbedded, type EmbeddedServers } from '../../src/infra/embedded.js';
 import { markProducts } from '../../src/search/outbox.js';
 import { checkIndex } from '../../src/search/reindex.js';
 import { baseEnv, spawnNode } from '../infra/proc.js';
-import { freePort, isolationName, testServers } from '../helper.js';
+import { buildTestApp, freePort, isolationName, testServers } from '../helper.js';
 import { addProduct, addVendor, searchApi } from './fixtures.js';
 
 interface Tap { teardown(fn: () => unknown): void }
@@ -58,21 +56,10 @@ async function meiliServer(t: Tap) {
   return server;
 }
 
-async function appOn(t: Tap, dbName: string, servers: Array<{ url: string; client: ReturnType<typeof createMeili> }>): Promise<FastifyInstance> {
-  const conn = await connectMongo(testServers().mongoUri, dbName);
-  const config = loadConfig({
-    LOG_LEVEL: 'silent', DATA_DIR: '/nonexistent-test-data', MEILI_INDEX_PREFIX: prefix,
-    MEILI_HOST: servers.map((s) => s.url).join(','), MEILI_MASTER_KEY: KEY,
+const appOn = (t: Tap, database: string, servers: Array<{ url: string; client: ReturnType<typeof createMeili> }>): Promise<FastifyInstance> =>
+  buildTestApp(t, { MEILI_HOST: servers.map((s) => s.url).join(','), MEILI_MASTER_KEY: KEY, MEILI_INDEX_PREFIX: prefix }, {
+    database, meili: servers.map((s) => s.client), background: false,
   });
-  const app = await buildApp({ config: { ...config, sessionSecret: 'x'.repeat(40) }, conn, meili: servers.map((s) => s.client), background: false });
-  await app.ready();
-  t.teardown(async () => {
-    await app.close();
-    await conn.dropDatabase().catch(() => {});
-    await conn.close();
-  });
-  return app;
-}
 
 interface Health { status: string; down?: string[]; servers?: Array<{ url: string; status: string; pending?: number }> }
 const health = async (app: FastifyInstance) => {
