@@ -94,6 +94,8 @@ const EnvSchema = z.object({
   TRUST_PROXY: TrustProxy.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /** Conversation messages one person may post per minute, over all conversations (a flood is refused with 429). */
+  MESSAGE_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
   /** Login attempts per account (normalized email), whatever the client address, per LOGIN_ACCOUNT_WINDOW_MINUTES. */
   LOGIN_ACCOUNT_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),
   LOGIN_ACCOUNT_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),

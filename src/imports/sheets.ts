@@ -10,7 +10,7 @@ import { parse as parseCsv } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import { restoreFormulaText } from '../web/spreadsheet-safety.js';
 import type { Column, Importer, SheetSpec } from './importer.js';
-import { checkXlsx, CORRUPT_XLSX } from './xlsx-guard.js';
+import { checkXlsx, CORRUPT_XLSX, orderForStreaming } from './xlsx-guard.js';
 
 export type ImportFormat = 'json' | 'xlsx' | 'csv';
 
@@ -184,7 +184,7 @@ export async function* readSource(importer: Importer<unknown>, format: ImportFor
     if (problem) throw new ImportFileError(problem);
   }
   const sheets = new Sheets(importer);
-  const rows = format === 'json' ? jsonRows(importer, source) : format === 'csv' ? csvRows(sheets, importer, source) : xlsxRows(sheets, importer, Readable.from([source]));
+  const rows = format === 'json' ? jsonRows(importer, source) : format === 'csv' ? csvRows(sheets, importer, source) : xlsxRows(sheets, importer, Readable.from([orderForStreaming(source)]));
   let count = 0;
   try {
     for await (const row of rows) {

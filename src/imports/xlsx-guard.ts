@@ -56,7 +56,13 @@ const MB = 1024 * 1024;
 export const CORRUPT_XLSX = '无法读取该 Excel 文件：文件可能已损坏，或不是 .xlsx 格式（旧版 .xls 请另存为 .xlsx）。';
 const structure = (detail: string) => `该 Excel 文件的结构异常（${detail}），已拒绝。请在 Excel 或 WPS 中打开后另存为 .xlsx 再上传。`;
 
-interface Entry { name: string; flags: number; method: number; crc: number; compressed: number; size: number; offset: number; dataStart: number }
+interface Entry {
+  name: string; flags: number; method: number; crc: number; compressed: number; size: number;
+  /** The local record: header at `offset`, data from `dataStart`, ends (descriptor included) at `end`. */
+  offset: number; dataStart: number; end: number;
+  /** The central-directory record's bytes. */
+  central: [number, number];
+}
 
 class Refused extends Error {}
 
@@ -97,7 +103,8 @@ function readEntries(buf: Buffer, limits: XlsxLimits): { entries: Entry[]; cdOff
     if (p + 46 + nameLen > buf.length) throw new Refused(CORRUPT_XLSX);
     const nameBytes = buf.subarray(p + 46, p + 46 + nameLen);
     const name = nameBytes.toString('utf8');
-    p += 46 + nameLen + extraLen + commentLen;
+    const central: [number, number] = [p, p + 46 + nameLen + extraLen + commentLen];
+    p = central[1];
     if (compressed === 0xffffffff || size === 0xffffffff || offset === 0xffffffff) throw new Refused(structure('不支持 ZIP64 格式'));
     if (flags & 0x1) throw new Refused('该 Excel 文件已加密：请取消密码保护后另存为 .xlsx 再上传。');
     if (method !== 0 && method !== 8) throw new Refused(structure('不支持的压缩方式'));
@@ -118,7 +125,7 @@ function readEntries(buf: Buffer, limits: XlsxLimits): { entries: Entry[]; cdOff
     }
     const dataStart = offset + 30 + localNameLen + localExtraLen;
     if (dataStart + compressed > cdOffset) throw new Refused(CORRUPT_XLSX);
-    entries.push({ name, flags, method, crc, compressed, size, offset, dataStart });
+    entries.push({ name, flags, method, crc, compressed, size, offset, dataStart, end: 0, central });
   }
   if (p !== cdOffset + cdSize) throw new Refused(CORRUPT_XLSX);
 
@@ -137,6 +144,7 @@ function readEntries(buf: Buffer, limits: XlsxLimits): { entries: Entry[]; cdOff
       }
       expected = at + 12;
     }
+    e.end = expected;
   }
   if (expected !== cdOffset) throw new Refused(structure('内部文件之间有多余的数据'));
   return { entries, cdOffset };
@@ -200,4 +208,39 @@ export async function checkXlsx(buf: Buffer, limits: XlsxLimits = XLSX_LIMITS): 
     if (err instanceof RangeError) return CORRUPT_XLSX; // a read past the end: a truncated file
     throw err;
   }
+}
+
+/** Where an entry goes for streaming: what every worksheet needs first, the worksheets, then the rest. */
+function streamingRank(name: string): number {
+  const first = ['xl/_rels/workbook.xml.rels', 'xl/workbook.xml', 'xl/sharedStrings.xml', 'xl/styles.xml'].indexOf(name);
+  if (first >= 0) return first;
+  return name.startsWith('xl/worksheets/') ? 4 : 5;
+}
+
+/**
+ * The same workbook with its entries in the order ExcelJS's streaming reader needs: workbook relations,
+ * workbook, shared strings and styles, then the worksheets, then the rest. ExcelJS 4.4 now and then misses
+ * xl/workbook.xml when it is the archive's last entry (exceljs issue #3064: "Cannot read properties of
+ * undefined (reading 'sheets')"), and ExcelJS itself (our templates and exports) stores it last, so about
+ * one read in a hundred of such a file failed. Entries are copied byte for byte (nothing is re-compressed),
+ * only their offsets change. Only for a file checkXlsx accepted.
+ */
+export function orderForStreaming(buf: Buffer): Buffer {
+  const { entries } = readEntries(buf, { ...XLSX_LIMITS, maxEntries: Number.MAX_SAFE_INTEGER });
+  const ordered = entries.map((e, i) => ({ e, i })).sort((a, b) => streamingRank(a.e.name) - streamingRank(b.e.name) || a.i - b.i).map((x) => x.e);
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let at = 0;
+  for (const e of ordered) {
+    locals.push(buf.subarray(e.offset, e.end));
+    const central = Buffer.from(buf.subarray(e.central[0], e.central[1]));
+    central.writeUInt32LE(at, 42);
+    centrals.push(central);
+    at += e.end - e.offset;
+  }
+  const eocdAt = findEocd(buf);
+  // readEntries checked that the central directory ends where its end record starts: same size, new offset.
+  const eocd = Buffer.from(buf.subarray(eocdAt));
+  eocd.writeUInt32LE(at, 16);
+  return Buffer.concat([...locals, ...centrals, eocd]);
 }

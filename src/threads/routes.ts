@@ -11,7 +11,7 @@ import { AppError, forbidden, unauthorized } from '../web/errors.js';
 import { attachment as dispositionOf } from '../web/download.js';
 import { formErrors, type FieldErrors } from '../web/forms.js';
 import { acceptOneFile, attachedFile } from '../web/upload.js';
-import { MAX_ATTACHMENT_BYTES, MESSAGES_PER_MINUTE } from './rules.js';
+import { MAX_ATTACHMENT_BYTES } from './rules.js';
 import {
   AnswerBody, AnswerForm, AttachmentParams, DemandParams, MessageBody, MessageOut, ThreadOut, ThreadParams, ThreadSummaryOut,
 } from './schemas.js';
@@ -38,7 +38,7 @@ export function threadRoutes(service: () => ThreadService): FastifyPluginAsyncZo
     // ---- JSON API ----
 
     // Messages per person (not per address: colleagues share an office network), across every instance.
-    const messageLimit = { max: MESSAGES_PER_MINUTE, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => request.user?.id ?? request.ip };
+    const messageLimit = { max: app.config.MESSAGE_RATE_LIMIT, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => request.user?.id ?? request.ip };
 
     app.get('/api/v1/demands/:id/threads', route('user', {
       summary: '需求的对接对话列表', description: '发布需求的采购单位与主办方看到每个表达了意向的供应商的对话；供应商只看到本企业的。组织方只读。',

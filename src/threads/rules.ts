@@ -69,8 +69,6 @@ export function answerRefusal(viewer: Viewer, f: PairFacts): string | null {
 export const answerNames: Record<InterestAnswer, string> = { accepted: '已接受', declined: '已婉拒' };
 
 export type AttachmentType = 'application/pdf' | 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-/** Messages one person may post per minute, over all conversations (a flood is refused with 429). */
-export const MESSAGES_PER_MINUTE = 20;
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
 /**

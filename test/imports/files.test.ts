@@ -29,7 +29,7 @@ t.test('an .xlsx with 供应商 and 产品 sheets imports, numbers and Chinese n
     ],
   );
   const { job } = await importFile(app, token, cookie, '清单.xlsx', file, { publish: 'true' });
-  t.match(job, { status: 'done', format: 'xlsx', filename: '清单.xlsx', total: 3, created: 3, rejected: 0, errors: [] });
+  t.match(job, { status: 'done', format: 'xlsx', filename: '清单.xlsx', total: 3, created: 3, rejected: 0, errors: [] }, `imported (${job.failure ?? 'no failure'})`);
   const v = await app.models.Vendor.findOne({ creditCode: creditCode(1) }).lean();
   t.match(v, { status: 'approved', fields: ['security'], certifications: ['high-tech', 'specialized-new'], contact: { name: '王经理', phone: '13800000000', email: 'sales@test.cn' }, website: 'https://www.test.cn' });
   const ds = await app.models.Product.findOne({ model: 'DS-1' }).lean();
@@ -39,11 +39,11 @@ t.test('an .xlsx with 供应商 and 产品 sheets imports, numbers and Chinese n
   t.same(ac?.specs, []);
 
   const again = await importFile(app, token, cookie, '清单.xlsx', file, { publish: 'true' });
-  t.match(again.job, { created: 0, updated: 0, unchanged: 3 });
+  t.match(again.job, { created: 0, updated: 0, unchanged: 3 }, `re-imported unchanged (${again.job.failure ?? 'no failure'})`);
 
   const sheet1 = await workbook([], [[creditCode(1), '球型摄像机（新）', 'DS-1', 'video-surveillance', '', '', '', '', '']], ['Sheet1', 'Sheet2']);
   const renamed = await importFile(app, token, cookie, 'export.xlsx', sheet1);
-  t.match(renamed.job, { status: 'done', total: 1, updated: 1 }, 'sheets with other names are recognised by their headers');
+  t.match(renamed.job, { status: 'done', total: 1, updated: 1 }, `sheets with other names are recognised by their headers (${renamed.job.failure ?? 'no failure'})`);
   const after = await app.models.Product.findOne({ model: 'DS-1' }).lean();
   t.equal(after?.name, '球型摄像机（新）');
   t.equal(after?.priceMin, undefined, 'a present but empty column clears the value');

@@ -14,7 +14,8 @@ import { seed, sampleLogins } from '../../src/seeding/index.js';
 import { buildTestApp, cookiesOf } from '../helper.js';
 
 t.setTimeout(240_000);
-const app = await buildTestApp(t, { LOGIN_RATE_LIMIT: '100000' }, { background: false });
+// The walk posts far more than 20 messages a minute; a 429 from the message limit would hide the 413 it checks.
+const app = await buildTestApp(t, { LOGIN_RATE_LIMIT: '100000', MESSAGE_RATE_LIMIT: '100000' }, { background: false });
 await seed(app.models, true);
 
 // ---- callers --------------------------------------------------------------------------------------------
