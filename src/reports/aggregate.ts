@@ -115,7 +115,7 @@ export interface SupplierRows {
 }
 
 /** Approved vendors and published products of approved vendors, now. The period does not apply. */
-export async function supplierRows(models: Models, scope: ReportScope): Promise<SupplierRows> {
+export async function supplierRows(models: Models, scope: ReportScope, opts: { fromScratch?: boolean } = {}): Promise<SupplierRows> {
   const vendorMatch: Doc = { status: 'approved', ...regionMatch(scope.region) };
   if (scope.field) vendorMatch.fields = scope.field;
   const vendorsQuery = models.Vendor.aggregate<SupplierRows['vendors']>([
@@ -131,7 +131,10 @@ export async function supplierRows(models: Models, scope: ReportScope): Promise<
     },
   ]);
 
-  const [[vendors], [products]] = await Promise.all([vendorsQuery, publishedProductRows(models, scope)]);
+  const [[vendors], products] = await Promise.all([
+    vendorsQuery,
+    opts.fromScratch ? publishedProductRowsFromScratch(models, scope) : publishedProductRows(models, scope).then(([rows]) => rows),
+  ]);
   return { vendors, products };
 }
 
