@@ -16,6 +16,7 @@ import { creditCodeCheckChar } from '../../src/suppliers/credit-code.js';
 import { seededRandom } from '../../src/infra/seeded-random.js';
 import type { CurrentUser } from '../../src/accounts/index.js';
 import type { MoveTarget } from '../../src/followups/state.js';
+import { importJson, product as importProduct, staffSession, vendor as importVendor } from '../imports/fixtures.js';
 
 const DAY = 86_400_000;
 // Hundreds of writes through the services and two reports per filter per case: minutes on a busy machine.
@@ -157,4 +158,18 @@ t.test('data written behind the app\'s back is wrong until a rebuild, then right
   t.notSame(before, scratch, 'the derived counts do not know of it');
   await rebuildReportAggregates(app.models);
   t.same(await overview(deps, ReportQuery.parse({})), scratch, 'after rebuild-reports they do');
+});
+
+t.test('an import keeps the counts too: publishing, then re-categorising through a second import', async (t) => {
+  const { cookie } = await staffSession(app);
+  const before = await overview(deps, ReportQuery.parse({}));
+  const published = (r: typeof before) => Number(r.sections.flatMap((s) => s.tables).find((x) => x.id === 'suppliers-freshness')!.rows.at(-1)![2]);
+  await importJson(app, cookie, { vendors: [importVendor(901), importVendor(902)], products: [importProduct(901, 'I-1'), importProduct(901, 'I-2'), importProduct(902, 'I-3')], publish: true });
+  const after = await overview(deps, ReportQuery.parse({}));
+  t.equal(published(after), published(before) + 3, 'the three imported products count at once');
+  t.same(after, await overview(deps, ReportQuery.parse({}), { fromScratch: true }));
+  await importJson(app, cookie, { products: [importProduct(901, 'I-1', { category: 'machine-tool' })] });
+  for (const q of [{}, { field: 'industry' }, { field: 'security' }]) {
+    t.same(await overview(deps, ReportQuery.parse(q)), await overview(deps, ReportQuery.parse(q), { fromScratch: true }), `re-categorised by import: ${JSON.stringify(q)}`);
+  }
 });
