@@ -2,8 +2,9 @@
  * Every figure of the report, as MongoDB aggregations that run on a MongoDB 4.0 server: no $dateTrunc,
  * $setWindowFields, $unionWith, $merge, $getField, nor $lookup with both localField and pipeline.
  * Months are $dateToString in China time (timezone is 3.6+). Joins go through the smaller side first
- * (group, then $lookup the few vendors or buyer organizations), so 100,000 products cost 2,000 lookups,
- * not 100,000.
+ * (group, then $lookup the few buyer organizations). The unfiltered report's three heaviest figures read
+ * data the writes keep (vendors' publishedCounts, follow-ups' stage, follow_up_months); with
+ * `fromScratch` every figure is computed from the records, which is what those must equal.
  *
  * The functions return raw rows; figures.ts shapes them (names, totals, tables, charts) without I/O.
  */
