@@ -3,7 +3,8 @@
  * 100,000 products, 10,000 demands and 50,000 follow-up records (plus 20 events), written straight into
  * MongoDB through the models' collections in batches. Deterministic (seeded). Target: under 300 ms.
  *
- *   BENCH_REPORT_PRODUCTS (default 100000), BENCH_REPORT_DEMANDS (10000), BENCH_REPORT_FOLLOWUPS (50000)
+ *   BENCH_REPORT_PRODUCTS (default 100000), BENCH_REPORT_DEMANDS (10000), BENCH_REPORT_FOLLOWUPS (50000),
+ *   BENCH_REPORT_SCRATCH_RUNS (10: the report computed from the records, without the derived data)
  */
 import { Types } from 'mongoose';
 import { buildApp } from '../src/app.js';
@@ -14,6 +15,8 @@ import { seededRandom } from '../src/infra/seeded-random.js';
 import { hashPassword } from '../src/accounts/service.js';
 import { fieldCodes, fieldOfCategory, taxonomy } from '../src/taxonomy/index.js';
 import { generateCatalog } from './catalog.js';
+import { overview, rebuildReportAggregates } from '../src/reports/index.js';
+import { ReportQuery } from '../src/reports/schemas.js';
 
 type Row = (what: string, platform: string, raw?: string, ratio?: string) => void;
 
@@ -34,6 +37,24 @@ async function profile(app: Awaited<ReturnType<typeof buildApp>>) {
     const times: number[] = [];
     for (let i = 0; i < 6; i++) { const t0 = performance.now(); await fn(); times.push(performance.now() - t0); }
     process.stderr.write(`  ${label}: ${times.map((t) => t.toFixed(0)).join(' ')} ms\n`);
+  }
+}
+
+/** BENCH_REPORT_PROFILE=1: what each query of one overview reads (MongoDB profiler: plan, keys, documents, ms). */
+async function profileQueries(app: Awaited<ReturnType<typeof buildApp>>, conn: Awaited<ReturnType<typeof connectMongo>>) {
+  const policy = { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS };
+  const db = conn.db!;
+  for (const fromScratch of [false, true]) {
+    await db.collection('system.profile').drop().catch(() => {});
+    await db.command({ profile: 2 });
+    await overview({ models: app.models, clock: app.clock, policy }, {}, { fromScratch });
+    await db.command({ profile: 0 });
+    const entries = await db.collection('system.profile').find({ ns: { $not: /system\.profile$/ } }).sort({ ts: 1 }).toArray();
+    process.stderr.write(`  ${fromScratch ? 'from the records' : 'from the derived data'}:\n`);
+    for (const e of entries) {
+      const first = (e.command?.pipeline?.[0] ?? e.command?.filter ?? {}) as object;
+      process.stderr.write(`    ${String(e.ns).split('.').pop()} ${e.op} ${e.planSummary ?? ''} keys=${e.keysExamined ?? '-'} docs=${e.docsExamined ?? '-'} n=${e.nreturned ?? '-'} ${e.millis} ms ${JSON.stringify(first).slice(0, 90)}\n`);
+    }
   }
 }
 
@@ -143,8 +164,14 @@ export async function benchReports(opts: { mongoUri: string; meiliHost: string; 
       outcome: pick([undefined, 'held', 'no_show', 'intent', 'signed']), amountYuan: rand() < 0.2 ? Math.round(rand() * 1_000_000) : undefined,
     }))));
     row(`报表基准数据（${productCount} 产品 / ${demandCount} 需求 / ${followUpCount} 跟进）`, `${((performance.now() - loadStarted) / 1000).toFixed(1)} 秒写入`);
+    // Written straight into the collections: the report's derived data is derived as a migration does.
+    const rebuilt = await rebuildReportAggregates(app.models);
+    row('报表派生数据重建（rebuild-reports）', `${(rebuilt.ms / 1000).toFixed(1)} 秒`, '', `${rebuilt.vendors} 家企业、${rebuilt.stagesChanged} 条跟进、${rebuilt.months} 个月份×状态`);
 
-    if (process.env.BENCH_REPORT_PROFILE) await profile(app);
+    if (process.env.BENCH_REPORT_PROFILE) {
+      await profile(app);
+      await profileQueries(app, conn);
+    }
     // ---- the overview page over HTTP (inject), as an organizer ----
     await app.models.User.create({ email: 'bench-reports@example.com', name: '基准主办方', role: 'organizer', passwordHash: await hashPassword('bench-2026') });
     const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'bench-reports@example.com', password: 'bench-2026' } });
@@ -169,6 +196,28 @@ export async function benchReports(opts: { mongoUri: string; meiliHost: string; 
       times.sort((a, b) => a - b);
       return { p50: percentile(times, 50), p95: percentile(times, 95) };
     };
+    // The fast report (derived data) must equal the one computed from the records, figure for figure.
+    const policy = { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS };
+    const deps = { models: app.models, clock: () => now, policy };
+    for (const [label, url] of variants) {
+      const query = ReportQuery.parse(Object.fromEntries(new URL(url, 'http://x').searchParams));
+      const [fast, scratch] = await Promise.all([overview(deps, query), overview(deps, query, { fromScratch: true })]);
+      const same = JSON.stringify(fast) === JSON.stringify(scratch);
+      row(`${label}：派生数据算出的报表与从记录现算的报表`, same ? '逐项相同' : '不同！');
+    }
+    {
+      // The aggregations as they were before the derived data (same data, same run), without HTTP.
+      // Seconds each: fewer runs than the page (BENCH_REPORT_SCRATCH_RUNS, default 10).
+      const scratchRuns = Number(process.env.BENCH_REPORT_SCRATCH_RUNS ?? 10);
+      const times: number[] = [];
+      for (let i = 0; i < scratchRuns + 1; i++) {
+        const t0 = performance.now();
+        await overview({ ...deps, clock: app.clock }, {}, { fromScratch: true });
+        if (i >= 1) times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      row('统计报表（无筛选），从记录现算（不用派生数据，无 HTTP）p50 / p95', `${percentile(times, 50).toFixed(0)} / ${percentile(times, 95).toFixed(0)} ms`, '', `${scratchRuns} 次顺序计算`);
+    }
     for (const [label, url] of variants) {
       // Computed: every aggregation runs (no snapshot); served: from the snapshot of the last minute.
       for (const cold of [true, false]) {

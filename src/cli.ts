@@ -11,6 +11,7 @@ import { seedTaxonomy } from './seeding/index.js';
 import { accountService, CreateUserBody } from './accounts/index.js';
 import { AppError } from './web/errors.js';
 import { checkIndexCommand, reindexCommand } from './search/index.js';
+import { rebuildReportAggregates } from './reports/index.js';
 
 const usage = `用法：
   npm run cli -- create-user --email E --password P --role admin|organizer|vendor|buyer|leader [--org ID] [--name 姓名]
@@ -19,7 +20,9 @@ const usage = `用法：
       从 MongoDB 重建搜索索引（先建新索引再切换，搜索不中断）。多台搜索服务器时逐台重建，--server 只重建其中一台。
   npm run cli -- check-index [--fix] [--server URL]
       核对搜索索引与 MongoDB：列出缺失、多余、过期的产品；一致时退出码 0，否则 1。--fix 补发不一致的产品。
-      多台搜索服务器时逐台核对，--server 只核对其中一台。`;
+      多台搜索服务器时逐台核对，--server 只核对其中一台。
+  npm run cli -- rebuild-reports
+      从产品与跟进记录重新计算统计报表的派生数据（各企业已发布产品数、跟进最远阶段、每月跟进步骤），可重复执行。`;
 
 async function createUser(argv: string[]): Promise<string> {
   const { values } = parseArgs({
@@ -42,6 +45,10 @@ const commands: Record<string, (argv: string[]) => Promise<string>> = {
   'create-user': createUser,
   reindex: reindexCommand,
   'check-index': checkIndexCommand,
+  'rebuild-reports': async () => withDatabase(async ({ models }) => {
+    const r = await rebuildReportAggregates(models);
+    return `已重建：${r.vendors} 家企业的已发布产品数，${r.stagesChanged} 条跟进的最远阶段，${r.months} 个月份×状态的步骤数（${r.ms} 毫秒）。`;
+  }),
 };
 
 const [command, ...rest] = process.argv.slice(2);

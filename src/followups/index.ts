@@ -10,7 +10,8 @@ import followUpPages from './pages.js';
 import opportunityPages from './opportunities.js';
 
 export { followUpActionsFor, followUpPartial, type FollowUpService, type FollowUpView } from './service.js';
-export { signingTakenMessage } from './state.js';
+export { chinaMonth, signingTakenMessage, stageOf } from './state.js';
+export { rebuildStages, rebuildStepMonths } from './report-aggregates.js';
 
 declare module 'fastify' { interface FastifyInstance { followUps: FollowUpService } }
 

@@ -42,6 +42,8 @@ const FollowUpSchema = new Schema(
     /** Copied from the demand so a buyer's list needs no join. */
     buyerOrg: { type: Schema.Types.ObjectId, ref: 'BuyerOrg', index: true },
     status: { type: String, enum: followUpStatuses, required: true, index: true },
+    /** Derived: stageOf() the steps' statuses (0–3), written in the update that appends a step (统计报表's funnel). */
+    stage: Number,
     amountYuan: Number,
     declineReason: String,
     steps: { type: [StepSchema], default: [] },
@@ -60,6 +62,23 @@ FollowUpSchema.index({ 'steps.meeting': 1 }, { sparse: true });
 FollowUpSchema.index({ 'steps.event': 1 }, { sparse: true });
 FollowUpSchema.index({ 'steps.visit': 1 }, { sparse: true });
 
+// 统计报表's funnel reads only this index: one key per follow-up, every field it groups and sums.
+FollowUpSchema.index({ buyerOrg: 1, demand: 1, stage: 1, status: 1, amountYuan: 1, createdAt: 1 });
+
+/**
+ * Derived, for 统计报表's trend: the steps taken (reopening excluded) per China-time month and status,
+ * with the signed amounts in fen (integers: sums are exact whatever the order). Incremented in the
+ * transaction that appends the step; rebuildStepMonths() derives it again from the follow-ups.
+ */
+const StepMonthSchema = new Schema(
+  { _id: String, month: { type: String, required: true }, status: { type: String, required: true }, n: { type: Number, required: true }, amountFen: { type: Number, required: true } },
+  { versionKey: false },
+);
+StepMonthSchema.index({ month: 1, status: 1 });
+
 export type FollowUp = InferSchemaType<typeof FollowUpSchema>;
 
-export const followUpModels = (conn: Connection) => bindModels(conn, { FollowUp: [FollowUpSchema, 'follow_ups'] });
+export const followUpModels = (conn: Connection) => bindModels(conn, {
+  FollowUp: [FollowUpSchema, 'follow_ups'],
+  FollowUpMonth: [StepMonthSchema, 'follow_up_months'],
+});

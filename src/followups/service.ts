@@ -16,7 +16,7 @@ import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import type { NotifyEventInput } from '../notifications/index.js';
 import type { FollowUp } from './model.js';
 import {
-  actionLabels, isValidMove, partyOf, roleMayMove, statusNames, targetStatus,
+  actionLabels, chinaMonth, isValidMove, partyOf, roleMayMove, stageOf, statusNames, targetStatus,
   type FollowUpStatus,
 } from './state.js';
 import { followUpView, type Actor, type FollowUpLean, type FollowUpView, type MoveInput } from './view.js';
@@ -126,7 +126,9 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
         ...(opts.meeting && status === 'signed' ? { event: opts.meeting.event, meeting: opts.meeting.meeting } : {}),
         ...(opts.visit && status === 'signed' ? { visit: opts.visit.visit, visitOutcome: opts.visit.outcome } : {}),
       };
-      const set: Record<string, unknown> = { status, updatedAt: at };
+      // The furthest stage reached, kept with the steps it derives from (统计报表's funnel).
+      const stage = stageOf([...(current?.steps ?? []).map((x) => x.status as string), status]);
+      const set: Record<string, unknown> = { status, stage, updatedAt: at };
       const unset: Record<string, 1> = {};
       if (status === 'declined') set.declineReason = input.reason;
       else unset.declineReason = 1;
@@ -150,6 +152,15 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
           { session },
         );
         if (res.matchedCount !== 1) throw conflict('对接状态刚刚已被他人更新，请刷新后重试。');
+      }
+      // 统计报表's steps per month, in the same transaction as the step (reopening is not a step forward).
+      if (input.to !== 'reopen') {
+        const month = chinaMonth(at);
+        await models.FollowUpMonth.updateOne(
+          { _id: `${month}:${status}` },
+          { $inc: { n: 1, amountFen: input.amountYuan !== undefined ? Math.round(input.amountYuan * 100) : 0 }, $setOnInsert: { month, status } },
+          { upsert: true, session },
+        );
       }
       // A signing puts an open demand into 对接中 until the buyer or an organizer closes it as fulfilled.
       if (status === 'signed') {

@@ -77,6 +77,20 @@ export function allowedMoves(party: Party | null, from: FollowUpStatus | null | 
   return moveTargets.filter((to) => roleMayMove(party, to) && isValidMove(from, to));
 }
 
+/**
+ * The furthest stage a follow-up reached, from the statuses of its steps: 3 已签约, 2 有意向, 1 已联系, 0 none
+ * (declined at once). Skipping a step counts as reaching it. 统计报表's funnel counts by it; it is kept on
+ * the follow-up (`stage`), written with each step.
+ */
+export function stageOf(statuses: readonly string[]): number {
+  if (statuses.includes('signed')) return 3;
+  if (statuses.includes('intent')) return 2;
+  return statuses.includes('contacted') ? 1 : 0;
+}
+
+/** The month of a moment in China time (UTC+8, no daylight saving), as 'YYYY-MM'. */
+export const chinaMonth = (at: Date) => new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 7);
+
 /** The status a move lands on. */
 export const targetStatus = (to: MoveTarget): FollowUpStatus => (to === 'reopen' ? 'contacted' : to);
 

@@ -6,7 +6,7 @@
  */
 import { Types } from 'mongoose';
 import { markProducts } from '../search/index.js';
-import { diffFields, type Actor, type FieldChange } from '../suppliers/index.js';
+import { diffFields, refreshPublishedCounts, type Actor, type FieldChange } from '../suppliers/index.js';
 import { fieldLabels, productFields, vendorFields, type ProductInput, type VendorInput } from '../suppliers/index.js';
 import { fieldOfCategory } from '../taxonomy/index.js';
 import { naturalKey, productColumns, validateProduct, validateVendor, vendorColumns } from './columns.js';
@@ -202,6 +202,8 @@ export const supplierImporter = defineImporter<Row>({
       }
       // Rows were validated with the shared zod schemas above; mongoose's second validation only costs time.
       if (ops.length) await Product.bulkWrite(ops, { session, ordered: true, skipValidation: true });
+      // 统计报表's per-vendor counts of published products, in the same transaction.
+      if (ops.length) await refreshPublishedCounts(models, [...vendorByCode.values()], session);
     }
 
     // lean: plain documents straight to the driver (hydrating 500 log entries per batch dominated the import time).

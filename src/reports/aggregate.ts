@@ -2,8 +2,9 @@
  * Every figure of the report, as MongoDB aggregations that run on a MongoDB 4.0 server: no $dateTrunc,
  * $setWindowFields, $unionWith, $merge, $getField, nor $lookup with both localField and pipeline.
  * Months are $dateToString in China time (timezone is 3.6+). Joins go through the smaller side first
- * (group, then $lookup the few vendors or buyer organizations), so 100,000 products cost 2,000 lookups,
- * not 100,000.
+ * (group, then $lookup the few buyer organizations). The unfiltered report's three heaviest figures read
+ * data the writes keep (vendors' publishedCounts, follow-ups' stage, follow_up_months); with
+ * `fromScratch` every figure is computed from the records, which is what those must equal.
  *
  * The functions return raw rows; figures.ts shapes them (names, totals, tables, charts) without I/O.
  */
@@ -11,6 +12,7 @@ import { Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
 import { searchableSince, type FreshnessPolicy } from '../suppliers/index.js';
 import { taxonomy } from '../taxonomy/index.js';
+import { chinaMonth } from '../followups/index.js';
 import { OUTSIDE } from './schemas.js';
 
 export interface ReportScope {
@@ -114,10 +116,10 @@ export interface SupplierRows {
 }
 
 /** Approved vendors and published products of approved vendors, now. The period does not apply. */
-export async function supplierRows(models: Models, scope: ReportScope): Promise<SupplierRows> {
+export async function supplierRows(models: Models, scope: ReportScope, opts: { fromScratch?: boolean } = {}): Promise<SupplierRows> {
   const vendorMatch: Doc = { status: 'approved', ...regionMatch(scope.region) };
   if (scope.field) vendorMatch.fields = scope.field;
-  const [vendors] = await models.Vendor.aggregate<SupplierRows['vendors']>([
+  const vendorsQuery = models.Vendor.aggregate<SupplierRows['vendors']>([
     { $match: vendorMatch },
     { $project: { _id: 0, fields: 1, freshness: freshnessExpr('$confirmedAt', scope), tier: tierExpr(''), certs: effectiveCertsExpr(scope.now) } },
     {
@@ -130,6 +132,45 @@ export async function supplierRows(models: Models, scope: ReportScope): Promise<
     },
   ]);
 
+  const [[vendors], products] = await Promise.all([
+    vendorsQuery,
+    opts.fromScratch ? publishedProductRowsFromScratch(models, scope) : publishedProductRows(models, scope).then(([rows]) => rows),
+  ]);
+  return { vendors, products };
+}
+
+/**
+ * Published products of approved vendors, from each vendor's `publishedCounts` (one entry per field and
+ * category with published products, kept by the suppliers module with every product write): a pass over
+ * the ~2,000 approved vendors, no product read, no join. Same rows as publishedProductRowsFromScratch().
+ */
+async function publishedProductRows(models: Models, scope: ReportScope) {
+  const counts = { $ifNull: ['$publishedCounts', []] };
+  return models.Vendor.aggregate<SupplierRows['products']>([
+    { $match: { status: 'approved', ...regionMatch(scope.region) } },
+    {
+      $project: {
+        _id: 0, freshness: freshnessExpr('$confirmedAt', scope), tier: tierExpr(''),
+        cats: scope.field ? { $filter: { input: counts, as: 'x', cond: { $eq: ['$$x.f', scope.field] } } } : counts,
+      },
+    },
+    { $unwind: '$cats' },
+    {
+      $facet: {
+        byFreshness: [{ $group: { _id: '$freshness', n: { $sum: '$cats.n' } } }],
+        byField: [{ $group: { _id: { field: '$cats.f', freshness: '$freshness' }, n: { $sum: '$cats.n' } } }],
+        byCategory: [{ $group: { _id: { field: '$cats.f', category: '$cats.c' }, n: { $sum: '$cats.n' }, vendors: { $sum: 1 } } }],
+        byTier: [{ $group: { _id: { tier: '$tier', freshness: '$freshness' }, n: { $sum: '$cats.n' } } }],
+      },
+    },
+  ]);
+}
+
+/**
+ * The same rows computed from the products themselves (the definition publishedCounts must agree with;
+ * tests compare the two): products grouped per vendor and category, then one lookup per vendor.
+ */
+export async function publishedProductRowsFromScratch(models: Models, scope: ReportScope): Promise<SupplierRows['products']> {
   const productMatch: Doc = { status: 'published' };
   if (scope.field) productMatch.field = scope.field;
   const [products] = await models.Product.aggregate<SupplierRows['products']>([
@@ -152,7 +193,7 @@ export async function supplierRows(models: Models, scope: ReportScope): Promise<
       },
     },
   ]);
-  return { vendors, products };
+  return products;
 }
 
 // ---------------------------------------------------------------- demands
@@ -212,7 +253,7 @@ export interface FunnelRows { byLevel: Doc[]; stepsPerMonth: Doc[] }
  * by the end of the period, grouped by the level of the demand's buyer. Field and region filter through
  * the demand (its field; its buyer's place).
  */
-export async function funnelRows(models: Models, scope: ReportScope): Promise<FunnelRows> {
+export async function funnelRows(models: Models, scope: ReportScope, opts: { fromScratch?: boolean } = {}): Promise<FunnelRows> {
   const FollowUp = models.FollowUp;
   const filter: Doc = {};
   if (scope.field || scope.region) {
@@ -227,8 +268,13 @@ export async function funnelRows(models: Models, scope: ReportScope): Promise<Fu
     ? { $map: { input: { $filter: { input: '$steps', as: 's', cond: { $lt: ['$$s.at', scope.toEnd] } } }, as: 's', in: '$$s.status' } }
     : '$steps.status';
   const reached = (status: string) => ({ $in: [status, '$st'] });
-  const [byLevel, stepsPerMonth] = await Promise.all([
-    FollowUp.aggregate<Doc>([
+  // With no end to the period the furthest stage ever reached and the current status are what counts:
+  // both are kept on each follow-up (`stage`, written with every step), so one index holds all the funnel
+  // reads. A period's end needs the steps themselves.
+  const stored = !scope.toEnd && !opts.fromScratch;
+  const perFollowUp = stored
+    ? [{ $match: cohort }, { $project: { _id: 0, demand: 1, buyerOrg: 1, amountYuan: 1, stage: 1, last: '$status' } }]
+    : [
       { $match: cohort },
       { $project: { _id: 0, demand: 1, buyerOrg: 1, amountYuan: 1, st: statuses } },
       {
@@ -239,6 +285,9 @@ export async function funnelRows(models: Models, scope: ReportScope): Promise<Fu
           last: { $arrayElemAt: ['$st', -1] },
         },
       },
+    ];
+  const funnel = FollowUp.aggregate<Doc>([
+      ...perFollowUp,
       {
         $group: {
           _id: { o: '$buyerOrg', d: '$demand' },
@@ -269,9 +318,15 @@ export async function funnelRows(models: Models, scope: ReportScope): Promise<Fu
           declined: { $sum: '$declined' }, amount: { $sum: '$amount' }, amountKnown: { $sum: '$amountKnown' },
         },
       },
-    ]),
-    // Steps taken per month (reopening is not a step forward), in the trend window.
-    FollowUp.aggregate<Doc>([
+    ]);
+  // Read from the index alone (hinted: an empty $match would otherwise scan the collection).
+  if (stored) funnel.hint(FUNNEL_INDEX);
+  // Steps taken per month (reopening is not a step forward), in the trend window. Unfiltered, the window
+  // is whole China-time months: the monthly counts kept with every step (follow_up_months) are the answer.
+  const wholeMonths = !scope.from && !scope.toEnd && !scope.field && !scope.region && !opts.fromScratch;
+  const [byLevel, stepsPerMonth] = await Promise.all([
+    funnel,
+    wholeMonths ? stepMonthRows(models, scope) : FollowUp.aggregate<Doc>([
       { $match: { ...filter, updatedAt: { $gte: scope.trendFrom }, createdAt: { $lt: scope.trendToEnd } } },
       { $project: { _id: 0, steps: 1 } },
       { $unwind: '$steps' },
@@ -280,6 +335,17 @@ export async function funnelRows(models: Models, scope: ReportScope): Promise<Fu
     ]),
   ]);
   return { byLevel, stepsPerMonth };
+}
+
+/** The follow-ups' index that holds every field the funnel reads (src/followups/model.ts). */
+const FUNNEL_INDEX = { buyerOrg: 1, demand: 1, stage: 1, status: 1, amountYuan: 1, createdAt: 1 };
+
+/** Steps per month and status from follow_up_months, for a window of whole China-time months; amounts kept in fen. */
+async function stepMonthRows(models: Models, scope: ReportScope): Promise<Doc[]> {
+  const first = chinaMonth(scope.trendFrom);
+  const last = chinaMonth(new Date(scope.trendToEnd.getTime() - 1));
+  const rows = await models.FollowUpMonth.find({ month: { $gte: first, $lte: last } }).lean();
+  return rows.map((r) => ({ _id: { m: r.month, s: r.status }, n: r.n, amount: r.amountFen / 100 }));
 }
 
 // ---------------------------------------------------------------- matchmaking events

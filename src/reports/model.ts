@@ -15,6 +15,13 @@ const SnapshotSchema = new Schema<Snapshot>(
   { versionKey: false },
 );
 
+/** Which version of the report's derived fields this database holds (rebuild.ts). */
+export interface AggregateState { _id: string; version: number; builtAt: Date }
+const AggregateStateSchema = new Schema<AggregateState>({ _id: String, version: { type: Number, required: true }, builtAt: { type: Date, required: true } }, { versionKey: false });
+
 export function reportModels(conn: Connection) {
-  return { ReportSnapshot: conn.model('ReportSnapshot', SnapshotSchema, 'report_snapshots') as Model<Snapshot> };
+  return {
+    ReportSnapshot: conn.model('ReportSnapshot', SnapshotSchema, 'report_snapshots') as Model<Snapshot>,
+    ReportAggregateState: (conn.models.ReportAggregateState ?? conn.model('ReportAggregateState', AggregateStateSchema, 'report_aggregates')) as Model<AggregateState>,
+  };
 }

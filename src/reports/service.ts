@@ -12,14 +12,19 @@ export interface ReportDeps {
   policy: FreshnessPolicy;
 }
 
-export async function overview(deps: ReportDeps, query: ReportQuery): Promise<Report> {
+/**
+ * `opts.fromScratch` computes every figure from the records themselves, ignoring the derived data the
+ * writes keep (vendors' published counts, follow-ups' stages, monthly step counts): what the fast
+ * report must equal (tests, bench).
+ */
+export async function overview(deps: ReportDeps, query: ReportQuery, opts: { fromScratch?: boolean } = {}): Promise<Report> {
   const { models, clock, policy } = deps;
   const now = clock();
   const scope = scopeOf(query, now, policy);
   const [suppliers, demands, funnel, events, visits] = await Promise.all([
-    supplierRows(models, scope),
+    supplierRows(models, scope, opts),
     demandRows(models, scope),
-    funnelRows(models, scope),
+    funnelRows(models, scope, opts),
     eventRows(models, scope),
     visitRows(models, scope),
   ]);

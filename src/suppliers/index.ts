@@ -6,6 +6,7 @@ export { normalizeCreditCode } from './credit-code.js';
 export { fieldLabels, productFields, vendorFields, ProductInput, VendorInput } from './schemas.js';
 export { diffFields, type Actor, type FieldChange } from './history.js';
 export { sweepFreshness, type FreshnessSweepDeps } from './freshness-sweep.js';
+export { rebuildPublishedCounts, refreshPublishedCounts, type PublishedCount } from './published-counts.js';
 import fp from 'fastify-plugin';
 import { createSupplierService, type SupplierService } from './service.js';
 import supplierPages from './pages.js';

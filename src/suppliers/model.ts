@@ -38,6 +38,8 @@ const RevisionSchema = new Schema(
 /** Files kept in GridFS (bucket "uploads"). */
 const ImageSchema = new Schema({ fileId: { type: Schema.Types.ObjectId, required: true }, contentType: String }, { _id: false });
 
+const PublishedCountSchema = new Schema({ f: String, c: String, n: Number }, { _id: false });
+
 const VendorSchema = new Schema(
   {
     name: { type: String, required: true, trim: true },
@@ -63,6 +65,12 @@ const VendorSchema = new Schema(
     confirmedAt: { type: Date, index: true },
     /** freshnessOf(confirmedAt) as of the last sweep (src/suppliers/freshness-sweep.ts); copied into search. */
     freshness: { type: String, enum: ['current', 'stale', 'hidden'], default: 'current', index: true },
+    /**
+     * Derived, for 统计报表: the vendor's published products counted per (field f, category c), rewritten
+     * from its products in the transaction of every product write (published-counts.ts). Not selected by
+     * default: no page, API answer or search document carries it.
+     */
+    publishedCounts: { type: [PublishedCountSchema], default: [], select: false },
   },
   { timestamps: true },
 );

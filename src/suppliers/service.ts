@@ -10,6 +10,7 @@ import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import { markProducts, markVendorProducts } from '../search/index.js';
 import { fieldOfCategory } from '../taxonomy/index.js';
 import { diffFields, recordChange } from './history.js';
+import { refreshPublishedCounts } from './published-counts.js';
 import { carryVerification, evidenceOf, stampVerified, type StoredQualification } from './qualifications.js';
 import { productFields, reviewedVendorFields, vendorFields, type ProductInput, type VendorInput } from './schemas.js';
 
@@ -86,6 +87,7 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
       await product.save({ session });
       await recordChange(models, { entity: 'product', entityId: product._id, vendor: product.vendor, action, actor: actorOf(user), note, changes: [{ field: 'status', before, after: to }] }, session, clock());
       await markProducts(models, [product._id], session);
+      await refreshPublishedCounts(models, [product.vendor], session);
       return product.toObject();
     });
   }
@@ -348,6 +350,7 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
         await product.save({ session });
         await recordChange(models, { entity: 'product', entityId: product._id, vendor: product.vendor, action: 'update', actor: actorOf(user), changes }, session, clock());
         await markProducts(models, [product._id], session);
+        await refreshPublishedCounts(models, [product.vendor], session);
         return { product: product.toObject(), pending: false };
       });
     },
@@ -371,6 +374,7 @@ export function createSupplierService(conn: Connection, models: Models, clock: (
         await product.save({ session });
         await recordChange(models, { entity: 'product', entityId: product._id, vendor: product.vendor, action: 'approve-revision', actor: actorOf(user), changes: JSON.parse(JSON.stringify(changes)) }, session, clock());
         await markProducts(models, [product._id], session);
+        await refreshPublishedCounts(models, [product.vendor], session);
         return product.toObject();
       });
     },
