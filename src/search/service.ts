@@ -79,31 +79,61 @@ export function searchWords(understood: Understood): string {
   return [...(words.length ? words : [understood.text]), ...understood.expansions].join(' ');
 }
 
-type Filters = Pick<SearchQuery, 'field' | 'category' | 'province' | 'city' | 'district' | 'certification'> & { creditCode?: string };
+export type Filters = Pick<SearchQuery, 'field' | 'category' | 'province' | 'city' | 'district' | 'certification'> & { creditCode?: string };
 
 const DAY = 86_400_000;
+
+/** The fields a product hit is built from (toHit). */
+const HIT_ATTRIBUTES = [
+  'id', 'name', 'model', 'category', 'categoryName', 'field', 'fieldName', 'vendorId', 'vendorName',
+  'vendorCreditCode', 'city', 'district', 'certifications', 'badges', 'freshness', 'confirmedAt',
+  'priceMin', 'priceMax', 'description', 'capacityPerMonth', 'leadTimeDays', 'localityTier', 'listedAt', 'image',
+];
+
+/**
+ * What a product search asks Meilisearch for one page (pure): the filter, five facets, the hit's fields,
+ * highlighting and cropping. The bench sends exactly this to Meilisearch directly, to compare like with like.
+ */
+export function productSearchParams(query: Pick<SearchQuery, 'pageSize' | 'sort'>, filter: string[], page: number) {
+  return {
+    filter,
+    facets: ['field', 'category', 'city', 'district', 'certifications'],
+    page,
+    hitsPerPage: query.pageSize,
+    ...(sortFor[query.sort] ? { sort: sortFor[query.sort] } : {}),
+    attributesToRetrieve: HIT_ATTRIBUTES,
+    attributesToHighlight: ['name', 'description'],
+    attributesToCrop: ['description'],
+    cropLength: 40,
+    cropMarker: '…',
+    highlightPreTag: PRE,
+    highlightPostTag: POST,
+  } satisfies SearchParams;
+}
+
+/** Meilisearch filter for the user's choices plus what is always true of the public list (pure). */
+export function productFilter(query: Filters, now: Date, policy: FreshnessPolicy): string[] {
+  const filter = [
+    'searchable = true',
+    'freshness != hidden',
+    // Listings past the grace period leave search even before the freshness sweep has marked them.
+    `confirmedAt >= ${searchableSince(now, policy).getTime()}`,
+  ];
+  if (query.field) filter.push(`field = ${quote(query.field)}`);
+  if (query.category) filter.push(`category = ${quote(query.category)}`);
+  if (query.province) filter.push(`province = ${quote(query.province)}`);
+  if (query.city) filter.push(`city = ${quote(query.city)}`);
+  if (query.district) filter.push(`district = ${quote(query.district)}`);
+  if (query.certification) filter.push(`certifications = ${quote(query.certification)}`);
+  if (query.creditCode) filter.push(`vendorCreditCode = ${quote(query.creditCode)}`);
+  return filter;
+}
 
 export function createSearchService({ meili, indexUid, clock, policy, vocabulary, models }: SearchServiceOptions) {
   // Both searches of a request (a page past the last one runs again) go to the same server.
   const onIndex = <T>(fn: (index: Index<ProductDocument>) => Promise<T>) => meili.read((client: Meilisearch) => fn(client.index<ProductDocument>(indexUid)));
 
-  /** Meilisearch filter for the user's choices plus what is always true of the public list. */
-  function filterFor(query: Filters, now: Date): string[] {
-    const filter = [
-      'searchable = true',
-      'freshness != hidden',
-      // Listings past the grace period leave search even before the freshness sweep has marked them.
-      `confirmedAt >= ${searchableSince(now, policy).getTime()}`,
-    ];
-    if (query.field) filter.push(`field = ${quote(query.field)}`);
-    if (query.category) filter.push(`category = ${quote(query.category)}`);
-    if (query.province) filter.push(`province = ${quote(query.province)}`);
-    if (query.city) filter.push(`city = ${quote(query.city)}`);
-    if (query.district) filter.push(`district = ${quote(query.district)}`);
-    if (query.certification) filter.push(`certifications = ${quote(query.certification)}`);
-    if (query.creditCode) filter.push(`vendorCreditCode = ${quote(query.creditCode)}`);
-    return filter;
-  }
+  const filterFor = (query: Filters, now: Date) => productFilter(query, now, policy);
 
   function toHit(doc: ProductDocument & { _formatted?: Partial<Record<keyof ProductDocument, unknown>> }, staleBefore: number): SearchHit {
     const formatted = doc._formatted ?? {};
@@ -153,24 +183,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
     async search(query: SearchQuery): Promise<SearchResult> {
       const now = clock();
       const { q, understood, creditCode } = await read(query);
-      const run = (index: Index<ProductDocument>) => (page: number) => index.search(q || null, {
-        filter: filterFor({ ...query, creditCode }, now),
-        facets: ['field', 'category', 'city', 'district', 'certifications'],
-        page,
-        hitsPerPage: query.pageSize,
-        ...(sortFor[query.sort] ? { sort: sortFor[query.sort] } : {}),
-        attributesToRetrieve: [
-          'id', 'name', 'model', 'category', 'categoryName', 'field', 'fieldName', 'vendorId', 'vendorName',
-          'vendorCreditCode', 'city', 'district', 'certifications', 'badges', 'freshness', 'confirmedAt',
-          'priceMin', 'priceMax', 'description', 'capacityPerMonth', 'leadTimeDays', 'localityTier', 'listedAt', 'image',
-        ],
-        attributesToHighlight: ['name', 'description'],
-        attributesToCrop: ['description'],
-        cropLength: 40,
-        cropMarker: '…',
-        highlightPreTag: PRE,
-        highlightPostTag: POST,
-      } satisfies SearchParams);
+      const run = (index: Index<ProductDocument>) => (page: number) => index.search(q || null, productSearchParams(query, filterFor({ ...query, creditCode }, now), page));
       const { page, res } = await onIndex((index) => onLastPageAtMost(run(index), query.page, query.pageSize));
       // Past the confirmation period a listing shows as stale, even before the sweep has marked it.
       const staleBefore = now.getTime() - policy.days * DAY;
