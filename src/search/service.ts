@@ -2,8 +2,8 @@
  * The read side of the directory: queries Meilisearch only (no MongoDB round trip per search), and shapes
  * the answer per docs/api.md. Highlights come back HTML-escaped with only our own markers turned into <mark>.
  */
-import type { Index, Meilisearch, SearchParams } from 'meilisearch';
-import type { MeiliReader } from '../infra/meili.js';
+import type { Meilisearch, SearchParams, SearchResponse } from 'meilisearch';
+import { searchIndex, type MeiliReader } from '../infra/meili.js';
 import { Types } from 'mongoose';
 import { effectiveCertifications, searchableSince, type FreshnessPolicy } from '../suppliers/index.js';
 import type { Models } from '../infra/models.js';
@@ -83,6 +83,9 @@ export type Filters = Pick<SearchQuery, 'field' | 'category' | 'province' | 'cit
 
 const DAY = 86_400_000;
 
+/** One search on the products index of the server a request reads from. */
+type Search = (q: string | null, params: SearchParams) => Promise<SearchResponse<ProductDocument>>;
+
 /** The fields a product hit is built from (toHit). */
 const HIT_ATTRIBUTES = [
   'id', 'name', 'model', 'category', 'categoryName', 'field', 'fieldName', 'vendorId', 'vendorName',
@@ -131,7 +134,7 @@ export function productFilter(query: Filters, now: Date, policy: FreshnessPolicy
 
 export function createSearchService({ meili, indexUid, clock, policy, vocabulary, models }: SearchServiceOptions) {
   // Both searches of a request (a page past the last one runs again) go to the same server.
-  const onIndex = <T>(fn: (index: Index<ProductDocument>) => Promise<T>) => meili.read((client: Meilisearch) => fn(client.index<ProductDocument>(indexUid)));
+  const onIndex = <T>(fn: (search: Search) => Promise<T>) => meili.read((client: Meilisearch) => fn((q, params) => searchIndex<ProductDocument>(client, indexUid, { q, ...params })));
 
   const filterFor = (query: Filters, now: Date) => productFilter(query, now, policy);
 
@@ -183,8 +186,8 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
     async search(query: SearchQuery): Promise<SearchResult> {
       const now = clock();
       const { q, understood, creditCode } = await read(query);
-      const run = (index: Index<ProductDocument>) => (page: number) => index.search(q || null, productSearchParams(query, filterFor({ ...query, creditCode }, now), page));
-      const { page, res } = await onIndex((index) => onLastPageAtMost(run(index), query.page, query.pageSize));
+      const run = (search: Search) => (page: number) => search(q || null, productSearchParams(query, filterFor({ ...query, creditCode }, now), page));
+      const { page, res } = await onIndex((search) => onLastPageAtMost(run(search), query.page, query.pageSize));
       // Past the confirmation period a listing shows as stale, even before the sweep has marked it.
       const staleBefore = now.getTime() - policy.days * DAY;
       const dist = res.facetDistribution ?? {};
@@ -212,7 +215,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
     async searchVendors(query: SearchQuery): Promise<VendorSearchResult> {
       const now = clock();
       const { q, creditCode } = await read(query);
-      const run = (index: Index<ProductDocument>) => (page: number) => index.search(q || null, {
+      const run = (search: Search) => (page: number) => search(q || null, {
         filter: filterFor({ ...query, creditCode }, now),
         distinct: 'vendorId',
         page,
@@ -220,7 +223,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
         ...(sortFor[query.sort] ? { sort: sortFor[query.sort] } : {}),
         attributesToRetrieve: ['vendorId', 'vendorName', 'vendorCreditCode', 'province', 'city', 'district', 'vendorFields', 'certifications'],
       } satisfies SearchParams);
-      const { page, res } = await onIndex((index) => onLastPageAtMost(run(index), query.page, query.pageSize));
+      const { page, res } = await onIndex((search) => onLastPageAtMost(run(search), query.page, query.pageSize));
       const docs = res.hits as unknown as ProductDocument[];
       const details = models ? await vendorDetails(models, docs.map((d) => d.vendorId), now) : new Map<string, Pick<VendorCard, 'fields' | 'certifications' | 'productCount'>>();
       return {
@@ -243,7 +246,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
 
     /** As-you-type: product and vendor names, matching Chinese, full pinyin or initials; at most 8. */
     async suggest(q: string, limit = 8): Promise<Suggestion[]> {
-      const res = await onIndex((index) => index.search(q, {
+      const res = await onIndex((search) => search(q, {
         filter: filterFor({}, clock()),
         limit: 30,
         attributesToSearchOn: ['name', 'namePinyin', 'nameInitials', 'vendorName', 'vendorPinyin', 'vendorInitials', 'model'],
