@@ -23,6 +23,9 @@ import { connectMongo } from '../src/infra/db.js';
 import { createModels } from '../src/infra/models.js';
 import { hashPassword } from '../src/accounts/service.js';
 import { generateCatalog } from './catalog.js';
+import { productFilter, productSearchParams, searchWords } from '../src/search/service.js';
+import { catalogVocabulary } from '../src/search/query-vocabulary.js';
+import { understand } from '../src/search/understand.js';
 import { benchMatching } from './matching.js';
 import { benchScheduler } from './scheduler.js';
 import { benchEventRun } from './events.js';
@@ -150,19 +153,17 @@ async function main() {
         return () => make(QUERIES[i++ % QUERIES.length]);
       };
       const apiPath = (q: string) => ({ path: `/api/v1/search?q=${encodeURIComponent(q)}&pageSize=20` });
-      // The raw query asks Meilisearch exactly what the API asks of it: same filter, facets, page, fields,
-      // highlighting and cropping (see src/search/service.ts).
-      const since = Date.now() - (90 + 30) * 86_400_000;
-      const rawRequest = (q: string) => ({
-        method: 'POST',
-        body: JSON.stringify({
-          q, page: 1, hitsPerPage: 20,
-          filter: ['searchable = true', 'freshness != hidden', `confirmedAt >= ${since}`],
-          facets: ['field', 'category', 'city', 'district', 'certifications'],
-          attributesToRetrieve: ['id', 'name', 'model', 'category', 'categoryName', 'field', 'fieldName', 'vendorId', 'vendorName', 'vendorCreditCode', 'city', 'district', 'certifications', 'badges', 'freshness', 'confirmedAt', 'priceMin', 'priceMax', 'description'],
-          attributesToHighlight: ['name', 'description'], attributesToCrop: ['description'], cropLength: 40, cropMarker: '…',
-        }),
-      });
+      // The raw query asks Meilisearch exactly what the API asks of it: the same words as understood, and
+      // the body built by the same function (filter, facets, page, fields, highlighting and cropping).
+      const vocabulary = await catalogVocabulary(models);
+      const policy = { days: 90, graceDays: 30 };
+      const rawRequest = (q: string) => {
+        const understood = understand(q, vocabulary);
+        return {
+          method: 'POST',
+          body: JSON.stringify({ q: searchWords(understood), ...productSearchParams({ pageSize: 20, sort: 'relevance' }, productFilter({}, new Date(), policy), 1) }),
+        };
+      };
       // Each caller as it comes: anonymous, with an API token, and with a login session cookie.
       const callers: Array<[string, Record<string, string>]> = [['匿名', {}], ['令牌', auth], ['会话', { cookie }]];
       for (const connections of [16, 32, 64]) {

@@ -90,7 +90,9 @@ export default fp(async (app) => {
     }
     const userId = request.session?.get('userId') as string | undefined;
     if (!userId) return;
-    const user = await User.findById(userId).lean();
+    // The session store read the user with the session (one round trip); another store leaves it to us.
+    const read = request.session.get('sessionUser');
+    const user = read === undefined ? await User.findById(userId).lean() : read;
     if (!user || user.disabled) {
       await request.session.destroy();
       return;

@@ -2,8 +2,8 @@
  * The read side of the directory: queries Meilisearch only (no MongoDB round trip per search), and shapes
  * the answer per docs/api.md. Highlights come back HTML-escaped with only our own markers turned into <mark>.
  */
-import type { Index, Meilisearch, SearchParams } from 'meilisearch';
-import type { MeiliReader } from '../infra/meili.js';
+import type { Meilisearch, SearchParams, SearchResponse } from 'meilisearch';
+import { searchIndex, type MeiliReader } from '../infra/meili.js';
 import { Types } from 'mongoose';
 import { effectiveCertifications, searchableSince, type FreshnessPolicy } from '../suppliers/index.js';
 import type { Models } from '../infra/models.js';
@@ -79,31 +79,64 @@ export function searchWords(understood: Understood): string {
   return [...(words.length ? words : [understood.text]), ...understood.expansions].join(' ');
 }
 
-type Filters = Pick<SearchQuery, 'field' | 'category' | 'province' | 'city' | 'district' | 'certification'> & { creditCode?: string };
+export type Filters = Pick<SearchQuery, 'field' | 'category' | 'province' | 'city' | 'district' | 'certification'> & { creditCode?: string };
 
 const DAY = 86_400_000;
 
+/** One search on the products index of the server a request reads from. */
+type Search = (q: string | null, params: SearchParams) => Promise<SearchResponse<ProductDocument>>;
+
+/** The fields a product hit is built from (toHit). */
+const HIT_ATTRIBUTES = [
+  'id', 'name', 'model', 'category', 'categoryName', 'field', 'fieldName', 'vendorId', 'vendorName',
+  'vendorCreditCode', 'city', 'district', 'certifications', 'badges', 'freshness', 'confirmedAt',
+  'priceMin', 'priceMax', 'description', 'capacityPerMonth', 'leadTimeDays', 'localityTier', 'listedAt', 'image',
+];
+
+/**
+ * What a product search asks Meilisearch for one page (pure): the filter, five facets, the hit's fields,
+ * highlighting and cropping. The bench sends exactly this to Meilisearch directly, to compare like with like.
+ */
+export function productSearchParams(query: Pick<SearchQuery, 'pageSize' | 'sort'>, filter: string[], page: number) {
+  return {
+    filter,
+    facets: ['field', 'category', 'city', 'district', 'certifications'],
+    page,
+    hitsPerPage: query.pageSize,
+    ...(sortFor[query.sort] ? { sort: sortFor[query.sort] } : {}),
+    attributesToRetrieve: HIT_ATTRIBUTES,
+    attributesToHighlight: ['name', 'description'],
+    attributesToCrop: ['description'],
+    cropLength: 40,
+    cropMarker: '…',
+    highlightPreTag: PRE,
+    highlightPostTag: POST,
+  } satisfies SearchParams;
+}
+
+/** Meilisearch filter for the user's choices plus what is always true of the public list (pure). */
+export function productFilter(query: Filters, now: Date, policy: FreshnessPolicy): string[] {
+  const filter = [
+    'searchable = true',
+    'freshness != hidden',
+    // Listings past the grace period leave search even before the freshness sweep has marked them.
+    `confirmedAt >= ${searchableSince(now, policy).getTime()}`,
+  ];
+  if (query.field) filter.push(`field = ${quote(query.field)}`);
+  if (query.category) filter.push(`category = ${quote(query.category)}`);
+  if (query.province) filter.push(`province = ${quote(query.province)}`);
+  if (query.city) filter.push(`city = ${quote(query.city)}`);
+  if (query.district) filter.push(`district = ${quote(query.district)}`);
+  if (query.certification) filter.push(`certifications = ${quote(query.certification)}`);
+  if (query.creditCode) filter.push(`vendorCreditCode = ${quote(query.creditCode)}`);
+  return filter;
+}
+
 export function createSearchService({ meili, indexUid, clock, policy, vocabulary, models }: SearchServiceOptions) {
   // Both searches of a request (a page past the last one runs again) go to the same server.
-  const onIndex = <T>(fn: (index: Index<ProductDocument>) => Promise<T>) => meili.read((client: Meilisearch) => fn(client.index<ProductDocument>(indexUid)));
+  const onIndex = <T>(fn: (search: Search) => Promise<T>) => meili.read((client: Meilisearch) => fn((q, params) => searchIndex<ProductDocument>(client, indexUid, { q, ...params })));
 
-  /** Meilisearch filter for the user's choices plus what is always true of the public list. */
-  function filterFor(query: Filters, now: Date): string[] {
-    const filter = [
-      'searchable = true',
-      'freshness != hidden',
-      // Listings past the grace period leave search even before the freshness sweep has marked them.
-      `confirmedAt >= ${searchableSince(now, policy).getTime()}`,
-    ];
-    if (query.field) filter.push(`field = ${quote(query.field)}`);
-    if (query.category) filter.push(`category = ${quote(query.category)}`);
-    if (query.province) filter.push(`province = ${quote(query.province)}`);
-    if (query.city) filter.push(`city = ${quote(query.city)}`);
-    if (query.district) filter.push(`district = ${quote(query.district)}`);
-    if (query.certification) filter.push(`certifications = ${quote(query.certification)}`);
-    if (query.creditCode) filter.push(`vendorCreditCode = ${quote(query.creditCode)}`);
-    return filter;
-  }
+  const filterFor = (query: Filters, now: Date) => productFilter(query, now, policy);
 
   function toHit(doc: ProductDocument & { _formatted?: Partial<Record<keyof ProductDocument, unknown>> }, staleBefore: number): SearchHit {
     const formatted = doc._formatted ?? {};
@@ -153,25 +186,8 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
     async search(query: SearchQuery): Promise<SearchResult> {
       const now = clock();
       const { q, understood, creditCode } = await read(query);
-      const run = (index: Index<ProductDocument>) => (page: number) => index.search(q || null, {
-        filter: filterFor({ ...query, creditCode }, now),
-        facets: ['field', 'category', 'city', 'district', 'certifications'],
-        page,
-        hitsPerPage: query.pageSize,
-        ...(sortFor[query.sort] ? { sort: sortFor[query.sort] } : {}),
-        attributesToRetrieve: [
-          'id', 'name', 'model', 'category', 'categoryName', 'field', 'fieldName', 'vendorId', 'vendorName',
-          'vendorCreditCode', 'city', 'district', 'certifications', 'badges', 'freshness', 'confirmedAt',
-          'priceMin', 'priceMax', 'description', 'capacityPerMonth', 'leadTimeDays', 'localityTier', 'listedAt', 'image',
-        ],
-        attributesToHighlight: ['name', 'description'],
-        attributesToCrop: ['description'],
-        cropLength: 40,
-        cropMarker: '…',
-        highlightPreTag: PRE,
-        highlightPostTag: POST,
-      } satisfies SearchParams);
-      const { page, res } = await onIndex((index) => onLastPageAtMost(run(index), query.page, query.pageSize));
+      const run = (search: Search) => (page: number) => search(q || null, productSearchParams(query, filterFor({ ...query, creditCode }, now), page));
+      const { page, res } = await onIndex((search) => onLastPageAtMost(run(search), query.page, query.pageSize));
       // Past the confirmation period a listing shows as stale, even before the sweep has marked it.
       const staleBefore = now.getTime() - policy.days * DAY;
       const dist = res.facetDistribution ?? {};
@@ -199,7 +215,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
     async searchVendors(query: SearchQuery): Promise<VendorSearchResult> {
       const now = clock();
       const { q, creditCode } = await read(query);
-      const run = (index: Index<ProductDocument>) => (page: number) => index.search(q || null, {
+      const run = (search: Search) => (page: number) => search(q || null, {
         filter: filterFor({ ...query, creditCode }, now),
         distinct: 'vendorId',
         page,
@@ -207,7 +223,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
         ...(sortFor[query.sort] ? { sort: sortFor[query.sort] } : {}),
         attributesToRetrieve: ['vendorId', 'vendorName', 'vendorCreditCode', 'province', 'city', 'district', 'vendorFields', 'certifications'],
       } satisfies SearchParams);
-      const { page, res } = await onIndex((index) => onLastPageAtMost(run(index), query.page, query.pageSize));
+      const { page, res } = await onIndex((search) => onLastPageAtMost(run(search), query.page, query.pageSize));
       const docs = res.hits as unknown as ProductDocument[];
       const details = models ? await vendorDetails(models, docs.map((d) => d.vendorId), now) : new Map<string, Pick<VendorCard, 'fields' | 'certifications' | 'productCount'>>();
       return {
@@ -230,7 +246,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
 
     /** As-you-type: product and vendor names, matching Chinese, full pinyin or initials; at most 8. */
     async suggest(q: string, limit = 8): Promise<Suggestion[]> {
-      const res = await onIndex((index) => index.search(q, {
+      const res = await onIndex((search) => search(q, {
         filter: filterFor({}, clock()),
         limit: 30,
         attributesToSearchOn: ['name', 'namePinyin', 'nameInitials', 'vendorName', 'vendorPinyin', 'vendorInitials', 'model'],

@@ -41,7 +41,7 @@ export default fp(async (app) => {
   await app.register(fastifySession, {
     secret: app.config.sessionSecret,
     cookieName: SESSION_COOKIE,
-    store: new MongoSessionStore(app.models.Session),
+    store: new MongoSessionStore(app.models.Session, app.models.User),
     saveUninitialized: false,
     // Not the plugin's rolling: that writes the session to MongoDB on every request. See the renewal below.
     rolling: false,
