@@ -1,7 +1,7 @@
 /**
  * Matching in `npm run bench`: nDCG@10 of the engine against a plain title query on the judged set, and
  * match latency over synthetic catalogs (default 20,000 and 100,000 products) with the raw Meilisearch
- * retrieval (the same multi-search the engine sends) timed in the same run. Catalogs go straight into the
+ * retrieval (the same requests the engine sends: `sendPlan`) timed in the same run. Catalogs go straight into the
  * index as a bulk addDocuments of buildDocument output (no MongoDB rows: matching reads only the index).
  *
  *   BENCH_MATCH_SIZES (default "20000,100000")
@@ -15,7 +15,7 @@ import { buildDocument } from '../src/search/document.js';
 import { productsIndexName } from '../src/search/settings.js';
 import { fieldOfCategory } from '../src/taxonomy/index.js';
 import { evaluateJudgedSet, readJudgedSet, seedSampleIndex } from './relevance.js';
-import { retrievalQueries } from '../src/matching/retrieval.js';
+import { retrievalQueries, sendPlan } from '../src/matching/retrieval.js';
 import { toRankDemand } from '../src/matching/service.js';
 import { queryVocabulary } from '../src/search/index.js';
 import { generateCatalog } from './catalog.js';
@@ -102,11 +102,11 @@ export async function benchMatching(opts: { mongoUri: string; meiliHost: string;
           // The same retrieval the engine sends: the demand as understood (slips corrected, abbreviations expanded).
           const { queries } = retrievalQueries(understood, indexUid, { now: app.clock(), policy });
           const t1 = performance.now();
-          await app.meili.multiSearch({ queries });
+          await sendPlan(app.meili, queries);
           raw.push(performance.now() - t1);
           const typed = retrievalQueries(asTyped, indexUid, { now: app.clock(), policy }).queries;
           const t2 = performance.now();
-          await app.meili.multiSearch({ queries: typed });
+          await sendPlan(app.meili, typed);
           rawAsTyped.push(performance.now() - t2);
         }
       }
