@@ -95,7 +95,9 @@ export function retrievalQueries(demand: RetrievalDemand, indexUid: string, opti
   const titleTerms = new Set(demandTerms({ title: words.title, expansions: words.expansions }));
   const plan: QueryPlan = { queries: [], kinds: [] };
   for (const term of demandTerms(words)) {
-    plan.queries.push({ ...common, q: term, filter, limit: options.textLimit ?? MATCH_LIMITS.text, matchingStrategy: 'all' });
+    // The trailing space: a demand's words are whole words, not the start of one being typed, so Meilisearch
+    // does not widen the last (here the only) word to every word it begins (cheaper, and no 门 → 门禁).
+    plan.queries.push({ ...common, q: `${term} `, filter, limit: options.textLimit ?? MATCH_LIMITS.text, matchingStrategy: 'all' });
     plan.kinds.push({ kind: 'term', term, boost: titleTerms.has(term) ? 1.5 : 1 });
   }
   if (scope) {
