@@ -1,12 +1,15 @@
 /**
  * Matching in `npm run bench`: nDCG@10 of the engine against a plain title query on the judged set, and
  * match latency over synthetic catalogs (default 20,000 and 100,000 products) with the raw Meilisearch
- * retrieval (the same multi-search the engine sends) timed in the same run. Catalogs go straight into the
+ * retrieval (the same requests the engine sends: `sendPlan`) timed in the same run. Catalogs go straight into the
  * index as a bulk addDocuments of buildDocument output (no MongoDB rows: matching reads only the index).
  *
- *   BENCH_MATCH_SIZES (default "20000,100000")
+ *   BENCH_MATCH_SIZES  (default "20000,100000")
+ *   BENCH_MATCH_LEVERS (default unset) set: also times variants of the raw retrieval, one round each, to show
+ *                      what each choice of the retrieval costs or saves
  */
 import { Types } from 'mongoose';
+import type { Meilisearch, MultiSearchQuery } from 'meilisearch';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { connectMongo } from '../src/infra/db.js';
@@ -15,7 +18,7 @@ import { buildDocument } from '../src/search/document.js';
 import { productsIndexName } from '../src/search/settings.js';
 import { fieldOfCategory } from '../src/taxonomy/index.js';
 import { evaluateJudgedSet, readJudgedSet, seedSampleIndex } from './relevance.js';
-import { retrievalQueries } from '../src/matching/retrieval.js';
+import { retrievalQueries, sendPlan } from '../src/matching/retrieval.js';
 import { toRankDemand } from '../src/matching/service.js';
 import { queryVocabulary } from '../src/search/index.js';
 import { generateCatalog } from './catalog.js';
@@ -25,6 +28,31 @@ type Row = (what: string, platform: string, raw?: string, ratio?: string) => voi
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const ms = (v: number) => `${v.toFixed(1)} ms`;
+
+/** The raw retrieval as sent, and as it would be with one choice changed (one round over the plans). */
+async function timeLevers(meili: Meilisearch, plans: MultiSearchQuery[][], asSent: number, row: Row) {
+  const each = (f: (q: MultiSearchQuery) => MultiSearchQuery) => (qs: MultiSearchQuery[]) => sendPlan(meili, qs.map(f));
+  const hits = (q: MultiSearchQuery) => (q.limit ?? 0) > 0;
+  const variants: Array<[string, (qs: MultiSearchQuery[]) => Promise<unknown>]> = [
+    ['一次多重搜索（依次执行）', (qs) => meili.multiSearch({ queries: qs })],
+    ['每条查询一个请求', (qs) => sendPlan(meili, qs, qs.length)],
+    ['词查询按前缀匹配（末尾无空格）', each((q) => (typeof q.q === 'string' ? { ...q, q: q.q.trimEnd() } : q))],
+    ['每条查询最多 40 个候选', each((q) => (hits(q) ? { ...q, limit: Math.min(40, q.limit ?? 0) } : q))],
+    ['只取 id', each((q) => (hits(q) ? { ...q, attributesToRetrieve: ['id'] } : q))],
+    ['不取候选（limit 0）', each((q) => ({ ...q, limit: 0 }))],
+    ['过滤不含 freshness 与 confirmedAt', each((q) => ({ ...q, filter: (q.filter as string[]).filter((f) => !/^(freshness|confirmedAt)/.test(f)) }))],
+  ];
+  for (const [what, send] of variants) {
+    const times: number[] = [];
+    for (const qs of plans) {
+      const t = performance.now();
+      await send(qs);
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    row(`  检索变体：${what}，p50 / p95`, `${ms(percentile(times, 50))} / ${ms(percentile(times, 95))}`, '', `p50 为实际发送的 ${(percentile(times, 50) / asSent).toFixed(2)}×`);
+  }
+}
 
 async function appOn(mongoUri: string, meiliHost: string, meiliKey: string, name: string) {
   const conn = await connectMongo(mongoUri, name);
@@ -102,11 +130,11 @@ export async function benchMatching(opts: { mongoUri: string; meiliHost: string;
           // The same retrieval the engine sends: the demand as understood (slips corrected, abbreviations expanded).
           const { queries } = retrievalQueries(understood, indexUid, { now: app.clock(), policy });
           const t1 = performance.now();
-          await app.meili.multiSearch({ queries });
+          await sendPlan(app.meili, queries);
           raw.push(performance.now() - t1);
           const typed = retrievalQueries(asTyped, indexUid, { now: app.clock(), policy }).queries;
           const t2 = performance.now();
-          await app.meili.multiSearch({ queries: typed });
+          await sendPlan(app.meili, typed);
           rawAsTyped.push(performance.now() - t2);
         }
       }
@@ -121,6 +149,7 @@ export async function benchMatching(opts: { mongoUri: string; meiliHost: string;
         const t = percentile(rawAsTyped, p);
         row(`  检索 p${p}：按理解后的需求 / 按原文`, ms(u), ms(t), `${(u / t).toFixed(2)}×`);
       }
+      if (process.env.BENCH_MATCH_LEVERS) await timeLevers(app.meili, demands.map((d) => retrievalQueries(toRankDemand(d, vocabulary), indexUid, { now: app.clock(), policy }).queries), percentile(raw, 50), row);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const added = mean(understanding) + mean(raw) - mean(rawAsTyped);
       row(`  查询理解本身 p50 / p95；平均增加的匹配耗时`, `${percentile(understanding, 50).toFixed(2)} / ${percentile(understanding, 95).toFixed(2)} ms`, '',

@@ -2,9 +2,10 @@
  * The first stage of matching: candidate products from Meilisearch. Buyers write the way they talk
  * ("我们这批先上7500套午休课桌椅…"), so the query keeps the informative words of the title and description
  * and drops the filler; the demand's category (or field) brings in its products even when the words
- * differ; required certifications are hard filters. One multi-search round trip.
+ * differ; required certifications are hard filters. The queries go out at once, split over a few
+ * multi-search requests (see `sendPlan`).
  */
-import type { MultiSearchQuery } from 'meilisearch';
+import type { Meilisearch, MultiSearchQuery, MultiSearchResult } from 'meilisearch';
 import type { MeiliReader } from '../infra/meili.js';
 import { searchableSince, type FreshnessPolicy } from '../suppliers/index.js';
 import { informativeWords, isDomainTerm, type ProductDocument } from '../search/index.js';
@@ -42,11 +43,14 @@ export interface RetrieveOptions {
   now: Date;
   /** Only this vendor's products (the opportunity feed). */
   vendorId?: string;
-  /** Candidates from the words query (default 300). */
+  /** Candidates from each term's query (default `MATCH_LIMITS.text`). */
   textLimit?: number;
-  /** Candidates from the category/field (default 150 and 60). */
+  /** Candidates from the category/field query (default `MATCH_LIMITS.category`). */
   categoryLimit?: number;
 }
+
+/** Candidates per query when matching a demand against the whole list (the opportunity feed asks for fewer). */
+export const MATCH_LIMITS = { text: 80, category: 80 } as const;
 
 /**
  * `understood`: the title and description with slips corrected, and the terms the abbreviations stand for
@@ -91,11 +95,13 @@ export function retrievalQueries(demand: RetrievalDemand, indexUid: string, opti
   const titleTerms = new Set(demandTerms({ title: words.title, expansions: words.expansions }));
   const plan: QueryPlan = { queries: [], kinds: [] };
   for (const term of demandTerms(words)) {
-    plan.queries.push({ ...common, q: term, filter, limit: options.textLimit ?? 120, matchingStrategy: 'all' });
+    // The trailing space: a demand's words are whole words, not the start of one being typed, so Meilisearch
+    // does not widen the last (here the only) word to every word it begins (cheaper, and no 门 → 门禁).
+    plan.queries.push({ ...common, q: `${term} `, filter, limit: options.textLimit ?? MATCH_LIMITS.text, matchingStrategy: 'all' });
     plan.kinds.push({ kind: 'term', term, boost: titleTerms.has(term) ? 1.5 : 1 });
   }
   if (scope) {
-    plan.queries.push({ ...common, q: null, filter: [...filter, scope], limit: options.categoryLimit ?? 80 });
+    plan.queries.push({ ...common, q: null, filter: [...filter, scope], limit: options.categoryLimit ?? MATCH_LIMITS.category });
     plan.kinds.push({ kind: 'category' });
   }
   if (plan.queries.length) {
@@ -112,6 +118,23 @@ export function retrievalQueries(demand: RetrievalDemand, indexUid: string, opti
     }
   }
   return plan;
+}
+
+/**
+ * Requests a plan is split into. Meilisearch answers the queries of one multi-search one after another on
+ * one thread, while separate requests run on separate threads (as many at once as it has cores), so a
+ * match waits for its slowest share instead of the sum of its queries.
+ */
+export const PLAN_REQUESTS = 2;
+
+/** Sends a plan's queries as `requests` multi-searches at once (round robin); results in the plan's order. */
+export async function sendPlan<T extends Record<string, unknown>>(client: Meilisearch, queries: MultiSearchQuery[], requests = PLAN_REQUESTS): Promise<Array<MultiSearchResult<T>>> {
+  const n = Math.max(1, Math.min(requests, queries.length));
+  const shares = Array.from({ length: n }, (_, k) => queries.map((_q, i) => i).filter((i) => i % n === k));
+  const answers = await Promise.all(shares.map((share) => client.multiSearch<{ queries: MultiSearchQuery[] }, T>({ queries: share.map((i) => queries[i]) })));
+  const results = new Array<MultiSearchResult<T>>(queries.length);
+  shares.forEach((share, k) => share.forEach((i, j) => { results[i] = answers[k].results[j]; }));
+  return results;
 }
 
 type Hit = Pick<ProductDocument, (typeof attributes)[number]> & { _rankingScore?: number };
@@ -144,7 +167,8 @@ export function toCandidate(hit: Hit, rankingScore: number): Candidate {
 export async function retrieve(deps: RetrievalDeps, demand: RetrievalDemand, options: RetrieveOptions): Promise<Candidate[]> {
   const plan = retrievalQueries(demand, deps.indexUid, { ...options, policy: deps.policy });
   if (!plan.queries.length) return [];
-  const { results } = await deps.meili.read((client) => client.multiSearch<{ queries: MultiSearchQuery[] }, Hit>({ queries: plan.queries }));
+  // One server for the whole plan: the counts and the hits describe the same index state.
+  const results = await deps.meili.read((client) => sendPlan<Hit>(client, plan.queries));
   const countAt = plan.kinds.findIndex((k) => k.kind === 'count');
   const total = Math.max(1, results[countAt]?.estimatedTotalHits ?? 1);
   const listed = new Map<string, number>();

@@ -97,7 +97,7 @@ export function createMatchingService(deps: MatchingDeps): MatchingService {
 
   async function matchAt(demand: DemandLike, now: Date, limit: number, vendorId?: string): Promise<MatchResult[]> {
     const rankDemand = toRankDemand(demand, await queryVocabulary(models));
-    const candidates = await retrieve(deps, rankDemand, { now, vendorId, textLimit: vendorId ? 20 : 80, categoryLimit: vendorId ? 20 : 80 });
+    const candidates = await retrieve(deps, rankDemand, vendorId ? { now, vendorId, textLimit: 20, categoryLimit: 20 } : { now });
     // Among one vendor's products "its best" says nothing: the feed asks for a real textual or category fit.
     return rankCandidates(candidates, rankDemand, { now, weights, freshnessDays: policy.days, limit, minText: vendorId ? OPPORTUNITY_MIN_TEXT : 0 });
   }

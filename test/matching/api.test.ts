@@ -84,3 +84,14 @@ t.test('opportunities: a vendor sees open demands that fit its products, with re
   t.notOk(again.some((o) => o.demand.title === talking), `对接中 is not offered: ${talking}`);
 
 });
+
+t.test("a demand's word is matched as a whole word, not as the beginning of a longer one", async (t) => {
+  const app = await buildTestApp(t, {}, { background: false });
+  await seedSampleIndex(app);
+  const matches = await app.matching.matchDemand({ title: 'CT' }, { limit: 100 });
+  const names = matches.flatMap((m) => m.products.map((p) => p.name));
+  t.ok(names.some((n) => n.includes('CT')), 'a CT scanner is matched');
+  // Words in these begin with CT (pinyin initials: 常态化 → cth…), which says nothing about a CT demand.
+  const unrelated = names.filter((n) => /录播|加装电梯|充电柜/.test(n));
+  t.same(unrelated, [], 'no recording system, added lift or charging cabinet');
+});
