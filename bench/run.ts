@@ -7,6 +7,7 @@
  *   BENCH_SECONDS  (default 10)     duration of each load run
  *   BENCH_ONLY     (default all)    sections to run, comma-separated: import, search, matching, scheduler, events, reports
  *                                   (search imports the catalog too, without the raw comparison import adds)
+ *   BENCH_IMPORT_BATCHES (default 1000,2500,10000)  other batch sizes the import section tries on the raw engine
  *                                   (scheduler alone starts no servers; see bench/scheduler.ts for its own knobs)
  *   BENCH_PROFILE  (default unset)  a directory: the app process writes a V8 CPU profile there when it stops
  */
@@ -150,8 +151,13 @@ async function main() {
       if (runs('import')) {
         // The raw engine: the same documents, built beforehand, added in batches of the sync's size to a
         // fresh index with the same settings, every task enqueued at once, then waited for.
-        const raw = await rawIndexing(models, meili);
+        const raw = await rawIndexing(models, meili, SYNC_BATCH);
         row('导入，直到全部可搜索（端到端）', `${endToEnd.toFixed(0)} 个/秒`, `${raw.rate.toFixed(0)} 个/秒（${raw.batch} 个一批）`, `${(endToEnd / raw.rate).toFixed(2)}×，${((searchable - started) / 1000).toFixed(1)} 秒`);
+        // The batch size the sync sends, chosen by measurement: the raw engine's rate at other sizes.
+        for (const size of (process.env.BENCH_IMPORT_BATCHES ?? '1000,2500,10000').split(',').map(Number).filter((n) => n > 0)) {
+          const other = await rawIndexing(models, meili, size);
+          row(`直接写入 Meilisearch，${size} 个一批`, '', `${other.rate.toFixed(0)} 个/秒`, `${(other.rate / raw.rate).toFixed(2)}× ${SYNC_BATCH} 个一批`);
+        }
       } else {
         row('导入，直到全部可搜索（端到端）', `${endToEnd.toFixed(0)} 个/秒`, '', `${((searchable - started) / 1000).toFixed(1)} 秒`);
       }
@@ -230,15 +236,14 @@ async function main() {
 }
 
 /** Adds the index's documents, built in this process from MongoDB, to a fresh index and waits: the engine's own rate. */
-async function rawIndexing(models: ReturnType<typeof createModels>, meili: Meilisearch): Promise<{ rate: number; batch: number }> {
+async function rawIndexing(models: ReturnType<typeof createModels>, meili: Meilisearch, batch: number): Promise<{ rate: number; batch: number }> {
   const now = new Date();
   const vendors = new Map((await models.Vendor.find().lean() as unknown as VendorLike[]).map((v) => [String(v._id), v]));
   const docs = (await models.Product.find().lean() as unknown as ProductLike[])
     .filter((p) => isSearchable(p, vendors.get(String(p.vendor))))
     .map((p) => buildDocument(p, vendors.get(String(p.vendor))!, now));
-  const uid = 'products_raw';
+  const uid = `products_raw_${batch}`;
   await ensureSettings(meili, uid);
-  const batch = SYNC_BATCH;
   const started = performance.now();
   const index = meili.index(uid);
   const tasks = [];
