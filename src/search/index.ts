@@ -17,7 +17,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startLoop, watchCollection, type Loop, type Watch } from '../infra/background.js';
 import { productsIndexName } from './settings.js';
 import { combineSyncs, createSearchSync, type SearchSync } from './sync.js';
-import { createDocumentBuilder } from './document-pool.js';
 import { createSearchService, type SearchService } from './service.js';
 import { queryVocabulary } from './query-vocabulary.js';
 import searchRoutes from './routes.js';
@@ -39,10 +38,8 @@ export default fp(async (app) => {
   const indexUid = productsIndexName(app.config.MEILI_INDEX_PREFIX);
   const policy = { days: app.config.FRESHNESS_DAYS, graceDays: app.config.FRESHNESS_GRACE_DAYS };
   const pool = app.searchServers;
-  // One pool of worker threads builds the documents for every server's worker (they build the same ones).
-  const builder = createDocumentBuilder({ log: app.log });
   const workers = pool.servers.map((server) => createSearchSync({
-    models: app.models, meili: server.client, serverKeys: pool.keys, indexUid, clock: app.clock, log: app.log, prefix: app.config.MEILI_INDEX_PREFIX, builder,
+    models: app.models, meili: server.client, serverKeys: pool.keys, indexUid, clock: app.clock, log: app.log, prefix: app.config.MEILI_INDEX_PREFIX,
   }));
   const sync = combineSyncs(workers);
   app.decorate('searchSync', sync);
@@ -85,7 +82,6 @@ export default fp(async (app) => {
   app.addHook('onClose', async () => {
     await marks?.close();
     await Promise.all(loops.map((loop) => loop.stop()));
-    await builder.close();
   });
 
   await app.register(searchRoutes);

@@ -11,12 +11,11 @@
  * is caught up from its own state when it returns. A mark goes once every configured server has it.
  */
 import { randomUUID } from 'node:crypto';
-import type { EnqueuedTask, Meilisearch } from 'meilisearch';
+import type { Meilisearch } from 'meilisearch';
 import type { Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
 import { acquireLease, instanceId } from '../infra/background.js';
-import { isSearchable, type ProductDocument, type ProductLike, type VendorLike } from './document.js';
-import { createDocumentBuilder, type DocumentBuilder } from './document-pool.js';
+import { buildDocument, isSearchable, type ProductDocument, type ProductLike, type VendorLike } from './document.js';
 import { ensureSettings, indexExists } from './settings.js';
 import { markBuilt, markUnbuilt, registerServer, searchServer, type SearchServer } from './servers.js';
 import { reindex } from './reindex.js';
@@ -40,8 +39,6 @@ export interface SyncOptions {
   autoBuild?: boolean;
   /** MEILI_INDEX_PREFIX, for the build. */
   prefix?: string;
-  /** Builds the documents (document-pool.ts); default: inline, on the event loop. */
-  builder?: DocumentBuilder;
 }
 
 export interface RoundResult {
@@ -58,26 +55,24 @@ const MAX_BACKOFF_MS = 30_000;
 const RECHECK_MS = 60_000;
 
 /** Loads products and their vendors and splits them into documents to index and ids to delete. */
-export async function documentsFor(models: Models, ids: Types.ObjectId[], now: Date, builder?: DocumentBuilder): Promise<{ docs: ProductDocument[]; deletions: string[] }> {
+export async function documentsFor(models: Models, ids: Types.ObjectId[], now: Date): Promise<{ docs: ProductDocument[]; deletions: string[] }> {
   const products = (await models.Product.find({ _id: { $in: ids } }).lean()) as unknown as ProductLike[];
   const vendorIds = [...new Set(products.map((p) => String(p.vendor)))];
   const vendors = new Map(
     ((await models.Vendor.find({ _id: { $in: vendorIds } }).lean()) as unknown as VendorLike[]).map((v) => [String(v._id), v]),
   );
   const found = new Set(products.map((p) => String(p._id)));
+  const docs: ProductDocument[] = [];
   const deletions = ids.map(String).filter((id) => !found.has(id));
-  const pairs: Array<{ product: ProductLike; vendor: VendorLike }> = [];
-  for (const product of products) {
+  for (const [i, product] of products.entries()) {
+    // Building a document costs ~0.25 ms (jieba, pinyin): yield now and then so requests are not held up.
+    if (i % 200 === 199) await new Promise((resolve) => setImmediate(resolve));
     const vendor = vendors.get(String(product.vendor));
-    if (vendor && isSearchable(product, vendor)) pairs.push({ product, vendor });
+    if (vendor && isSearchable(product, vendor)) docs.push(buildDocument(product, vendor, now));
     else deletions.push(String(product._id));
   }
-  // Building costs ~0.25 ms a document (jieba, pinyin): worker threads do it, off the event loop.
-  const docs = await (builder ?? inlineBuilder).build(pairs, now);
   return { docs, deletions };
 }
-
-const inlineBuilder = createDocumentBuilder({ threads: 0 });
 
 export function createSearchSync(options: SyncOptions) {
   const { models, meili, indexUid, clock, log } = options;
@@ -130,20 +125,9 @@ export function createSearchSync(options: SyncOptions) {
     log.info({ server: server.url, documents: result.documents }, `搜索服务器 ${server.url} 的索引已建好（${result.documents} 个产品），开始分担搜索`);
   }
 
-  /**
-   * Waits for a task: every 20 ms for the first second (a single edit shows within the aim), then every
-   * 100 ms. Polled here rather than with the client's waitForTask, whose timeout signal gains a listener on
-   * every poll (thousands while a large batch waits behind another).
-   */
-  async function waitOk(enqueued: EnqueuedTask) {
-    const started = Date.now();
-    for (;;) {
-      const task = await meili.tasks.getTask(enqueued.taskUid);
-      if (task.status === 'succeeded') return;
-      if (task.status !== 'enqueued' && task.status !== 'processing') throw new Error(`Meilisearch 任务 ${task.uid} ${task.status}：${task.error?.message ?? ''}`);
-      if (Date.now() - started > taskTimeoutMs) throw new Error(`Meilisearch 任务 ${task.uid} 超时（${taskTimeoutMs} 毫秒）`);
-      await new Promise((resolve) => setTimeout(resolve, Date.now() - started < 1000 ? 20 : 100));
-    }
+  async function waitOk(promise: ReturnType<ReturnType<Meilisearch['index']>['addDocuments']>) {
+    const task = await promise.waitTask({ timeout: taskTimeoutMs, interval: 20 });
+    if (task.status !== 'succeeded') throw new Error(`Meilisearch 任务 ${task.uid} ${task.status}：${task.error?.message ?? ''}`);
   }
 
   const empty = (): RoundResult => ({ claimed: 0, indexed: 0, deleted: 0, cleared: 0 });
@@ -177,127 +161,55 @@ export function createSearchSync(options: SyncOptions) {
       await SearchOutbox.deleteMany({ delivered: { $all: serverKeys } });
       return empty();
     }
-    // A full batch means more are waiting: the next is claimed, built and sent while Meilisearch indexes this
-    // one, so it never idles between batches; each batch is recorded as delivered once its own task succeeded.
-    const total = empty();
-    let current = await send(await claim(candidates.map((c) => c._id as unknown as Types.ObjectId), mine, now));
-    while (current) {
-      let next: Delivery | undefined;
-      let nextFailed: unknown;
-      if (current.claimed.length >= batchSize) {
-        // send() released the next claim if it failed; this batch is still recorded before the error goes up.
-        next = await send(await claimNext(now, force)).catch((err: unknown) => { nextFailed = err; return undefined; });
-      }
-      try {
-        await record(current);
-      } catch (err) {
-        if (next) {
-          const pending = next;
-          await pending.tasks.catch(() => {});
-          await release(pending.owner, pending.claimed, err).catch(() => { /* its claim lapses instead */ });
-        }
-        throw err;
-      }
-      if (nextFailed !== undefined) throw nextFailed;
-      total.claimed += current.claimed.length;
-      total.indexed += current.indexed;
-      total.deleted += current.deleted;
-      total.cleared += current.cleared;
-      current = next;
-    }
-    if (failing) {
-      failing = false;
-      log.info({ index: indexUid, server: server.url }, `搜索索引同步已恢复（${server.url}）`);
-    }
-    return total;
-  }
-
-  interface Claim { owner: string; claimed: Array<{ _id: Types.ObjectId; version: number; attempts: number }>; now: Date }
-  interface Delivery extends Claim { tasks: Promise<void>; indexed: number; deleted: number; cleared: number }
-
-  /** Claims the given candidates for this worker (each atomically: one another worker took meanwhile no longer matches). */
-  async function claim(ids: Types.ObjectId[], mine: object, now: Date): Promise<Claim> {
     const owner = `${instanceId}:${randomUUID()}`;
-    const until = new Date(Date.now() + claimMs);
-    await SearchOutbox.updateMany({ _id: { $in: ids }, ...mine }, { $set: { [field('until')]: until, [field('owner')]: owner } });
+    const until = new Date(wallNow.getTime() + claimMs);
+    // Each document is claimed atomically: a mark another worker took in the meantime no longer matches.
+    await SearchOutbox.updateMany({ _id: { $in: candidates.map((c) => c._id) }, ...mine }, { $set: { [field('until')]: until, [field('owner')]: owner } });
     const claimed = (await SearchOutbox.find({ [field('owner')]: owner }, { _id: 1, version: 1, servers: 1 }).lean())
-      .map((m) => ({ _id: m._id as unknown as Types.ObjectId, version: m.version, attempts: Number((m.servers as Record<string, { attempts?: number }> | undefined)?.[key]?.attempts ?? 0) }));
-    return { owner, claimed, now };
-  }
+      .map((m) => ({ _id: m._id as Types.ObjectId, version: m.version, attempts: Number((m.servers as Record<string, { attempts?: number }> | undefined)?.[key]?.attempts ?? 0) }));
+    if (!claimed.length) return empty();
 
-  async function claimNext(now: Date, force: boolean): Promise<Claim> {
-    const wallNow = new Date();
-    const free = [{ [field('until')]: null }, { [field('until')]: { $lt: wallNow } }, ...(force ? [{ [field('owner')]: null }] : [])];
-    const mine = { delivered: { $ne: key }, $or: free };
-    const candidates = await SearchOutbox.find(mine, { _id: 1 }).sort({ markedAt: 1 }).limit(batchSize).lean();
-    return claim(candidates.map((c) => c._id as unknown as Types.ObjectId), mine, now);
-  }
-
-  /**
-   * Reads and builds the claimed products' documents and enqueues them in Meilisearch; `tasks` settles
-   * when Meilisearch has applied them. Undefined when nothing was claimed. A failure releases the claim.
-   */
-  async function send(c: Claim): Promise<Delivery | undefined> {
-    if (!c.claimed.length) return undefined;
     try {
       await ensureReady();
       await buildIfNeeded();
-      const { docs, deletions } = await documentsFor(models, c.claimed.map((m) => m._id), c.now, options.builder);
+      const { docs, deletions } = await documentsFor(models, claimed.map((m) => m._id), now);
       const index = meili.index<ProductDocument>(indexUid);
-      const added = docs.length ? await index.addDocuments(docs, { primaryKey: 'id' }) : undefined;
-      const deleted = deletions.length ? await index.deleteDocuments(deletions) : undefined;
-      const tasks = (async () => {
-        if (added) await waitOk(added);
-        if (deleted) await waitOk(deleted);
-      })();
-      tasks.catch(() => {}); // awaited in record(); not an unhandled rejection meanwhile
-      return { ...c, tasks, indexed: docs.length, deleted: deletions.length, cleared: 0 };
+      if (docs.length) await waitOk(index.addDocuments(docs, { primaryKey: 'id' }));
+      if (deletions.length) await waitOk(index.deleteDocuments(deletions));
+      // Only marks unchanged since the claim are done here; a newer version goes again next round.
+      const result = await SearchOutbox.bulkWrite(
+        claimed.map((m) => ({
+          updateOne: {
+            filter: { _id: m._id, version: m.version, [field('owner')]: owner },
+            update: { $addToSet: { delivered: key }, $unset: { [`servers.${key}`]: 1 } },
+          },
+        })),
+        { ordered: false },
+      );
+      await SearchOutbox.updateMany({ [field('owner')]: owner }, { $unset: { [`servers.${key}`]: 1 } });
+      // The last server to receive a mark removes it (a re-mark empties `delivered`, so it stays).
+      await SearchOutbox.deleteMany({ _id: { $in: claimed.map((m) => m._id) }, delivered: { $all: serverKeys } });
+      if (failing) {
+        failing = false;
+        log.info({ index: indexUid, server: server.url }, `搜索索引同步已恢复（${server.url}）`);
+      }
+      return { claimed: claimed.length, indexed: docs.length, deleted: deletions.length, cleared: result.modifiedCount ?? 0 };
     } catch (err) {
-      await release(c.owner, c.claimed, err);
-      throw err;
-    }
-  }
-
-  /** Waits for a delivery's tasks, then records its marks (those whose version did not move) as delivered. */
-  async function record(d: Delivery): Promise<void> {
-    const { owner, claimed } = d;
-    try {
-      await d.tasks;
-    } catch (err) {
-      await release(owner, claimed, err);
-      throw err;
-    }
-    // Only marks unchanged since the claim are done here; a newer version goes again next round.
-    const result = await SearchOutbox.bulkWrite(
-      claimed.map((m) => ({
-        updateOne: {
-          filter: { _id: m._id, version: m.version, [field('owner')]: owner },
-          update: { $addToSet: { delivered: key }, $unset: { [`servers.${key}`]: 1 } },
+      settingsReady = false;
+      const attempts = Math.max(...claimed.map((m) => m.attempts)) + 1;
+      const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 10));
+      await SearchOutbox.updateMany(
+        { [field('owner')]: owner },
+        {
+          $set: { [field('until')]: new Date(Date.now() + backoff), [field('owner')]: null, [field('lastError')]: String((err as Error).message).slice(0, 500) },
+          $inc: { [field('attempts')]: 1 },
         },
-      })),
-      { ordered: false },
-    );
-    await SearchOutbox.updateMany({ [field('owner')]: owner }, { $unset: { [`servers.${key}`]: 1 } });
-    // The last server to receive a mark removes it (a re-mark empties `delivered`, so it stays).
-    await SearchOutbox.deleteMany({ _id: { $in: claimed.map((m) => m._id) }, delivered: { $all: serverKeys } });
-    d.cleared = result.modifiedCount ?? 0;
-  }
-
-  /** A failed delivery: the marks stay, with the error and a back-off, for this server only. */
-  async function release(owner: string, claimed: Claim['claimed'], err: unknown): Promise<void> {
-    settingsReady = false;
-    const attempts = Math.max(...claimed.map((m) => m.attempts)) + 1;
-    const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 10));
-    await SearchOutbox.updateMany(
-      { [field('owner')]: owner },
-      {
-        $set: { [field('until')]: new Date(Date.now() + backoff), [field('owner')]: null, [field('lastError')]: String((err as Error).message).slice(0, 500) },
-        $inc: { [field('attempts')]: 1 },
-      },
-    );
-    if (!failing) {
-      failing = true;
-      log.warn({ err, index: indexUid, server: server.url, pending: claimed.length }, `搜索索引同步失败（Meilisearch ${server.url} 不可用？），写入已保存，恢复后自动补发`);
+      );
+      if (!failing) {
+        failing = true;
+        log.warn({ err, index: indexUid, server: server.url, pending: claimed.length }, `搜索索引同步失败（Meilisearch ${server.url} 不可用？），写入已保存，恢复后自动补发`);
+      }
+      throw err;
     }
   }
 
