@@ -5,7 +5,9 @@
  *
  *   BENCH_PRODUCTS (default 20000)  catalog size
  *   BENCH_SECONDS  (default 10)     duration of each load run
- *   BENCH_ONLY     (default all)    sections to run, comma-separated: search, matching, scheduler, events, reports
+ *   BENCH_ONLY     (default all)    sections to run, comma-separated: import, search, matching, scheduler, events, reports
+ *                                   (search imports the catalog too, without the raw comparison import adds)
+ *   BENCH_IMPORT_BATCHES (default 1000,2500,10000)  other batch sizes the import section tries on the raw engine
  *                                   (scheduler alone starts no servers; see bench/scheduler.ts for its own knobs)
  *   BENCH_PROFILE  (default unset)  a directory: the app process writes a V8 CPU profile there when it stops
  */
@@ -26,6 +28,9 @@ import { generateCatalog } from './catalog.js';
 import { productFilter, productSearchParams, searchWords } from '../src/search/service.js';
 import { catalogVocabulary } from '../src/search/query-vocabulary.js';
 import { understand } from '../src/search/understand.js';
+import { buildDocument, isSearchable, type ProductLike, type VendorLike } from '../src/search/document.js';
+import { ensureSettings } from '../src/search/settings.js';
+import { SYNC_BATCH } from '../src/search/sync.js';
 import { benchMatching } from './matching.js';
 import { benchScheduler } from './scheduler.js';
 import { benchEventRun } from './events.js';
@@ -34,7 +39,7 @@ import { benchReports } from './reports.js';
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 20_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-const runs = (section: 'search' | 'matching' | 'scheduler' | 'events' | 'reports') => ONLY.size === 0 || ONLY.has(section);
+const runs = (section: 'import' | 'search' | 'matching' | 'scheduler' | 'events' | 'reports') => ONLY.size === 0 || ONLY.has(section);
 const QUERIES = ['摄像机', '网络摄像头', '电梯', '课桌椅', '数控机床', '充电桩', '污水处理', 'CT', '储能', '门禁', '消防', '空调', '变压器', '机器人', '监测站', '录像机'];
 
 const rows: Array<[string, string, string, string]> = [];
@@ -88,7 +93,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>
 }
 
 /** The scheduler alone (`BENCH_ONLY=scheduler`) is pure computation: no servers, no app. */
-const serversNeeded = (['search', 'matching', 'events', 'reports'] as const).some(runs);
+const serversNeeded = (['import', 'search', 'matching', 'events', 'reports'] as const).some(runs);
 
 async function main() {
   if (!serversNeeded) {
@@ -129,7 +134,7 @@ async function main() {
     const index = meili.index('products');
 
     // ---- import, end to end until searchable ----
-    if (runs('search')) {
+    if (runs('import') || runs('search')) {
       process.stderr.write(`导入 ${PRODUCTS} 个产品…\n`);
       const catalog = generateCatalog(PRODUCTS);
       const started = performance.now();
@@ -145,7 +150,22 @@ async function main() {
       await waitFor('the index', async () => (await index.getStats().catch(() => ({ numberOfDocuments: 0 }))).numberOfDocuments >= PRODUCTS, 900_000, 200);
       const searchable = performance.now();
       row(`导入 ${PRODUCTS} 个产品（写入 MongoDB）`, `${((PRODUCTS / (imported - started)) * 1000).toFixed(0)} 个/秒`, '', `${((imported - started) / 1000).toFixed(1)} 秒`);
-      row('导入，直到全部可搜索（端到端）', `${((PRODUCTS / (searchable - started)) * 1000).toFixed(0)} 个/秒`, '', `${((searchable - started) / 1000).toFixed(1)} 秒`);
+      const endToEnd = (PRODUCTS / (searchable - started)) * 1000;
+      if (runs('import')) {
+        // The raw engine: the same documents, built beforehand, added in batches of the sync's size to a
+        // fresh index with the same settings, every task enqueued at once, then waited for.
+        const raw = await rawIndexing(models, meili, SYNC_BATCH);
+        row('导入，直到全部可搜索（端到端）', `${endToEnd.toFixed(0)} 个/秒`, `${raw.rate.toFixed(0)} 个/秒（${raw.batch} 个一批）`, `${(endToEnd / raw.rate).toFixed(2)}×，${((searchable - started) / 1000).toFixed(1)} 秒`);
+        // The batch size the sync sends, chosen by measurement: the raw engine's rate at other sizes.
+        for (const size of (process.env.BENCH_IMPORT_BATCHES ?? '1000,2500,10000').split(',').map(Number).filter((n) => n > 0)) {
+          const other = await rawIndexing(models, meili, size);
+          row(`直接写入 Meilisearch，${size} 个一批`, '', `${other.rate.toFixed(0)} 个/秒`, `${(other.rate / raw.rate).toFixed(2)}× ${SYNC_BATCH} 个一批`);
+        }
+      } else {
+        row('导入，直到全部可搜索（端到端）', `${endToEnd.toFixed(0)} 个/秒`, '', `${((searchable - started) / 1000).toFixed(1)} 秒`);
+      }
+    }
+    if (runs('search')) {
   
       // ---- search latency and throughput: the API against Meilisearch directly, same queries ----
       const cycle = <T>(make: (q: string) => T) => {
@@ -214,6 +234,28 @@ async function main() {
     await cleanup();
   }
   printTable();
+}
+
+/** Adds the index's documents, built in this process from MongoDB, to a fresh index and waits: the engine's own rate. */
+async function rawIndexing(models: ReturnType<typeof createModels>, meili: Meilisearch, batch: number): Promise<{ rate: number; batch: number }> {
+  const now = new Date();
+  const vendors = new Map((await models.Vendor.find().lean() as unknown as VendorLike[]).map((v) => [String(v._id), v]));
+  const docs = (await models.Product.find().lean() as unknown as ProductLike[])
+    .filter((p) => isSearchable(p, vendors.get(String(p.vendor))))
+    .map((p) => buildDocument(p, vendors.get(String(p.vendor))!, now));
+  const uid = `products_raw_${batch}`;
+  await ensureSettings(meili, uid);
+  const started = performance.now();
+  const index = meili.index(uid);
+  const tasks = [];
+  for (let i = 0; i < docs.length; i += batch) tasks.push(index.addDocuments(docs.slice(i, i + batch), { primaryKey: 'id' }));
+  for (const task of tasks) {
+    const done = await task.waitTask({ timeout: 900_000, interval: 20 });
+    if (done.status !== 'succeeded') throw new Error(`raw indexing failed: ${done.error?.message ?? done.status}`);
+  }
+  const rate = (docs.length / (performance.now() - started)) * 1000;
+  await meili.deleteIndex(uid).waitTask({ timeout: 120_000 });
+  return { rate, batch };
 }
 
 function printTable() {

@@ -49,6 +49,8 @@ export interface RoundResult {
   cleared: number;
 }
 
+/** Marks per round. Meilisearch indexes one large batch much faster than several small ones (measured: 5000 → 2.3× 1000). */
+export const SYNC_BATCH = 5000;
 const MAX_BACKOFF_MS = 30_000;
 const RECHECK_MS = 60_000;
 
@@ -80,8 +82,7 @@ export function createSearchSync(options: SyncOptions) {
   const serverKeys = options.serverKeys ?? [key];
   const others = serverKeys.filter((k) => k !== key);
   const field = (name: 'until' | 'owner' | 'attempts' | 'lastError') => `servers.${key}.${name}`;
-  // Meilisearch indexes one large batch much faster than several small ones (measured: 5000 → 2.3× 1000).
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? SYNC_BATCH;
   const claimMs = options.claimMs ?? 60_000;
   const taskTimeoutMs = options.taskTimeoutMs ?? 60_000;
   let settingsReady = false;
