@@ -1,5 +1,6 @@
 /** JSON imports: creation, idempotent re-import, publish flag, change log, search outbox, access. */
 import t from 'tap';
+import { isDeepStrictEqual } from 'node:util';
 import { buildTestApp, createUser, login } from '../helper.js';
 import { cjk, creditCode, importJson, product, staffSession, vendor } from './fixtures.js';
 
@@ -120,4 +121,26 @@ t.test('a JSON body that is not an import gets a Chinese 400, never a 500', asyn
     t.match(res.json().message, cjk);
   }
   t.equal(await app.imports.ImportJob.countDocuments(), 0, 'no job was created');
+});
+
+t.test('new products go in as plain documents, stored exactly as mongoose would store them', async (t) => {
+  const app = await buildTestApp(t, {}, { background: false });
+  const { cookie } = await staffSession(app);
+  const job = await importJson(app, cookie, {
+    vendors: [vendor(7)], publish: true,
+    products: [product(7, 'FULL-1'), product(7, 'BARE-1', { description: undefined, certifications: [], energyGrade: undefined, priceMin: undefined, priceMax: undefined, capacityPerMonth: undefined, leadTimeDays: undefined, specs: [] })],
+  });
+  t.match(job, { status: 'done', created: 3 });
+  const stored = await app.conn.db!.collection('products').find({ vendorCreditCode: creditCode(7) }).sort({ model: 1 }).toArray();
+  t.equal(stored.length, 2);
+  for (const raw of stored) {
+    // Casting the stored document through the schema changes nothing: same keys, same BSON types, defaults
+    // present, no stray null for an absent value, sub-documents shaped as the schema shapes them.
+    const cast = new app.models.Product(raw).toObject({ depopulate: true, virtuals: false, getters: false });
+    t.same(Object.keys(raw).sort(), Object.keys(cast).sort(), `${String(raw.model)}: the keys mongoose would store`);
+    t.ok(isDeepStrictEqual(raw, cast), `${String(raw.model)}: the values and types mongoose would store`);
+    t.equal(new app.models.Product(raw).validateSync(), undefined, `${String(raw.model)}: valid under the schema`);
+    t.equal(raw.__v, 0);
+    t.ok(raw.createdAt instanceof Date && raw.updatedAt instanceof Date, 'timestamps as dates');
+  }
 });
