@@ -214,7 +214,7 @@ export const supplierImporter = defineImporter<Row>({
       // Updates: rows were validated with the shared zod schemas; mongoose's second validation only costs time.
       if (ops.length) await Product.bulkWrite(ops, { session, ordered: true, skipValidation: true });
       // 统计报表's per-vendor counts of published products, in the same transaction.
-      if (ops.length) await refreshPublishedCounts(models, [...vendorByCode.values()], session);
+      if (ops.length || inserts.length) await refreshPublishedCounts(models, [...vendorByCode.values()], session);
     }
 
     // lean: plain documents straight to the driver (hydrating 500 log entries per batch dominated the import time).

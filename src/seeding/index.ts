@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import type { AnyBulkWriteOperation } from 'mongoose';
 import { markProducts } from '../search/index.js';
+import { refreshPublishedCounts } from '../suppliers/index.js';
 import type { Models } from '../infra/models.js';
 import { hashPassword } from '../accounts/index.js';
 import { fieldOfCategory, taxonomy } from '../taxonomy/index.js';
@@ -90,6 +91,8 @@ export async function seedSampleData(models: Models): Promise<{ logins: SampleLo
       upsert: true,
     },
   })));
+  // 统计报表's per-vendor published counts follow every product write; this is one (the sample may grow).
+  await refreshPublishedCounts(models, [...vendorIds.values()]);
 
   const buyers = new Map(demands.map((d) => [d.buyer.name, d.buyer]));
   const orgIds = await createBuyerService({ models }).upsertMany([...buyers.values()] as BuyerInput[]);

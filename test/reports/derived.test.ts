@@ -11,6 +11,7 @@ import { Types } from 'mongoose';
 import { buildTestApp, createUser } from '../helper.js';
 import { overview } from '../../src/reports/service.js';
 import { rebuildReportAggregates } from '../../src/reports/rebuild.js';
+import { seed } from '../../src/seeding/index.js';
 import { ReportQuery } from '../../src/reports/schemas.js';
 import { creditCodeCheckChar } from '../../src/suppliers/credit-code.js';
 import { seededRandom } from '../../src/infra/seeded-random.js';
@@ -172,4 +173,10 @@ t.test('an import keeps the counts too: publishing, then re-categorising through
   for (const q of [{}, { field: 'industry' }, { field: 'security' }]) {
     t.same(await overview(deps, ReportQuery.parse(q)), await overview(deps, ReportQuery.parse(q), { fromScratch: true }), `re-categorised by import: ${JSON.stringify(q)}`);
   }
+});
+
+t.test('seeding the sample data keeps the counts too (the sample is written without the services)', async (t) => {
+  await seed(app.models, true);
+  const q = ReportQuery.parse({});
+  t.same(await overview(deps, q), await overview(deps, q, { fromScratch: true }));
 });
