@@ -139,6 +139,16 @@ export async function supplierRows(models: Models, scope: ReportScope, opts: { f
   return { vendors, products };
 }
 
+/** From one row per vendor and (field, category) with its count n: the product figures, both ways below. */
+const productFacets = {
+  $facet: {
+    byFreshness: [{ $group: { _id: '$freshness', n: { $sum: '$cats.n' } } }],
+    byField: [{ $group: { _id: { field: '$cats.f', freshness: '$freshness' }, n: { $sum: '$cats.n' } } }],
+    byCategory: [{ $group: { _id: { field: '$cats.f', category: '$cats.c' }, n: { $sum: '$cats.n' }, vendors: { $sum: 1 } } }],
+    byTier: [{ $group: { _id: { tier: '$tier', freshness: '$freshness' }, n: { $sum: '$cats.n' } } }],
+  },
+};
+
 /**
  * Published products of approved vendors, from each vendor's `publishedCounts` (one entry per field and
  * category with published products, kept by the suppliers module with every product write): a pass over
@@ -155,14 +165,7 @@ async function publishedProductRows(models: Models, scope: ReportScope) {
       },
     },
     { $unwind: '$cats' },
-    {
-      $facet: {
-        byFreshness: [{ $group: { _id: '$freshness', n: { $sum: '$cats.n' } } }],
-        byField: [{ $group: { _id: { field: '$cats.f', freshness: '$freshness' }, n: { $sum: '$cats.n' } } }],
-        byCategory: [{ $group: { _id: { field: '$cats.f', category: '$cats.c' }, n: { $sum: '$cats.n' }, vendors: { $sum: 1 } } }],
-        byTier: [{ $group: { _id: { tier: '$tier', freshness: '$freshness' }, n: { $sum: '$cats.n' } } }],
-      },
-    },
+    productFacets,
   ]);
 }
 
@@ -184,14 +187,7 @@ export async function publishedProductRowsFromScratch(models: Models, scope: Rep
     { $match: { 'v.status': 'approved', ...regionMatch(scope.region, 'v.') } },
     { $project: { cats: 1, freshness: freshnessExpr('$v.confirmedAt', scope), tier: tierExpr('v.') } },
     { $unwind: '$cats' },
-    {
-      $facet: {
-        byFreshness: [{ $group: { _id: '$freshness', n: { $sum: '$cats.n' } } }],
-        byField: [{ $group: { _id: { field: '$cats.f', freshness: '$freshness' }, n: { $sum: '$cats.n' } } }],
-        byCategory: [{ $group: { _id: { field: '$cats.f', category: '$cats.c' }, n: { $sum: '$cats.n' }, vendors: { $sum: 1 } } }],
-        byTier: [{ $group: { _id: { tier: '$tier', freshness: '$freshness' }, n: { $sum: '$cats.n' } } }],
-      },
-    },
+    productFacets,
   ]);
   return products;
 }
