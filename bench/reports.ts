@@ -166,7 +166,7 @@ export async function benchReports(opts: { mongoUri: string; meiliHost: string; 
     row(`报表基准数据（${productCount} 产品 / ${demandCount} 需求 / ${followUpCount} 跟进）`, `${((performance.now() - loadStarted) / 1000).toFixed(1)} 秒写入`);
     // Written straight into the collections: the report's derived data is derived as a migration does.
     const rebuilt = await rebuildReportAggregates(app.models);
-    row('报表派生数据重建（rebuild-reports）', `${(rebuilt.ms / 1000).toFixed(1)} 秒`, '', `${rebuilt.vendors} 家企业、${rebuilt.stagesChanged} 条跟进、${rebuilt.months} 个月份×状态`);
+    row('报表派生数据重建（rebuild-reports）', `${(rebuilt.ms / 1000).toFixed(1)} 秒`, '', `${rebuilt.vendors} 家企业、${rebuilt.stagesChanged} 条跟进、${rebuilt.months} 个月份×状态、${rebuilt.demands} 条需求的漏斗计数`);
 
     if (process.env.BENCH_REPORT_PROFILE) {
       await profile(app);

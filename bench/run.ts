@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { repoPath } from './repo.js';
 import autocannon from 'autocannon';
 import { Meilisearch } from 'meilisearch';
-import { startEmbedded } from '../src/infra/embedded.js';
+import { readLiveLock, startEmbedded } from '../src/infra/embedded.js';
 import { connectMongo } from '../src/infra/db.js';
 import { createModels } from '../src/infra/models.js';
 import { hashPassword } from '../src/accounts/service.js';
@@ -80,6 +80,32 @@ async function load(url: string, connections: number, headers: Record<string, st
   } as never) as unknown as { requests: { average: number }; non2xx: number; errors: number };
   times.sort((a, b) => a - b);
   return { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), rps: result.requests.average, bad: result.non2xx + result.errors };
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN when unreadable. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+// USER_HZ: 100 on every Linux the bench runs on (getconf CLK_TCK).
+const CLOCK_TICKS = 100;
+
+/** The processes whose CPU a search costs: the app, MongoDB, Meilisearch. */
+type Pids = { app?: number; mongod?: number; meili?: number };
+/** CPU ms per request each process spent during `run` (which returns how many requests it made). */
+async function cpuPerRequest(pids: Pids, run: () => Promise<Measured>): Promise<Measured & { cpu: Record<keyof Pids, number> }> {
+  const names = Object.keys(pids) as Array<keyof Pids>;
+  const before = names.map((k) => cpuMs(pids[k]));
+  const measured = await run();
+  const requests = measured.rps * SECONDS;
+  const cpu = Object.fromEntries(names.map((k, i) => [k, (cpuMs(pids[k]) - before[i]) / requests])) as Record<keyof Pids, number>;
+  return { ...measured, cpu };
 }
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 600_000, everyMs = 100): Promise<T> {
@@ -186,10 +212,20 @@ async function main() {
       };
       // Each caller as it comes: anonymous, with an API token, and with a login session cookie.
       const callers: Array<[string, Record<string, string>]> = [['匿名', {}], ['令牌', auth], ['会话', { cookie }]];
+      // The raw engine is measured right before each API run, not once per connection count: Meilisearch's
+      // own rate drifts by 10-15% within a minute on this machine, which a shared raw row would book as
+      // the platform's cost.
+      // Where the CPU goes: each process's CPU time per request (2 cores are shared by all of them and the
+      // load generator, so what the app and MongoDB spend is taken from Meilisearch at full load).
+      const children = (await readLiveLock(dataDir))?.childPids ?? [];
+      const comm = (pid: number) => { try { return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+      const pids: Pids = { app: app.pid, mongod: children.find((p) => comm(p) === 'mongod'), meili: children.find((p) => comm(p).startsWith('meili')) };
+      const cpuText = (cpu: Record<keyof Pids, number>) => `CPU/次 应用 ${cpu.app.toFixed(1)} + MongoDB ${cpu.mongod.toFixed(1)} + Meilisearch ${cpu.meili.toFixed(1)} ms`;
       for (const connections of [16, 32, 64]) {
-        const direct = await load(`${servers.meiliHost}/indexes/products/search`, connections, { authorization: `Bearer ${servers.meiliKey}`, 'content-type': 'application/json' }, cycle(rawRequest));
         for (const [who, headers] of callers) {
-          const viaApi = await load(base, connections, headers, cycle(apiPath));
+          const direct = await cpuPerRequest(pids, () => load(`${servers.meiliHost}/indexes/products/search`, connections, { authorization: `Bearer ${servers.meiliKey}`, 'content-type': 'application/json' }, cycle(rawRequest)));
+          const viaApi = await cpuPerRequest(pids, () => load(base, connections, headers, cycle(apiPath)));
+          row(`搜索 CPU，${connections} 并发，${who}`, cpuText(viaApi.cpu), cpuText(direct.cpu));
           for (const p of ['p50', 'p95'] as const) {
             row(`搜索延迟 ${p}，${connections} 并发，${who}`, ms(viaApi[p]), ms(direct[p]), `${(viaApi[p] / direct[p]).toFixed(2)}×`);
           }
@@ -198,24 +234,26 @@ async function main() {
         }
       }
   
-      // ---- sync lag: a committed edit until Meilisearch shows it ----
+      // ---- sync lag: a committed edit until Meilisearch shows it, against the raw engine's own ----
+      // add-and-wait for one document, watched the same way (getDocument every 10 ms). The two alternate,
+      // edit by edit, so that both meet the same state of Meilisearch.
       const lags: number[] = [];
-      const sample = await models.Product.find({ status: 'published' }).limit(40).lean();
-      for (const [n, product] of sample.entries()) {
-        const body = { vendorCreditCode: product.vendorCreditCode, name: product.name, model: product.model, category: product.category, description: product.description, certifications: product.certifications, priceMin: product.priceMin, priceMax: product.priceMax, capacityPerMonth: product.capacityPerMonth, leadTimeDays: 1000 + n, specs: product.specs };
-        const t0 = performance.now();
-        const res = await fetch(`${base}/api/v1/products/${String(product._id)}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        if (!res.ok) throw new Error(`edit failed: ${res.status} ${await res.text()}`);
-        await waitFor('the edit in search', async () => (await index.getDocument(String(product._id)).catch(() => null) as { leadTimeDays?: number } | null)?.leadTimeDays === 1000 + n, 30_000, 10);
-        lags.push(performance.now() - t0);
-      }
-      // The raw engine's own add-and-wait for one document, watched the same way (getDocument every 10 ms).
       const rawLags: number[] = [];
+      const sample = await models.Product.find({ status: 'published' }).limit(40).lean();
+      const shows = (id: string, leadTimeDays: number) => async () => (await index.getDocument(id).catch(() => null) as { leadTimeDays?: number } | null)?.leadTimeDays === leadTimeDays;
       for (const [n, product] of sample.entries()) {
-        const doc = await index.getDocument(String(product._id)) as Record<string, unknown>;
-        const t0 = performance.now();
+        const id = String(product._id);
+        const body = { vendorCreditCode: product.vendorCreditCode, name: product.name, model: product.model, category: product.category, description: product.description, certifications: product.certifications, priceMin: product.priceMin, priceMax: product.priceMax, capacityPerMonth: product.capacityPerMonth, leadTimeDays: 1000 + n, specs: product.specs };
+        let t0 = performance.now();
+        const res = await fetch(`${base}/api/v1/products/${id}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        if (!res.ok) throw new Error(`edit failed: ${res.status} ${await res.text()}`);
+        await waitFor('the edit in search', shows(id, 1000 + n), 30_000, 10);
+        lags.push(performance.now() - t0);
+
+        const doc = await index.getDocument(id) as Record<string, unknown>;
+        t0 = performance.now();
         await index.addDocuments([{ ...doc, leadTimeDays: 5000 + n }], { primaryKey: 'id' });
-        await waitFor('the raw edit', async () => (await index.getDocument(String(product._id)).catch(() => null) as { leadTimeDays?: number } | null)?.leadTimeDays === 5000 + n, 30_000, 10);
+        await waitFor('the raw edit', shows(id, 5000 + n), 30_000, 10);
         rawLags.push(performance.now() - t0);
       }
       lags.sort((a, b) => a - b);

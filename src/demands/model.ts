@@ -57,6 +57,8 @@ const DemandSchema = new Schema(
 DemandSchema.index({ buyerOrg: 1, title: 1 }, { unique: true });
 // The expiry sweep looks for active demands past their deadline.
 DemandSchema.index({ status: 1, deadline: 1 });
+// 统计报表: every field the demand figures read, so their scans never touch a document (src/reports/aggregate.ts).
+DemandSchema.index({ status: 1, createdAt: 1, buyerOrg: 1, field: 1, closedAs: 1, budgetYuan: 1 });
 
 export type Demand = InferSchemaType<typeof DemandSchema>;
 

@@ -11,7 +11,7 @@ import opportunityPages from './opportunities.js';
 
 export { followUpActionsFor, followUpPartial, type FollowUpService, type FollowUpView } from './service.js';
 export { chinaMonth, signingTakenMessage, stageOf } from './state.js';
-export { rebuildStages, rebuildStepMonths } from './report-aggregates.js';
+export { rebuildDemandFunnels, rebuildStages, rebuildStepMonths } from './report-aggregates.js';
 
 declare module 'fastify' { interface FastifyInstance { followUps: FollowUpService } }
 

@@ -76,9 +76,31 @@ const StepMonthSchema = new Schema(
 );
 StepMonthSchema.index({ month: 1, status: 1 });
 
+/**
+ * Derived, for 统计报表's funnel: per demand, its follow-ups counted by furthest stage and current status,
+ * with the signed amounts in fen (funnelShare, src/followups/state.ts). Changed by the difference each step
+ * makes, in the step's transaction; rebuildDemandFunnels() derives it again from the follow-ups.
+ */
+const DemandFunnelSchema = new Schema(
+  {
+    /** The demand. */
+    _id: { type: Schema.Types.ObjectId, required: true },
+    buyerOrg: Schema.Types.ObjectId,
+    pairs: { type: Number, required: true },
+    contacted: { type: Number, required: true },
+    intent: { type: Number, required: true },
+    signed: { type: Number, required: true },
+    declined: { type: Number, required: true },
+    amountFen: { type: Number, required: true },
+    amountKnown: { type: Number, required: true },
+  },
+  { versionKey: false },
+);
+
 export type FollowUp = InferSchemaType<typeof FollowUpSchema>;
 
 export const followUpModels = (conn: Connection) => bindModels(conn, {
   FollowUp: [FollowUpSchema, 'follow_ups'],
   FollowUpMonth: [StepMonthSchema, 'follow_up_months'],
+  FollowUpDemand: [DemandFunnelSchema, 'follow_up_demands'],
 });

@@ -1,12 +1,12 @@
 /**
- * Deriving the follow-ups' report fields again from the steps (idempotent): `stage` on each follow-up
- * and the monthly step counts (follow_up_months). Run at startup when missing and by
+ * Deriving the follow-ups' report fields again from the steps (idempotent): `stage` on each follow-up,
+ * the monthly step counts (follow_up_months) and each demand's funnel row (follow_up_demands). Run at startup when missing and by
  * `npm run cli -- rebuild-reports`; tests compare what `advance` keeps with what this derives.
  */
 import type { Models } from '../infra/models.js';
-import { stageOf } from './state.js';
+import { funnelCountKeys, funnelShare, stageOf, type FunnelCounts } from './state.js';
 
-type FollowUpModels = Pick<Models, 'FollowUp' | 'FollowUpMonth'>;
+type FollowUpModels = Pick<Models, 'FollowUp' | 'FollowUpMonth' | 'FollowUpDemand'>;
 const BATCH = 1_000;
 
 /** Sets `stage` where it is missing or differs; a step written meanwhile wins (the update is conditional on the steps read). */
@@ -58,5 +58,27 @@ export async function rebuildStepMonths(models: FollowUpModels): Promise<number>
     await models.FollowUpMonth.deleteMany({}, { session });
     if (months.size) await models.FollowUpMonth.insertMany([...months.values()], { session });
     return months.size;
+  });
+}
+
+/**
+ * Recounts follow_up_demands from every follow-up with the same funnelShare() the steps apply, in one
+ * transaction (a step written meanwhile is in the snapshot read here or conflicts and retries).
+ */
+export async function rebuildDemandFunnels(models: FollowUpModels): Promise<number> {
+  return models.FollowUp.db.transaction(async (session) => {
+    const rows = new Map<string, FunnelCounts & { _id: unknown; buyerOrg: unknown }>();
+    const cursor = models.FollowUp.find({}, { demand: 1, buyerOrg: 1, status: 1, amountYuan: 1, 'steps.status': 1 })
+      .session(session).lean().cursor({ batchSize: BATCH });
+    for await (const f of cursor) {
+      const share = funnelShare({ stage: stageOf(((f.steps ?? []) as Array<{ status: string }>).map((x) => x.status)), status: f.status, amountYuan: f.amountYuan });
+      const key = String(f.demand);
+      const row = rows.get(key) ?? { _id: f.demand, buyerOrg: f.buyerOrg, ...funnelShare(null) };
+      for (const k of funnelCountKeys) row[k] += share[k];
+      rows.set(key, row);
+    }
+    await models.FollowUpDemand.deleteMany({}, { session });
+    if (rows.size) await models.FollowUpDemand.insertMany([...rows.values()], { session });
+    return rows.size;
   });
 }

@@ -16,7 +16,7 @@ import { badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import type { NotifyEventInput } from '../notifications/index.js';
 import type { FollowUp } from './model.js';
 import {
-  actionLabels, chinaMonth, isValidMove, partyOf, roleMayMove, stageOf, statusNames, targetStatus,
+  actionLabels, chinaMonth, funnelCountKeys, funnelShare, isValidMove, partyOf, roleMayMove, stageOf, statusNames, targetStatus,
   type FollowUpStatus,
 } from './state.js';
 import { followUpView, type Actor, type FollowUpLean, type FollowUpView, type MoveInput } from './view.js';
@@ -152,6 +152,17 @@ export function createFollowUpService(options: FollowUpServiceOptions) {
           { session },
         );
         if (res.matchedCount !== 1) throw conflict('对接状态刚刚已被他人更新，请刷新后重试。');
+      }
+      // 统计报表's funnel row of the demand, by the difference this step makes to the follow-up's share.
+      const before = current ? funnelShare({ stage: stageOf(current.steps.map((x) => x.status as string)), status: from ?? '', amountYuan: current.amountYuan }) : funnelShare(null);
+      const after = funnelShare({ stage, status, amountYuan: (set.amountYuan as number | undefined) ?? current?.amountYuan });
+      const delta = Object.fromEntries(funnelCountKeys.map((k) => [k, after[k] - before[k]]));
+      if (funnelCountKeys.some((k) => delta[k] !== 0)) {
+        await models.FollowUpDemand.updateOne(
+          { _id: demand._id },
+          { $inc: delta, $setOnInsert: { buyerOrg: demand.buyerOrg } },
+          { upsert: true, session },
+        );
       }
       // 统计报表's steps per month, in the same transaction as the step (reopening is not a step forward).
       if (input.to !== 'reopen') {

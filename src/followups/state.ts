@@ -88,6 +88,30 @@ export function stageOf(statuses: readonly string[]): number {
   return statuses.includes('contacted') ? 1 : 0;
 }
 
+/** What one follow-up adds to its demand's row of 统计报表's funnel (follow_up_demands). */
+export interface FunnelCounts { pairs: number; contacted: number; intent: number; signed: number; declined: number; amountFen: number; amountKnown: number }
+export const funnelCountKeys = ['pairs', 'contacted', 'intent', 'signed', 'declined', 'amountFen', 'amountKnown'] as const;
+
+/**
+ * A follow-up's share of the funnel (pure), from its furthest stage, its current status and its amount:
+ * the same definition as the funnel computed from the records (src/reports/aggregate.ts). None: zeros.
+ * A signing's amount counts in whole fen (integers: sums are exact whatever the order).
+ */
+export function funnelShare(f: { stage: number; status: string; amountYuan?: number | null } | null): FunnelCounts {
+  if (!f) return { pairs: 0, contacted: 0, intent: 0, signed: 0, declined: 0, amountFen: 0, amountKnown: 0 };
+  const signed = f.stage >= 3;
+  const known = signed && typeof f.amountYuan === 'number';
+  return {
+    pairs: 1,
+    contacted: f.stage >= 1 ? 1 : 0,
+    intent: f.stage >= 2 ? 1 : 0,
+    signed: signed ? 1 : 0,
+    declined: f.status === 'declined' ? 1 : 0,
+    amountFen: known ? Math.round(f.amountYuan! * 100) : 0,
+    amountKnown: known ? 1 : 0,
+  };
+}
+
 /** The month of a moment in China time (UTC+8, no daylight saving), as 'YYYY-MM'. */
 export const chinaMonth = (at: Date) => new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 7);
 

@@ -24,7 +24,9 @@ async function compute(deps: ReportDeps, query: ReportQuery): Promise<Report> {
     { _id: keyOf(query) },
     // Through JSON: what is stored is exactly what the API sends (no undefined turned into null).
     { report: JSON.parse(JSON.stringify(report)) as Report, computedAt, expiresAt: new Date(computedAt.getTime() + 3_600_000) },
-    { upsert: true },
+    // A cache: a snapshot lost in a failover is computed again, so the write need not wait for a majority
+    // of the replica set to have it on disk (w: 1 answers once the primary has applied it).
+    { upsert: true, writeConcern: { w: 1 } },
   );
   return report;
 }

@@ -113,7 +113,8 @@ async function derived() {
   const counts = await app.models.Vendor.find({}, { publishedCounts: 1 }).sort({ _id: 1 }).lean();
   const stages = await app.models.FollowUp.find({}, { stage: 1 }).sort({ _id: 1 }).lean();
   const months = await app.models.FollowUpMonth.find({}).sort({ _id: 1 }).lean();
-  return JSON.parse(JSON.stringify({ counts, stages, months })) as unknown;
+  const funnels = await app.models.FollowUpDemand.find({}).sort({ _id: 1 }).lean();
+  return JSON.parse(JSON.stringify({ counts, stages, months, funnels })) as unknown;
 }
 
 const CASES = 16;
