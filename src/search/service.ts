@@ -86,11 +86,15 @@ const DAY = 86_400_000;
 /** One search on the products index of the server a request reads from. */
 type Search = (q: string | null, params: SearchParams) => Promise<SearchResponse<ProductDocument>>;
 
-/** The fields a product hit is built from (toHit). */
+/**
+ * The fields a product hit is built from (toHit). Not the description: a hit shows only its cropped,
+ * highlighted excerpt, which `_formatted` carries because it is cropped. (Meilisearch repeats every
+ * retrieved field in `_formatted`, so the whole description would travel twice, for nothing.)
+ */
 const HIT_ATTRIBUTES = [
   'id', 'name', 'model', 'category', 'categoryName', 'field', 'fieldName', 'vendorId', 'vendorName',
   'vendorCreditCode', 'city', 'district', 'certifications', 'badges', 'freshness', 'confirmedAt',
-  'priceMin', 'priceMax', 'description', 'capacityPerMonth', 'leadTimeDays', 'localityTier', 'listedAt', 'image',
+  'priceMin', 'priceMax', 'capacityPerMonth', 'leadTimeDays', 'localityTier', 'listedAt', 'image',
 ];
 
 /**
@@ -162,7 +166,7 @@ export function createSearchService({ meili, indexUid, clock, policy, vocabulary
       image: doc.image ?? null,
       highlight: {
         name: highlightHtml(String(formatted.name ?? doc.name)),
-        description: highlightHtml(String(formatted.description ?? doc.description ?? '')),
+        description: highlightHtml(String(formatted.description ?? '')),
       },
     };
   }
