@@ -115,27 +115,40 @@ export interface SupplierRows {
   products: { byFreshness: Doc[]; byField: Doc[]; byCategory: Doc[]; byTier: Doc[] };
 }
 
-/** Approved vendors and published products of approved vendors, now. The period does not apply. */
+/**
+ * Approved vendors and published products of approved vendors, now. The period does not apply. Both
+ * come from one pass over the approved vendors (their published products counted per field and category
+ * in `publishedCounts`), unless `fromScratch`: then the products are counted from the products.
+ */
 export async function supplierRows(models: Models, scope: ReportScope, opts: { fromScratch?: boolean } = {}): Promise<SupplierRows> {
-  const vendorMatch: Doc = { status: 'approved', ...regionMatch(scope.region) };
-  if (scope.field) vendorMatch.fields = scope.field;
-  const vendorsQuery = models.Vendor.aggregate<SupplierRows['vendors']>([
-    { $match: vendorMatch },
-    { $project: { _id: 0, fields: 1, freshness: freshnessExpr('$confirmedAt', scope), tier: tierExpr(''), certs: effectiveCertsExpr(scope.now) } },
+  const counts = { $ifNull: ['$publishedCounts', []] };
+  // A field filter keeps the vendors in that field, and of every vendor only that field's products.
+  const inField = scope.field ? [{ $match: { fields: scope.field } }] : [];
+  const [facets] = await models.Vendor.aggregate<{ vendors: Doc[]; fields: Doc[]; certs: Doc[]; products: Doc[] }>([
+    { $match: { status: 'approved', ...regionMatch(scope.region) } },
+    {
+      $project: {
+        _id: 0, fields: 1, freshness: freshnessExpr('$confirmedAt', scope), tier: tierExpr(''), certs: effectiveCertsExpr(scope.now),
+        ...(opts.fromScratch ? {} : { cats: scope.field ? { $filter: { input: counts, as: 'x', cond: { $eq: ['$$x.f', scope.field] } } } : counts }),
+      },
+    },
     {
       $facet: {
-        byFreshness: [{ $group: { _id: '$freshness', n: { $sum: 1 } } }],
-        byTier: [{ $group: { _id: { tier: '$tier', freshness: '$freshness' }, n: { $sum: 1 } } }],
-        byField: [{ $unwind: '$fields' }, ...(scope.field ? [{ $match: { fields: scope.field } }] : []), { $group: { _id: { field: '$fields', freshness: '$freshness' }, n: { $sum: 1 } } }],
-        byCert: [{ $unwind: '$certs' }, { $group: { _id: { cert: '$certs', freshness: '$freshness' }, n: { $sum: 1 } } }],
+        vendors: [...inField, { $group: { _id: { tier: '$tier', freshness: '$freshness' }, n: { $sum: 1 } } }],
+        fields: [...inField, { $unwind: '$fields' }, ...inField, { $group: { _id: { field: '$fields', freshness: '$freshness' }, n: { $sum: 1 } } }],
+        certs: [...inField, { $unwind: '$certs' }, { $group: { _id: { cert: '$certs', freshness: '$freshness' }, n: { $sum: 1 } } }],
+        ...(opts.fromScratch ? {} : { products: [{ $unwind: '$cats' }, productGroups] }),
       },
     },
   ]);
-
-  const [[vendors], products] = await Promise.all([
-    vendorsQuery,
-    opts.fromScratch ? publishedProductRowsFromScratch(models, scope) : publishedProductRows(models, scope),
-  ]);
+  const byTier = facets?.vendors ?? [];
+  const vendors = {
+    byFreshness: regroup(byTier, (g) => (g._id as { freshness: string }).freshness, ['n']),
+    byTier,
+    byField: facets?.fields ?? [],
+    byCert: facets?.certs ?? [],
+  };
+  const products = opts.fromScratch ? await publishedProductRowsFromScratch(models, scope) : productFigures(facets?.products ?? []);
   return { vendors, products };
 }
 
@@ -190,27 +203,6 @@ export function regroup(rows: Doc[], keyOf: (row: Doc) => unknown, fields: reado
 async function levelsOf(models: Models, ids: unknown[]): Promise<Map<string, string>> {
   const orgs = await models.BuyerOrg.find({ _id: { $in: [...new Set(ids.map(String))] } }, { level: 1 }).lean();
   return new Map(orgs.map((o) => [String(o._id), (o.level as string | undefined) ?? 'unknown']));
-}
-
-/**
- * Published products of approved vendors, from each vendor's `publishedCounts` (one entry per field and
- * category with published products, kept by the suppliers module with every product write): a pass over
- * the ~2,000 approved vendors, no product read, no join. Same rows as publishedProductRowsFromScratch().
- */
-async function publishedProductRows(models: Models, scope: ReportScope) {
-  const counts = { $ifNull: ['$publishedCounts', []] };
-  const groups = await models.Vendor.aggregate<Doc>([
-    { $match: { status: 'approved', ...regionMatch(scope.region) } },
-    {
-      $project: {
-        _id: 0, freshness: freshnessExpr('$confirmedAt', scope), tier: tierExpr(''),
-        cats: scope.field ? { $filter: { input: counts, as: 'x', cond: { $eq: ['$$x.f', scope.field] } } } : counts,
-      },
-    },
-    { $unwind: '$cats' },
-    productGroups,
-  ]);
-  return productFigures(groups);
 }
 
 /**
