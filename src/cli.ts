@@ -47,7 +47,7 @@ const commands: Record<string, (argv: string[]) => Promise<string>> = {
   'check-index': checkIndexCommand,
   'rebuild-reports': async () => withDatabase(async ({ models }) => {
     const r = await rebuildReportAggregates(models);
-    return `已重建：${r.vendors} 家企业的已发布产品数，${r.stagesChanged} 条跟进的最远阶段，${r.months} 个月份×状态的步骤数（${r.ms} 毫秒）。`;
+    return `已重建：${r.vendors} 家企业的已发布产品数，${r.stagesChanged} 条跟进的最远阶段，${r.months} 个月份×状态的步骤数，${r.demands} 条需求的对接漏斗计数（${r.ms} 毫秒）。`;
   }),
 };
 
