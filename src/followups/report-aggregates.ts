@@ -1,7 +1,8 @@
 /**
  * Deriving the follow-ups' report fields again from the steps (idempotent): `stage` on each follow-up,
- * the monthly step counts (follow_up_months) and each demand's funnel row (follow_up_demands). Run at startup when missing and by
- * `npm run cli -- rebuild-reports`; tests compare what `advance` keeps with what this derives.
+ * the monthly step counts (follow_up_months) and each demand's funnel row (follow_up_demands). Run at
+ * startup when missing and by `npm run cli -- rebuild-reports`; tests compare what `advance` keeps with
+ * what this derives.
  */
 import type { Models } from '../infra/models.js';
 import { funnelCountKeys, funnelShare, stageOf, type FunnelCounts } from './state.js';
