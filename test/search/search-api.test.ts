@@ -46,6 +46,9 @@ t.test('Chinese search over the sample list and a few fixtures', async (t) => {
   t.test('sub-words: 简单 finds a listing that only says 安装简单', async (t) => {
     const res = await searchApi(app, { q: '简单' });
     t.ok(res.hits.some((h) => h.model === 'DS-2CD3T46WDV3'), res.hits.map((h) => h.name).join(','));
+    // The hit's description is the highlighted excerpt, though the full description is not fetched.
+    const hit = res.hits.find((h) => h.model === 'DS-2CD3T46WDV3');
+    t.match(hit?.highlight.description, /<mark>简单<\/mark>.*小区出入口/, 'the description excerpt, highlighted');
     const desks = await searchApi(app, { q: '课桌椅' });
     t.ok(desks.hits.some((h) => h.name.includes('课桌椅')), 'a word inside 人体工效学可升降课桌椅');
   });
