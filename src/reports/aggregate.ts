@@ -166,7 +166,7 @@ const productGroups = {
 };
 
 /** The product figures from productGroups' rows (pure). */
-export function productFigures(groups: Doc[]): SupplierRows['products'] {
+function productFigures(groups: Doc[]): SupplierRows['products'] {
   const id = (g: Doc) => g._id as { f: string; c: string; freshness: string; tier: string };
   return {
     byFreshness: regroup(groups, (g) => id(g).freshness, ['n']),
@@ -180,7 +180,7 @@ export function productFigures(groups: Doc[]): SupplierRows['products'] {
  * Rows summed into groups (pure): `_id` is what `keyOf` gives, each listed field is summed (a value that is
  * not a number counts 0, as in $sum).
  */
-export function regroup(rows: Doc[], keyOf: (row: Doc) => unknown, fields: readonly string[]): Doc[] {
+function regroup(rows: Doc[], keyOf: (row: Doc) => unknown, fields: readonly string[]): Doc[] {
   const groups = new Map<string, Doc>();
   for (const row of rows) {
     const id = keyOf(row);
