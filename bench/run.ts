@@ -156,6 +156,16 @@ async function main() {
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
     const { token } = await (await fetch(`${base}/api/v1/auth/tokens`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' })).json() as { token: string };
     const auth = { authorization: `Bearer ${token}` };
+    // The processes whose CPU the import and the searches cost.
+    const children = (await readLiveLock(dataDir))?.childPids ?? [];
+    const comm = (pid: number) => { try { return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+    const pids: Pids = { app: app.pid, mongod: children.find((p) => comm(p) === 'mongod'), meili: children.find((p) => comm(p).startsWith('meili')) };
+    const cpuNow = () => ({ app: cpuMs(pids.app), mongod: cpuMs(pids.mongod), meili: cpuMs(pids.meili) });
+    const cpuSince = (before: ReturnType<typeof cpuNow>) => {
+      const after = cpuNow();
+      const s = (k: keyof Pids) => ((after[k] - before[k]) / 1000).toFixed(1);
+      return `CPU 应用 ${s('app')} + MongoDB ${s('mongod')} + Meilisearch ${s('meili')} 秒`;
+    };
     const meili = new Meilisearch({ host: servers.meiliHost!, apiKey: servers.meiliKey! });
     const index = meili.index('products');
 
@@ -163,6 +173,7 @@ async function main() {
     if (runs('import') || runs('search')) {
       process.stderr.write(`导入 ${PRODUCTS} 个产品…\n`);
       const catalog = generateCatalog(PRODUCTS);
+      const cpuAtStart = cpuNow();
       const started = performance.now();
       const accepted = await fetch(`${base}/api/v1/imports`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ ...catalog, publish: true }) });
       if (accepted.status !== 202) throw new Error(`import refused: ${accepted.status} ${await accepted.text()}`);
@@ -172,23 +183,29 @@ async function main() {
         return j.status !== 'running' && j.status !== 'queued' ? j : undefined;
       }, 900_000, 200);
       const imported = performance.now();
+      const importCpu = cpuSince(cpuAtStart);
       if (job.status !== 'done') throw new Error(`import ended ${job.status}: ${JSON.stringify(job.errors).slice(0, 500)}`);
       await waitFor('the index', async () => (await index.getStats().catch(() => ({ numberOfDocuments: 0 }))).numberOfDocuments >= PRODUCTS, 900_000, 200);
       const searchable = performance.now();
-      row(`导入 ${PRODUCTS} 个产品（写入 MongoDB）`, `${((PRODUCTS / (imported - started)) * 1000).toFixed(0)} 个/秒`, '', `${((imported - started) / 1000).toFixed(1)} 秒`);
+      const endToEndCpu = cpuSince(cpuAtStart);
+      row(`导入 ${PRODUCTS} 个产品（写入 MongoDB）`, `${((PRODUCTS / (imported - started)) * 1000).toFixed(0)} 个/秒`, '', `${((imported - started) / 1000).toFixed(1)} 秒，${importCpu}`);
       const endToEnd = (PRODUCTS / (searchable - started)) * 1000;
       if (runs('import')) {
         // The raw engine: the same documents, built beforehand, added in batches of the sync's size to a
         // fresh index with the same settings, every task enqueued at once, then waited for.
+        const rawCpuStart = cpuNow();
         const raw = await rawIndexing(models, meili, SYNC_BATCH);
+        const rawCpu = cpuSince(rawCpuStart);
         row('导入，直到全部可搜索（端到端）', `${endToEnd.toFixed(0)} 个/秒`, `${raw.rate.toFixed(0)} 个/秒（${raw.batch} 个一批）`, `${(endToEnd / raw.rate).toFixed(2)}×，${((searchable - started) / 1000).toFixed(1)} 秒`);
+        row('导入的 CPU（平台：端到端；引擎：仅索引）', endToEndCpu, rawCpu);
+        row('导入时 Meilisearch 的索引批次', batchesText(await documentBatches(meili, 'products')), batchesText(raw.batches));
         // The batch size the sync sends, chosen by measurement: the raw engine's rate at other sizes.
         for (const size of (process.env.BENCH_IMPORT_BATCHES ?? '1000,2500,10000').split(',').map(Number).filter((n) => n > 0)) {
           const other = await rawIndexing(models, meili, size);
           row(`直接写入 Meilisearch，${size} 个一批`, '', `${other.rate.toFixed(0)} 个/秒`, `${(other.rate / raw.rate).toFixed(2)}× ${SYNC_BATCH} 个一批`);
         }
       } else {
-        row('导入，直到全部可搜索（端到端）', `${endToEnd.toFixed(0)} 个/秒`, '', `${((searchable - started) / 1000).toFixed(1)} 秒`);
+        row('导入，直到全部可搜索（端到端）', `${endToEnd.toFixed(0)} 个/秒`, '', `${((searchable - started) / 1000).toFixed(1)} 秒，${endToEndCpu}`);
       }
     }
     if (runs('search')) {
@@ -231,9 +248,6 @@ async function main() {
       // the platform's cost.
       // Where the CPU goes: each process's CPU time per request (2 cores are shared by all of them and the
       // load generator, so what the app and MongoDB spend is taken from Meilisearch at full load).
-      const children = (await readLiveLock(dataDir))?.childPids ?? [];
-      const comm = (pid: number) => { try { return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
-      const pids: Pids = { app: app.pid, mongod: children.find((p) => comm(p) === 'mongod'), meili: children.find((p) => comm(p).startsWith('meili')) };
       const cpuText = (cpu: Record<keyof Pids, number>) => `CPU/次 应用 ${cpu.app.toFixed(1)} + MongoDB ${cpu.mongod.toFixed(1)} + Meilisearch ${cpu.meili.toFixed(1)} ms`;
       for (const connections of [16, 32, 64]) {
         for (const [who, headers] of callers) {
@@ -294,7 +308,19 @@ async function main() {
 }
 
 /** Adds the index's documents, built in this process from MongoDB, to a fresh index and waits: the engine's own rate. */
-async function rawIndexing(models: ReturnType<typeof createModels>, meili: Meilisearch, batch: number): Promise<{ rate: number; batch: number }> {
+/** Meilisearch's batches that added documents to an index: how many, and the seconds they took together. */
+async function documentBatches(meili: Meilisearch, uid: string): Promise<{ count: number; seconds: number }> {
+  const { results } = await meili.batches.getBatches({ indexUids: [uid], types: ['documentAdditionOrUpdate'], limit: 1000 });
+  // ISO 8601 durations such as PT1.25S or PT1M2.5S.
+  const seconds = (d: string | null) => {
+    const m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?$/.exec(d ?? '');
+    return m ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : 0;
+  };
+  return { count: results.length, seconds: results.reduce((sum, b) => sum + seconds(b.duration), 0) };
+}
+const batchesText = (b: { count: number; seconds: number }) => `Meilisearch 处理 ${b.count} 批，共 ${b.seconds.toFixed(1)} 秒`;
+
+async function rawIndexing(models: ReturnType<typeof createModels>, meili: Meilisearch, batch: number): Promise<{ rate: number; batch: number; batches: { count: number; seconds: number } }> {
   const now = new Date();
   const vendors = new Map((await models.Vendor.find().lean() as unknown as VendorLike[]).map((v) => [String(v._id), v]));
   const docs = (await models.Product.find().lean() as unknown as ProductLike[])
@@ -311,8 +337,9 @@ async function rawIndexing(models: ReturnType<typeof createModels>, meili: Meili
     if (done.status !== 'succeeded') throw new Error(`raw indexing failed: ${done.error?.message ?? done.status}`);
   }
   const rate = (docs.length / (performance.now() - started)) * 1000;
+  const batches = await documentBatches(meili, uid);
   await meili.deleteIndex(uid).waitTask({ timeout: 120_000 });
-  return { rate, batch };
+  return { rate, batch, batches };
 }
 
 function printTable() {

@@ -13,6 +13,7 @@ import type { Models } from '../infra/models.js';
 import { markProducts, markProductsFor } from './outbox.js';
 import { buildDocument, isSearchable, type ProductDocument, type ProductLike, type VendorLike } from './document.js';
 import { ensureSettings, productsIndexName } from './settings.js';
+import { waitForTask } from './tasks.js';
 
 const BATCH = 2000;
 
@@ -36,8 +37,8 @@ async function* expectedDocuments(models: Models, now: Date): AsyncGenerator<Pro
   if (batch.length) yield batch;
 }
 
-async function waitOk(task: { waitTask(o?: object): Promise<{ status: string; uid: number; error: { message: string } | null }> }, what: string) {
-  const done = await task.waitTask({ timeout: 600_000, interval: 50 });
+async function waitOk(meili: Meilisearch, task: Promise<{ taskUid: number }>, what: string) {
+  const done = await waitForTask(meili, (await task).taskUid, 600_000);
   if (done.status !== 'succeeded') throw new Error(`${what}失败（任务 ${done.uid}）：${done.error?.message ?? done.status}`);
 }
 
@@ -63,10 +64,10 @@ export async function reindex(
     tasks.push(index.addDocuments(batch, { primaryKey: 'id' }));
     documents += batch.length;
   }
-  for (const task of tasks) await waitOk(task, '写入新索引');
+  for (const task of tasks) await waitOk(meili, task, '写入新索引');
   await ensureSettings(meili, live);
-  await waitOk(meili.swapIndexes([{ indexes: [live, fresh], rename: false }]), '切换索引');
-  await waitOk(meili.deleteIndex(fresh), '删除旧索引');
+  await waitOk(meili, meili.swapIndexes([{ indexes: [live, fresh], rename: false }]), '切换索引');
+  await waitOk(meili, meili.deleteIndex(fresh), '删除旧索引');
 
   const vendorIds = (await models.Vendor.find({ updatedAt: { $gte: since } }, { _id: 1 }).lean()).map((v) => v._id);
   const changed = await models.Product.find({ $or: [{ updatedAt: { $gte: since } }, { vendor: { $in: vendorIds } }] }, { _id: 1 }).lean();

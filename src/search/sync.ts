@@ -19,6 +19,7 @@ import { buildDocument, isSearchable, type ProductDocument, type ProductLike, ty
 import { ensureSettings, indexExists } from './settings.js';
 import { markBuilt, markUnbuilt, registerServer, searchServer, type SearchServer } from './servers.js';
 import { reindex } from './reindex.js';
+import { waitForTask } from './tasks.js';
 
 export interface SyncOptions {
   models: Models;
@@ -52,6 +53,8 @@ export interface RoundResult {
 /** Marks per round. Meilisearch indexes one large batch much faster than several small ones (measured: 5000 → 2.3× 1000). */
 export const SYNC_BATCH = 5000;
 const MAX_BACKOFF_MS = 30_000;
+/** Batches one round may pipeline before it returns (the loop goes again at once if there is more). */
+const PIPELINE_BATCHES = 10;
 const RECHECK_MS = 60_000;
 
 /** Loads products and their vendors and splits them into documents to index and ids to delete. */
@@ -125,15 +128,87 @@ export function createSearchSync(options: SyncOptions) {
     log.info({ server: server.url, documents: result.documents }, `搜索服务器 ${server.url} 的索引已建好（${result.documents} 个产品），开始分担搜索`);
   }
 
-  async function waitOk(promise: ReturnType<ReturnType<Meilisearch['index']>['addDocuments']>) {
-    const task = await promise.waitTask({ timeout: taskTimeoutMs, interval: 20 });
+  async function waitOk(enqueued: { taskUid: number }) {
+    const task = await waitForTask(meili, enqueued.taskUid, taskTimeoutMs);
     if (task.status !== 'succeeded') throw new Error(`Meilisearch 任务 ${task.uid} ${task.status}：${task.error?.message ?? ''}`);
   }
 
   const empty = (): RoundResult => ({ claimed: 0, indexed: 0, deleted: 0, cleared: 0 });
 
+  interface Claim { owner: string; marks: Array<{ _id: Types.ObjectId; version: number; attempts: number }> }
+
+  /** Claims up to a batch of this server's undelivered marks; null when there are none. */
+  async function claimBatch(force: boolean): Promise<Claim | null> {
+    const wallNow = new Date();
+    const free = [{ [field('until')]: null }, { [field('until')]: { $lt: wallNow } }, ...(force ? [{ [field('owner')]: null }] : [])];
+    const mine = { delivered: { $ne: key }, $or: free };
+    const candidates = await SearchOutbox.find(mine, { _id: 1 }).sort({ markedAt: 1 }).limit(batchSize).lean();
+    if (!candidates.length) return null;
+    const owner = `${instanceId}:${randomUUID()}`;
+    const until = new Date(wallNow.getTime() + claimMs);
+    // Each document is claimed atomically: a mark another worker took in the meantime no longer matches.
+    await SearchOutbox.updateMany({ _id: { $in: candidates.map((c) => c._id) }, ...mine }, { $set: { [field('until')]: until, [field('owner')]: owner } });
+    const marks = (await SearchOutbox.find({ [field('owner')]: owner }, { _id: 1, version: 1, servers: 1 }).lean())
+      .map((m) => ({ _id: m._id as Types.ObjectId, version: m.version, attempts: Number((m.servers as Record<string, { attempts?: number }> | undefined)?.[key]?.attempts ?? 0) }));
+    return marks.length ? { owner, marks } : null;
+  }
+
   /**
-   * One delivery round. `force` also takes marks that are backing off after an error (not those another
+   * Builds a claimed batch's documents and hands them to Meilisearch. Returns, without waiting for
+   * Meilisearch to index them, a function that waits for the tasks and records the delivery.
+   */
+  async function send(now: Date, { owner, marks }: Claim): Promise<() => Promise<RoundResult>> {
+    await ensureReady();
+    await buildIfNeeded();
+    const { docs, deletions } = await documentsFor(models, marks.map((m) => m._id), now);
+    const index = meili.index<ProductDocument>(indexUid);
+    const tasks = [
+      ...(docs.length ? [index.addDocuments(docs, { primaryKey: 'id' })] : []),
+      ...(deletions.length ? [index.deleteDocuments(deletions)] : []),
+    ];
+    const enqueued = await Promise.all(tasks);
+    return async () => {
+      for (const task of enqueued) await waitOk(task);
+      // Only marks unchanged since the claim are done here; a newer version goes again next round.
+      const result = await SearchOutbox.bulkWrite(
+        marks.map((m) => ({
+          updateOne: {
+            filter: { _id: m._id, version: m.version, [field('owner')]: owner },
+            update: { $addToSet: { delivered: key }, $unset: { [`servers.${key}`]: 1 } },
+          },
+        })),
+        { ordered: false },
+      );
+      await SearchOutbox.updateMany({ [field('owner')]: owner }, { $unset: { [`servers.${key}`]: 1 } });
+      // The last server to receive a mark removes it (a re-mark empties `delivered`, so it stays).
+      await SearchOutbox.deleteMany({ _id: { $in: marks.map((m) => m._id) }, delivered: { $all: serverKeys } });
+      return { claimed: marks.length, indexed: docs.length, deleted: deletions.length, cleared: result.modifiedCount ?? 0 };
+    };
+  }
+
+  /** A failed delivery keeps its marks: they back off, and the outage is logged once. */
+  async function backOff({ owner, marks }: Claim, err: unknown) {
+    settingsReady = false;
+    const attempts = Math.max(...marks.map((m) => m.attempts)) + 1;
+    const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 10));
+    await SearchOutbox.updateMany(
+      { [field('owner')]: owner },
+      {
+        $set: { [field('until')]: new Date(Date.now() + backoff), [field('owner')]: null, [field('lastError')]: String((err as Error).message).slice(0, 500) },
+        $inc: { [field('attempts')]: 1 },
+      },
+    );
+    if (!failing) {
+      failing = true;
+      log.warn({ err, index: indexUid, server: server.url, pending: marks.length }, `搜索索引同步失败（Meilisearch ${server.url} 不可用？），写入已保存，恢复后自动补发`);
+    }
+  }
+
+  /**
+   * One delivery round: up to PIPELINE_BATCHES batches, pipelined. The next batch is claimed, built and
+   * sent while Meilisearch indexes the one before, so Meilisearch never waits for the app (a bulk import
+   * took ~30% longer when each batch waited for the last). A batch is recorded as delivered only once its
+   * own task succeeded. `force` also takes marks that are backing off after an error (not those another
    * worker holds): tests and the CLI use it to deliver everything now.
    */
   async function round(force = false): Promise<RoundResult> {
@@ -152,65 +227,39 @@ export function createSearchSync(options: SyncOptions) {
       }
     }
     const now = clock();
-    const wallNow = new Date();
-    const free = [{ [field('until')]: null }, { [field('until')]: { $lt: wallNow } }, ...(force ? [{ [field('owner')]: null }] : [])];
-    const mine = { delivered: { $ne: key }, $or: free };
-    const candidates = await SearchOutbox.find(mine, { _id: 1 }).sort({ markedAt: 1 }).limit(batchSize).lean();
-    if (!candidates.length) {
+    const total = empty();
+    const add = (r: RoundResult) => { for (const k of Object.keys(total) as (keyof RoundResult)[]) total[k] += r[k]; };
+    // Batches sent, oldest first, each settling itself: recorded as delivered, or backed off on failure.
+    const inFlight: Array<Promise<RoundResult>> = [];
+    let failure: unknown;
+    for (let n = 0; n < PIPELINE_BATCHES && failure === undefined; n++) {
+      const claim = await claimBatch(force);
+      if (!claim) break;
+      try {
+        const record = await send(now, claim);
+        const recorded = record().catch(async (err: unknown) => {
+          await backOff(claim, err);
+          throw err;
+        });
+        recorded.catch(() => { /* awaited below */ });
+        inFlight.push(recorded);
+      } catch (err) {
+        await backOff(claim, err);
+        failure = err;
+      }
+      // One batch indexing and one queued behind it: wait for the older before claiming another.
+      if (inFlight.length >= 2) await inFlight.shift()!.then(add, (err: unknown) => { failure ??= err; });
+    }
+    for (const recorded of inFlight) await recorded.then(add, (err: unknown) => { failure ??= err; });
+    if (failure !== undefined) throw failure;
+    if (!total.claimed) {
       // Marks every server has but nobody removed (a worker stopped between the two writes).
       await SearchOutbox.deleteMany({ delivered: { $all: serverKeys } });
-      return empty();
+    } else if (failing) {
+      failing = false;
+      log.info({ index: indexUid, server: server.url }, `搜索索引同步已恢复（${server.url}）`);
     }
-    const owner = `${instanceId}:${randomUUID()}`;
-    const until = new Date(wallNow.getTime() + claimMs);
-    // Each document is claimed atomically: a mark another worker took in the meantime no longer matches.
-    await SearchOutbox.updateMany({ _id: { $in: candidates.map((c) => c._id) }, ...mine }, { $set: { [field('until')]: until, [field('owner')]: owner } });
-    const claimed = (await SearchOutbox.find({ [field('owner')]: owner }, { _id: 1, version: 1, servers: 1 }).lean())
-      .map((m) => ({ _id: m._id as Types.ObjectId, version: m.version, attempts: Number((m.servers as Record<string, { attempts?: number }> | undefined)?.[key]?.attempts ?? 0) }));
-    if (!claimed.length) return empty();
-
-    try {
-      await ensureReady();
-      await buildIfNeeded();
-      const { docs, deletions } = await documentsFor(models, claimed.map((m) => m._id), now);
-      const index = meili.index<ProductDocument>(indexUid);
-      if (docs.length) await waitOk(index.addDocuments(docs, { primaryKey: 'id' }));
-      if (deletions.length) await waitOk(index.deleteDocuments(deletions));
-      // Only marks unchanged since the claim are done here; a newer version goes again next round.
-      const result = await SearchOutbox.bulkWrite(
-        claimed.map((m) => ({
-          updateOne: {
-            filter: { _id: m._id, version: m.version, [field('owner')]: owner },
-            update: { $addToSet: { delivered: key }, $unset: { [`servers.${key}`]: 1 } },
-          },
-        })),
-        { ordered: false },
-      );
-      await SearchOutbox.updateMany({ [field('owner')]: owner }, { $unset: { [`servers.${key}`]: 1 } });
-      // The last server to receive a mark removes it (a re-mark empties `delivered`, so it stays).
-      await SearchOutbox.deleteMany({ _id: { $in: claimed.map((m) => m._id) }, delivered: { $all: serverKeys } });
-      if (failing) {
-        failing = false;
-        log.info({ index: indexUid, server: server.url }, `搜索索引同步已恢复（${server.url}）`);
-      }
-      return { claimed: claimed.length, indexed: docs.length, deleted: deletions.length, cleared: result.modifiedCount ?? 0 };
-    } catch (err) {
-      settingsReady = false;
-      const attempts = Math.max(...claimed.map((m) => m.attempts)) + 1;
-      const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 10));
-      await SearchOutbox.updateMany(
-        { [field('owner')]: owner },
-        {
-          $set: { [field('until')]: new Date(Date.now() + backoff), [field('owner')]: null, [field('lastError')]: String((err as Error).message).slice(0, 500) },
-          $inc: { [field('attempts')]: 1 },
-        },
-      );
-      if (!failing) {
-        failing = true;
-        log.warn({ err, index: indexUid, server: server.url, pending: claimed.length }, `搜索索引同步失败（Meilisearch ${server.url} 不可用？），写入已保存，恢复后自动补发`);
-      }
-      throw err;
-    }
+    return total;
   }
 
   /** Marks this server has not received yet. */

@@ -14,6 +14,7 @@ import { createMeili } from '../../src/infra/meili.js';
 import { startEmbedded, type EmbeddedServers } from '../../src/infra/embedded.js';
 import { markProducts } from '../../src/search/outbox.js';
 import { createSearchSync } from '../../src/search/sync.js';
+import { pollInterval } from '../../src/search/tasks.js';
 import type { CurrentUser } from '../../src/accounts/access.js';
 import { buildTestApp, freePort, isolationName, testServers } from '../helper.js';
 import { addVendor, creditCode, searchApi } from './fixtures.js';
@@ -160,4 +161,35 @@ t.test('a committed change wakes the sync worker through the change stream, with
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   t.equal(left, 0, 'and the outbox is empty');
+});
+
+t.test('one round pipelines batch after batch until the outbox is empty, each recorded once its task succeeded', async (t) => {
+  const app = await buildTestApp(t, {}, { background: false });
+  t.teardown(() => app.meili.deleteIndexIfExists(app.searchSync.indexUid));
+  const vendor = await addVendor(app, { name: '杭州流水线测试科技有限公司' });
+  const products = await app.models.Product.insertMany(Array.from({ length: 45 }, (_, i) => ({
+    vendor: vendor._id, vendorCreditCode: vendor.creditCode, name: `流水线测试摄像机${i}`, model: `LS-${i}`,
+    category: 'video-surveillance', field: 'security', status: 'published',
+  })));
+  await app.searchSync.drain();
+  await markProducts(app.models, products.map((p) => p._id));
+  const before = (await app.meili.tasks.getTasks({ limit: 1 })).results[0]?.uid ?? -1;
+  const worker = createSearchSync({ models: app.models, meili: app.meili, indexUid: app.searchSync.indexUid, clock: () => new Date(), log: quiet, batchSize: 10 });
+  const result = await worker.round();
+  t.same({ claimed: result.claimed, indexed: result.indexed, cleared: result.cleared }, { claimed: 45, indexed: 45, cleared: 45 }, 'a single round took all five batches');
+  t.equal(await app.models.SearchOutbox.countDocuments(), 0, 'and recorded every mark as delivered');
+  const tasks = (await app.meili.tasks.getTasks({ indexUids: [app.searchSync.indexUid], types: ['documentAdditionOrUpdate'], limit: 100 })).results.filter((task) => task.uid > before);
+  t.equal(tasks.length, 5, 'as five tasks of at most ten documents');
+  t.ok(tasks.every((task) => task.status === 'succeeded' && Number(task.details?.receivedDocuments) <= 10), 'all of which succeeded');
+  t.equal((await searchApi(app, { q: '流水线测试' })).total, 45, 'every product is searchable');
+});
+
+t.test('task polling starts at 20 ms and slows to at most 250 ms as a task runs (pure)', async (t) => {
+  t.equal(pollInterval(0), 20, 'a new task is polled every 20 ms');
+  t.equal(pollInterval(100), 20);
+  t.equal(pollInterval(800), 100, 'then every eighth of the time it has run');
+  t.equal(pollInterval(60_000), 250, 'never slower than 250 ms');
+  for (let elapsed = 0; elapsed < 5000; elapsed += 37) {
+    t.ok(pollInterval(elapsed) <= Math.max(20, elapsed / 8) && pollInterval(elapsed + 37) >= pollInterval(elapsed), `monotone and bounded at ${elapsed} ms`);
+  }
 });
