@@ -63,23 +63,36 @@ export async function rebuildStepMonths(models: FollowUpModels): Promise<number>
 }
 
 /**
- * Recounts follow_up_demands from every follow-up with the same funnelShare() the steps apply, in one
- * transaction (a step written meanwhile is in the snapshot read here or conflicts and retries).
+ * Recounts follow_up_demands from every follow-up with the same funnelShare() the steps apply, `batch`
+ * demands per transaction: one transaction for all would pass MongoDB 4.0's 16 MB limit at roughly
+ * 100,000 demands. Within a batch, a step written meanwhile is in the snapshot read here or conflicts
+ * with this rewrite of its demand's row (and one of the two retries); a demand that gets its first
+ * follow-up after the list below was read has its row from that step's own increment.
  */
-export async function rebuildDemandFunnels(models: FollowUpModels): Promise<number> {
-  return models.FollowUp.db.transaction(async (session) => {
-    const rows = new Map<string, FunnelCounts & { _id: unknown; buyerOrg: unknown }>();
-    const cursor = models.FollowUp.find({}, { demand: 1, buyerOrg: 1, status: 1, amountYuan: 1, 'steps.status': 1 })
-      .session(session).lean().cursor({ batchSize: BATCH });
-    for await (const f of cursor) {
-      const share = funnelShare({ stage: stageOf(((f.steps ?? []) as Array<{ status: string }>).map((x) => x.status)), status: f.status, amountYuan: f.amountYuan });
-      const key = String(f.demand);
-      const row = rows.get(key) ?? { _id: f.demand, buyerOrg: f.buyerOrg, ...funnelShare(null) };
-      for (const k of funnelCountKeys) row[k] += share[k];
-      rows.set(key, row);
-    }
-    await models.FollowUpDemand.deleteMany({}, { session });
-    if (rows.size) await models.FollowUpDemand.insertMany([...rows.values()], { session });
-    return rows.size;
-  });
+export async function rebuildDemandFunnels(models: FollowUpModels, batch = BATCH): Promise<number> {
+  // Every demand with follow-ups or with a row (a row left without follow-ups is removed).
+  const ids = new Map<string, unknown>();
+  for await (const r of models.FollowUp.aggregate<{ _id: unknown }>([{ $group: { _id: '$demand' } }]).cursor({ batchSize: BATCH })) ids.set(String(r._id), r._id);
+  for await (const r of models.FollowUpDemand.find({}, { _id: 1 }).lean().cursor({ batchSize: BATCH })) ids.set(String(r._id), r._id);
+  const demands = [...ids.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, id]) => id);
+  let rowsWritten = 0;
+  for (let i = 0; i < demands.length; i += batch) {
+    const chunk = demands.slice(i, i + batch);
+    rowsWritten += await models.FollowUp.db.transaction(async (session) => {
+      const rows = new Map<string, FunnelCounts & { _id: unknown; buyerOrg: unknown }>();
+      const followUps = await models.FollowUp.find({ demand: { $in: chunk } }, { demand: 1, buyerOrg: 1, status: 1, amountYuan: 1, 'steps.status': 1 })
+        .session(session).lean();
+      for (const f of followUps) {
+        const share = funnelShare({ stage: stageOf(((f.steps ?? []) as Array<{ status: string }>).map((x) => x.status)), status: f.status, amountYuan: f.amountYuan });
+        const key = String(f.demand);
+        const row = rows.get(key) ?? { _id: f.demand, buyerOrg: f.buyerOrg, ...funnelShare(null) };
+        for (const k of funnelCountKeys) row[k] += share[k];
+        rows.set(key, row);
+      }
+      await models.FollowUpDemand.deleteMany({ _id: { $in: chunk } }, { session });
+      if (rows.size) await models.FollowUpDemand.insertMany([...rows.values()], { session });
+      return rows.size;
+    });
+  }
+  return rowsWritten;
 }

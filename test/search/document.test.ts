@@ -1,6 +1,7 @@
 /** The index document builder and the pure helpers around it. */
 import t from 'tap';
-import { badgesOf, buildDocument, isSearchable, pinyinKeys, segment } from '../../src/search/document.js';
+import { badgesOf, buildDocument, isSearchable, pinyinKeys, segment, type ProductLike, type VendorLike } from '../../src/search/document.js';
+import { buildDocuments, WORKER_MIN_BATCH } from '../../src/search/document-builder.js';
 import { highlightHtml } from '../../src/search/service.js';
 import { settingsDiff, productSettings } from '../../src/search/settings.js';
 import { synonymMap } from '../../src/search/vocabulary.js';
@@ -83,4 +84,23 @@ t.test('synonyms are symmetric and settings compare as sets where order does not
   t.same(settingsDiff(reordered), [], 'filterable order does not matter');
   const reRanked = { ...productSettings, rankingRules: [...productSettings.rankingRules].reverse() };
   t.same(settingsDiff(reRanked), ['rankingRules'], 'ranking order does');
+});
+
+t.test('documents built in the worker thread equal those built in place, field for field', async (t) => {
+  const { ObjectId } = (await import('mongoose')).Types;
+  const vendors = [vendor, { ...vendor, _id: new ObjectId(), name: '宁波某某环保设备有限公司', city: '宁波市', district: null, freshness: 'stale' as const, qualifications: [] }]
+    .map((v) => ({ ...v, _id: typeof v._id === 'string' ? new ObjectId() : v._id }));
+  const pairs = Array.from({ length: WORKER_MIN_BATCH + 50 }, (_, i) => {
+    const v = vendors[i % 2];
+    return [{
+      ...product, _id: new ObjectId(), vendor: v._id, name: `${['安装简单的网络摄像机', '智能垃圾分类箱', '午休课桌椅'][i % 3]}${i}`, model: `W-${i}`,
+      createdAt: new Date(now.getTime() - i * 60_000), images: i % 4 ? [{ fileId: new ObjectId() }] : [],
+      priceMin: i % 5 ? 100 + i : undefined, leadTimeDays: i % 7 ? i : null,
+    }, v] as unknown as [ProductLike, VendorLike];
+  });
+  const viaWorker = await buildDocuments(pairs, now);
+  const inPlace = pairs.map(([p, v]) => buildDocument(p, v, now));
+  t.equal(viaWorker.length, pairs.length);
+  t.same(viaWorker, inPlace, 'same documents, hashes included');
+  t.ok(viaWorker.some((d) => d.image) && viaWorker.some((d) => !d.image), 'with and without images');
 });
