@@ -1,16 +1,15 @@
 /**
- * The worker thread that builds search documents (src/search/document-builder.ts sends it batches): jieba
- * and pinyin are the costly part of a document, and here they do not hold up the app's requests.
+ * The worker thread that computes search documents' text keys (jieba segments, pinyin) for
+ * document-builder.ts. It loads text-keys.ts alone: jieba, pinyin and the vocabulary, not the app.
  */
 import { parentPort } from 'node:worker_threads';
-import { buildDocument, type ProductLike, type VendorLike } from './document.js';
+import { textKeys, type TextInput } from './text-keys.js';
 
-export interface BuildRequest { id: number; now: number; pairs: Array<[ProductLike, VendorLike]> }
+export interface KeysRequest { id: number; inputs: TextInput[] }
 
-parentPort?.on('message', ({ id, now, pairs }: BuildRequest) => {
+parentPort?.on('message', ({ id, inputs }: KeysRequest) => {
   try {
-    const at = new Date(now);
-    parentPort!.postMessage({ id, docs: pairs.map(([product, vendor]) => buildDocument(product, vendor, at)) });
+    parentPort!.postMessage({ id, keys: inputs.map(textKeys) });
   } catch (err) {
     parentPort!.postMessage({ id, error: String((err as Error).message ?? err) });
   }

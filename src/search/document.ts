@@ -3,16 +3,11 @@
  * freshness), not a copy of the database row. Pure apart from the segmenter, which is deterministic.
  */
 import { createHash } from 'node:crypto';
-import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict.js';
-import { pinyin } from 'pinyin-pro';
 import { effectiveCertifications, type Freshness } from '../suppliers/index.js';
 import { fieldName, taxonomy } from '../taxonomy/index.js';
-import { jiebaWords } from './vocabulary.js';
+import { textKeys, type TextInput, type TextKeys } from './text-keys.js';
 
-const jieba = Jieba.withDict(dict);
-// A high frequency makes jieba keep the domain compound whole; cutForSearch still adds its parts.
-jieba.loadDict(Buffer.from(jiebaWords.map((w) => `${w} 50000 n`).join('\n')));
+export { pinyinKeys, segment } from './text-keys.js';
 
 const categoryNames = new Map(taxonomy.fields.flatMap((f) => f.categories.map((c) => [c.code, c.name] as const)));
 export const categoryName = (code: string) => categoryNames.get(code) ?? code;
@@ -100,18 +95,6 @@ export function isSearchable(product: Pick<ProductLike, 'status'>, vendor: Pick<
   return product.status === 'published' && !!vendor && vendor.status === 'approved' && vendor.freshness !== 'hidden';
 }
 
-const wordLike = /[\p{L}\p{N}]/u;
-
-/** jieba search-mode segments: each word and the sub-words inside it (安装简单 → 安装 简单 安装简单). */
-export function segment(text: string): string[] {
-  const seen = new Set<string>();
-  for (const token of jieba.cutForSearch(text, true)) {
-    const t = token.trim();
-    if (t && wordLike.test(t)) seen.add(t);
-  }
-  return [...seen];
-}
-
 /** Badges the directory shows, from the certification codes in seeds/taxonomy.json. */
 export function badgesOf(certifications: readonly string[]): string[] {
   const badges: string[] = [];
@@ -119,22 +102,6 @@ export function badgesOf(certifications: readonly string[]): string[] {
   if (certifications.includes('zhejiang-made')) badges.push('品字标');
   if (certifications.includes('specialized-new') || certifications.includes('little-giant')) badges.push('专精特新');
   return badges;
-}
-
-const hasHan = /\p{Script=Han}/u;
-
-/**
- * Pinyin keys of a name, from each word boundary on, so that prefix search finds 海康威视 from `haikang`,
- * `hkws` or `weishi` even when the name starts with 杭州: full pinyin and initials, space separated.
- */
-export function pinyinKeys(name: string): { full: string; initials: string } {
-  const words = jieba.cut(name, false).filter((w) => hasHan.test(w));
-  if (!words.length) return { full: '', initials: '' };
-  const full = words.map((w) => pinyin(w, { toneType: 'none', type: 'array', nonZh: 'removed', v: true }).join(''));
-  const initials = words.map((w) => pinyin(w, { pattern: 'first', toneType: 'none', type: 'array', nonZh: 'removed' }).join(''));
-  const suffixes = (parts: string[], max: number) =>
-    [...new Set(parts.map((_, i) => parts.slice(i).join('').slice(0, max)).filter((s) => s.length > 1))].join(' ');
-  return { full: suffixes(full, 60), initials: suffixes(initials, 24) };
 }
 
 const ms = (d: Date | null | undefined) => (d ? new Date(d).getTime() : null);
@@ -148,13 +115,20 @@ export function localityTier(v: { province?: string | null; city?: string | null
 }
 export const localityTierNames = ['省外', '浙江省', '杭州市', '滨江区'] as const;
 
-export function buildDocument(product: ProductLike, vendor: VendorLike, now: Date): ProductDocument {
+/** What the costly text keys of a product's document are computed from (pure). */
+export function textInput(product: ProductLike, vendor: VendorLike): TextInput {
+  return { text: [product.name, product.description ?? '', categoryName(product.category), vendor.name].join(' '), name: product.name, vendorName: vendor.name };
+}
+
+/**
+ * A product's search document. `keys`: its text keys computed elsewhere (a worker thread, see
+ * document-builder.ts) from textInput(product, vendor); computed here when absent.
+ */
+export function buildDocument(product: ProductLike, vendor: VendorLike, now: Date, keys: TextKeys = textKeys(textInput(product, vendor))): ProductDocument {
   const vendorCerts = effectiveCertifications(vendor.certifications ?? [], vendor.qualifications ?? [], now);
   const certifications = [...new Set([...(product.certifications ?? []), ...vendorCerts])].sort();
   const freshness: Freshness = vendor.freshness ?? 'current';
   const catName = categoryName(product.category);
-  const namePy = pinyinKeys(product.name);
-  const vendorPy = vendorPinyinKeys(vendor.name);
   const priceKey = product.priceMin ?? product.priceMax ?? null;
   const doc: Omit<ProductDocument, 'hash'> = {
     id: String(product._id),
@@ -187,26 +161,9 @@ export function buildDocument(product: ProductLike, vendor: VendorLike, now: Dat
     freshness,
     freshRank: freshness === 'current' ? 1 : 0,
     searchable: isSearchable(product, vendor),
-    segments: segment([product.name, product.description ?? '', catName, vendor.name].join(' ')).join(' '),
-    namePinyin: namePy.full,
-    nameInitials: namePy.initials,
-    vendorPinyin: vendorPy.full,
-    vendorInitials: vendorPy.initials,
+    ...keys,
   };
   return { ...doc, hash: documentHash(doc) };
-}
-
-// A vendor's name recurs in every one of its products' documents: its pinyin (the costly part of a
-// document) is computed once per name. A pure-function cache, bounded; it holds no request state.
-const vendorPinyinCache = new Map<string, { full: string; initials: string }>();
-function vendorPinyinKeys(name: string): { full: string; initials: string } {
-  let keys = vendorPinyinCache.get(name);
-  if (!keys) {
-    if (vendorPinyinCache.size >= 10_000) vendorPinyinCache.clear();
-    keys = pinyinKeys(name);
-    vendorPinyinCache.set(name, keys);
-  }
-  return keys;
 }
 
 export function documentHash(doc: Omit<ProductDocument, 'hash'> | ProductDocument): string {

@@ -1,7 +1,7 @@
 /** The index document builder and the pure helpers around it. */
 import t from 'tap';
 import { badgesOf, buildDocument, isSearchable, pinyinKeys, segment, type ProductLike, type VendorLike } from '../../src/search/document.js';
-import { buildDocuments, WORKER_MIN_BATCH } from '../../src/search/document-builder.js';
+import { buildDocuments, WORKER_MIN_BATCH, workerRunning } from '../../src/search/document-builder.js';
 import { highlightHtml } from '../../src/search/service.js';
 import { settingsDiff, productSettings } from '../../src/search/settings.js';
 import { synonymMap } from '../../src/search/vocabulary.js';
@@ -98,7 +98,9 @@ t.test('documents built in the worker thread equal those built in place, field f
       priceMin: i % 5 ? 100 + i : undefined, leadTimeDays: i % 7 ? i : null,
     }, v] as unknown as [ProductLike, VendorLike];
   });
+  t.notOk(workerRunning(), 'no worker before the first large batch');
   const viaWorker = await buildDocuments(pairs, now);
+  t.ok(workerRunning(), 'the batch went to the worker thread');
   const inPlace = pairs.map(([p, v]) => buildDocument(p, v, now));
   t.equal(viaWorker.length, pairs.length);
   t.same(viaWorker, inPlace, 'same documents, hashes included');
