@@ -30,7 +30,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
 /** The raw retrieval as sent, and as it would be with one choice changed (one round over the plans). */
-async function timeLevers(meili: Meilisearch, plans: MultiSearchQuery[][], asSent: number, row: Row) {
+async function timeLevers(meili: Meilisearch, plans: MultiSearchQuery[][], asSent: number, row: Row, fetchByIds: (uid: string, ids: string[], fields: string[]) => Promise<unknown>) {
   const each = (f: (q: MultiSearchQuery) => MultiSearchQuery) => (qs: MultiSearchQuery[]) => sendPlan(meili, qs.map(f));
   const hits = (q: MultiSearchQuery) => (q.limit ?? 0) > 0;
   const variants: Array<[string, (qs: MultiSearchQuery[]) => Promise<unknown>]> = [
@@ -40,6 +40,13 @@ async function timeLevers(meili: Meilisearch, plans: MultiSearchQuery[][], asSen
     ['每条查询最多 40 个候选', each((q) => (hits(q) ? { ...q, limit: Math.min(40, q.limit ?? 0) } : q))],
     ['只取 id', each((q) => (hits(q) ? { ...q, attributesToRetrieve: ['id'] } : q))],
     ['不取候选（limit 0）', each((q) => ({ ...q, limit: 0 }))],
+    // Two phases: the queries return ids only; the distinct candidates' fields are then fetched once.
+    ['两阶段：只取 id，再按 id 一次取回候选的字段', async (qs) => {
+      const answers = await sendPlan<{ id: string }>(meili, qs.map((q) => (hits(q) ? { ...q, attributesToRetrieve: ['id'] } : q)));
+      const ids = [...new Set(answers.flatMap((a) => a.hits.map((h) => h.id)))];
+      const fields = (qs.find(hits)?.attributesToRetrieve ?? ['id']) as string[];
+      if (ids.length) await fetchByIds(qs[0].indexUid, ids, fields);
+    }],
     ['过滤不含 freshness 与 confirmedAt', each((q) => ({ ...q, filter: (q.filter as string[]).filter((f) => !/^(freshness|confirmedAt)/.test(f)) }))],
   ];
   for (const [what, send] of variants) {
@@ -149,7 +156,14 @@ export async function benchMatching(opts: { mongoUri: string; meiliHost: string;
         const t = percentile(rawAsTyped, p);
         row(`  检索 p${p}：按理解后的需求 / 按原文`, ms(u), ms(t), `${(u / t).toFixed(2)}×`);
       }
-      if (process.env.BENCH_MATCH_LEVERS) await timeLevers(app.meili, demands.map((d) => retrievalQueries(toRankDemand(d, vocabulary), indexUid, { now: app.clock(), policy }).queries), percentile(raw, 50), row);
+      const fetchByIds = async (uid: string, ids: string[], fields: string[]) => {
+        const res = await fetch(`${meiliHost}/indexes/${uid}/documents/fetch`, {
+          method: 'POST', headers: { authorization: `Bearer ${meiliKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ ids, fields, limit: ids.length }),
+        });
+        if (!res.ok) throw new Error(`documents/fetch: ${res.status} ${await res.text()}`);
+        return res.json();
+      };
+      if (process.env.BENCH_MATCH_LEVERS) await timeLevers(app.meili, demands.map((d) => retrievalQueries(toRankDemand(d, vocabulary), indexUid, { now: app.clock(), policy }).queries), percentile(raw, 50), row, fetchByIds);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const added = mean(understanding) + mean(raw) - mean(rawAsTyped);
       row(`  查询理解本身 p50 / p95；平均增加的匹配耗时`, `${percentile(understanding, 50).toFixed(2)} / ${percentile(understanding, 95).toFixed(2)} ms`, '',
