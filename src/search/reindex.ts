@@ -11,7 +11,8 @@ import type { Meilisearch } from 'meilisearch';
 import { Types } from 'mongoose';
 import type { Models } from '../infra/models.js';
 import { markProducts, markProductsFor } from './outbox.js';
-import { buildDocument, isSearchable, type ProductDocument, type ProductLike, type VendorLike } from './document.js';
+import { buildDocuments } from './document-builder.js';
+import { isSearchable, type ProductDocument, type ProductLike, type VendorLike } from './document.js';
 import { ensureSettings, productsIndexName } from './settings.js';
 import { waitForTask } from './tasks.js';
 
@@ -23,18 +24,20 @@ async function* expectedDocuments(models: Models, now: Date): AsyncGenerator<Pro
     ((await models.Vendor.find({ status: 'approved', freshness: { $ne: 'hidden' } }).lean()) as unknown as VendorLike[]).map((v) => [String(v._id), v]),
   );
   const cursor = models.Product.find({ status: 'published', vendor: { $in: [...vendors.values()].map((v) => v._id) } }).lean().cursor({ batchSize: BATCH });
-  let batch: ProductDocument[] = [];
+  // Built like the sync's (document-builder.ts): the text keys of each batch in the worker thread, so a
+  // rebuild inside the app (a search server added later) does not hold up its requests.
+  let batch: Array<[ProductLike, VendorLike]> = [];
   for await (const raw of cursor) {
     const product = raw as unknown as ProductLike;
     const vendor = vendors.get(String(product.vendor));
     if (!vendor || !isSearchable(product, vendor)) continue;
-    batch.push(buildDocument(product, vendor, now));
+    batch.push([product, vendor]);
     if (batch.length >= BATCH) {
-      yield batch;
+      yield await buildDocuments(batch, now);
       batch = [];
     }
   }
-  if (batch.length) yield batch;
+  if (batch.length) yield await buildDocuments(batch, now);
 }
 
 async function waitOk(meili: Meilisearch, task: Promise<{ taskUid: number }>, what: string) {
