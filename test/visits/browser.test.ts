@@ -45,6 +45,8 @@ t.test('itinerary QR, badges, camera check-in, offline queue, nothing counted tw
   t.teardown(() => desk.context.close());
   await desk.page.goto(`${base}/organizer/visits/${id}`);
   await desk.page.getByRole('link', { name: '打印名牌' }).first().click();
+  // The click starts a navigation: count once the badge page is there, not on the page before it.
+  await desk.page.locator('.ev-badge').first().waitFor();
   t.equal(await desk.page.locator('.ev-badge').count(), 2, 'one badge per approved organization');
   const badge = desk.page.locator('.ev-badge', { hasText: '采购单位1' });
   t.equal(await badge.locator('.ev-badge-person').textContent(), '赵处长', 'the person, large');
