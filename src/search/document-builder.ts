@@ -3,8 +3,9 @@
  * pinyin (text-keys.ts), ~0.2 ms a product, ~1 s for a batch of 5,000, are computed in a worker thread;
  * the rest of each document is assembled here. One worker per process, started on first use; it holds
  * only jieba's dictionary (~70 MB). Small batches (a single edit) are built in place, where a round trip
- * to the worker would only add latency, and so is everything if the worker cannot start or dies: the
- * documents are the same either way (pure functions).
+ * to the worker would only add latency. A batch whose worker dies is built in place, and the next large
+ * batch starts a new worker; after MAX_WORKER_FAILURES deaths in a row, or a worker that cannot be created,
+ * everything is built in place. The documents are the same either way (pure functions).
  */
 import { Worker } from 'node:worker_threads';
 import { buildDocument, textInput, type ProductDocument, type ProductLike, type VendorLike } from './document.js';
@@ -14,8 +15,15 @@ import type { TextKeys } from './text-keys.js';
 /** Batches below this size are built in the calling thread. */
 export const WORKER_MIN_BATCH = 200;
 
+/** Worker deaths in a row (no batch answered in between) after which the process stops starting new ones. */
+export const MAX_WORKER_FAILURES = 3;
+
+/** What the batches waiting on a worker get when it dies: they are built in place instead. */
+class WorkerDied extends Error {}
+
 let worker: Worker | undefined;
 let workerBroken = false;
+let failures = 0;
 let nextId = 0;
 const waiting = new Map<number, { resolve: (keys: TextKeys[]) => void; reject: (err: Error) => void }>();
 
@@ -28,13 +36,15 @@ function startWorker(): Worker {
     const pending = waiting.get(msg.id);
     waiting.delete(msg.id);
     if (!waiting.size) started.unref();
-    if (msg.keys) pending?.resolve(msg.keys);
-    else pending?.reject(new Error(msg.error ?? '构建搜索文档失败'));
+    if (msg.keys) {
+      failures = 0;
+      pending?.resolve(msg.keys);
+    } else pending?.reject(new Error(msg.error ?? '构建搜索文档失败'));
   });
   const fail = (err: Error) => {
-    workerBroken = true;
+    if (++failures >= MAX_WORKER_FAILURES) workerBroken = true;
     worker = undefined;
-    for (const pending of waiting.values()) pending.reject(err);
+    for (const pending of waiting.values()) pending.reject(new WorkerDied(err.message));
     waiting.clear();
   };
   started.on('error', fail);
@@ -47,6 +57,9 @@ function startWorker(): Worker {
 
 /** Whether a worker thread is up (tests: the worker path really ran). */
 export const workerRunning = () => worker !== undefined && !workerBroken;
+
+/** The current worker thread, if any (tests end it to see a batch survive its death). */
+export const currentWorker = () => worker;
 
 /** The text keys of a batch, from the worker; undefined when there is no worker to ask. */
 async function keysFromWorker(pairs: Array<[ProductLike, VendorLike]>): Promise<TextKeys[] | undefined> {
@@ -66,8 +79,8 @@ async function keysFromWorker(pairs: Array<[ProductLike, VendorLike]>): Promise<
     return await keys;
   } catch (err) {
     // A text that cannot be keyed fails as it would in place; a worker that died means building here.
-    if (!workerBroken) throw err;
-    return undefined;
+    if (err instanceof WorkerDied) return undefined;
+    throw err;
   }
 }
 

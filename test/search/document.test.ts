@@ -1,7 +1,7 @@
 /** The index document builder and the pure helpers around it. */
 import t from 'tap';
 import { badgesOf, buildDocument, isSearchable, pinyinKeys, segment, type ProductLike, type VendorLike } from '../../src/search/document.js';
-import { buildDocuments, WORKER_MIN_BATCH, workerRunning } from '../../src/search/document-builder.js';
+import { buildDocuments, currentWorker, MAX_WORKER_FAILURES, WORKER_MIN_BATCH, workerRunning } from '../../src/search/document-builder.js';
 import { highlightHtml } from '../../src/search/service.js';
 import { settingsDiff, productSettings } from '../../src/search/settings.js';
 import { synonymMap } from '../../src/search/vocabulary.js';
@@ -105,4 +105,23 @@ t.test('documents built in the worker thread equal those built in place, field f
   t.equal(viaWorker.length, pairs.length);
   t.same(viaWorker, inPlace, 'same documents, hashes included');
   t.ok(viaWorker.some((d) => d.image) && viaWorker.some((d) => !d.image), 'with and without images');
+
+  // The worker dies with a batch in flight (as it would run out of memory): that batch is built in place,
+  // and the next large batch gets a new worker.
+  const first = currentWorker();
+  const inFlight = buildDocuments(pairs, now);
+  await first!.terminate();
+  t.same(await inFlight, inPlace, 'the batch whose worker died still gets every document, the same ones');
+  t.notOk(workerRunning(), 'no worker right after its death');
+  t.same(await buildDocuments(pairs, now), inPlace, 'the next batch is built right');
+  t.ok(workerRunning() && currentWorker() !== first, 'by a new worker thread');
+
+  // A worker that keeps dying is given up on: the process builds in place from then on.
+  for (let death = 1; death <= MAX_WORKER_FAILURES; death++) {
+    const dying = buildDocuments(pairs, now);
+    await currentWorker()!.terminate();
+    t.same(await dying, inPlace, `death ${death} in a row: the batch is still built right`);
+  }
+  t.same(await buildDocuments(pairs, now), inPlace);
+  t.notOk(currentWorker(), `after ${MAX_WORKER_FAILURES} deaths in a row no new worker is started`);
 });
