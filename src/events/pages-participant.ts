@@ -219,21 +219,14 @@ const participantPages: FastifyPluginAsyncZod = async (app) => {
     if (stranger) return renderWishes(request, reply, id, pid, { error: { to: '', message: '名单已有变化，请刷新页面后重新选择。' }, status: 400, typed: levels });
     const changes = wishChanges(me, await events.preferences(user, event, me), levels);
     const back = `/events/${id}/wishes${isStaff(user) ? `?p=${String(me._id)}` : ''}`;
-    const from = String(me._id);
-    let to = '';
     try {
-      for (const c of changes.set) {
-        to = c.to;
-        await events.setPreference(user, id, { from, to: c.to, level: c.level, source: 'manual' });
-      }
-      for (const c of changes.clear) {
-        to = c;
-        await events.clearPreference(user, id, from, c);
-      }
+      // All rows or none: a refused row (a participant withdrew meanwhile, the deadline passed) saves nothing.
+      await events.saveWishList(user, id, String(me._id), changes);
       request.flash('success', wishChangesMessage(changes));
       return reply.redirect(`${back}#all`, 303);
     } catch (err) {
       const e = messageOf(err, true);
+      const to = Object.keys(e.details).find((path) => path in levels) ?? '';
       return renderWishes(request, reply, id, pid, { error: { to, message: e.message }, status: e.status, typed: levels });
     }
   });

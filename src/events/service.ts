@@ -5,7 +5,7 @@
 import { Types, type ClientSession } from 'mongoose';
 import { actorOf, isStaff, type CurrentUser } from '../accounts/index.js';
 import { ownOpenDemands } from '../demands/index.js';
-import { badRequest, conflict, forbidden, notFound, type AppError } from '../web/errors.js';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../web/errors.js';
 import { findOr404 } from '../web/lookup.js';
 import type { EventDoc, EventPhase, MeetingDoc, ParticipantDoc, PreferenceDoc } from './model.js';
 import { canTransition, selfPreferencesOpen, selfRegistrationOpen, staffMayEdit, visibleToParticipants } from './phases.js';
@@ -102,6 +102,22 @@ export function createEventService(deps: Pick<EventDeps, 'models' | 'conn' | 'cl
       if (!selfPreferencesOpen(event.phase as EventPhase, event, clock())) throw conflict(closed);
     }
     return { event, p };
+  }
+
+  /** Whether `user` may wish to meet `to` on behalf of `from` at this event; throws the refusal. */
+  function checkWish(user: CurrentUser, event: EventLean, from: ParticipantLean, to: ParticipantLean) {
+    const phase = event.phase as EventPhase;
+    if (!isStaff(user)) {
+      if (!ownsParticipant(user, from)) throw forbidden('只能为本单位设置洽谈意向。');
+      if (!selfPreferencesOpen(phase, event, clock())) throw conflict('意向征集已截止；如需变更请联系主办方。');
+      if (to.status !== 'approved') throw notFound('未找到该参会方。');
+    } else if (!staffMayEdit(phase)) {
+      throw conflict('对接会已结束。');
+    }
+    if (from.kind === to.kind) throw badRequest('意向只能在供应商与采购方之间设置。', [{ path: 'to', message: '应为另一方的参会者' }]);
+    for (const p of [from, to]) {
+      if (p.status === 'rejected' || p.status === 'withdrawn') throw conflict(`“${p.name}”${p.status === 'rejected' ? '报名未通过' : '已退出'}。`);
+    }
   }
 
   /** Updates the event only if it is still as it was read (filter); a change meanwhile is a 409 with this message. */
@@ -328,24 +344,54 @@ export function createEventService(deps: Pick<EventDeps, 'models' | 'conn' | 'cl
     /** Sets (or replaces) a wish; "no" is a veto. A participant sets its own; organizers any. */
     async setPreference(user: CurrentUser, id: string, input: PreferenceInput): Promise<PreferenceLean> {
       const event = await visible(user, id);
-      const phase = event.phase as EventPhase;
       const [from, to] = await Promise.all([participant(event, input.from), participant(event, input.to)]);
-      if (!isStaff(user)) {
-        if (!ownsParticipant(user, from)) throw forbidden('只能为本单位设置洽谈意向。');
-        if (!selfPreferencesOpen(phase, event, clock())) throw conflict('意向征集已截止；如需变更请联系主办方。');
-        if (to.status !== 'approved') throw notFound('未找到该参会方。');
-      } else if (!staffMayEdit(phase)) {
-        throw conflict('对接会已结束。');
-      }
-      if (from.kind === to.kind) throw badRequest('意向只能在供应商与采购方之间设置。', [{ path: 'to', message: '应为另一方的参会者' }]);
-      for (const p of [from, to]) {
-        if (p.status === 'rejected' || p.status === 'withdrawn') throw conflict(`“${p.name}”${p.status === 'rejected' ? '报名未通过' : '已退出'}。`);
-      }
+      checkWish(user, event, from, to);
       return changingInputs(event, async (session) => (await EventPreference.findOneAndUpdate(
         { event: event._id, from: from._id, to: to._id },
         { $set: { level: input.level, source: input.source ?? 'manual', setBy: actorOf(user) } },
         { upsert: true, new: true, session },
       ).lean<PreferenceLean>())!);
+    },
+
+    /**
+     * Saves a participant's whole wish list at once (the list form): every row is checked first, then all
+     * are written in one transaction, so a refused row leaves every wish as it was. A refusal names its
+     * row: the error's detail has the counterpart's id as its path.
+     */
+    async saveWishList(user: CurrentUser, id: string, fromId: string, changes: { set: Array<{ to: string; level: PreferenceInput['level'] }>; clear: string[] }): Promise<void> {
+      const { event, p: from } = await ownWhileOpen(user, id, fromId, forbidden('只能为本单位设置洽谈意向。'), '意向征集已截止；如需变更请联系主办方。');
+      const onRow = async <T>(to: string, check: () => Promise<T>): Promise<T> => {
+        try {
+          return await check();
+        } catch (err) {
+          if (!(err instanceof AppError) || err.statusCode >= 500) throw err;
+          throw new AppError(err.statusCode, err.code, err.message, [{ path: to, message: err.message }]);
+        }
+      };
+      const sets: Array<{ to: ParticipantLean; level: PreferenceInput['level'] }> = [];
+      for (const c of changes.set) {
+        const to = await onRow(c.to, async () => {
+          const found = await participant(event, c.to);
+          checkWish(user, event, from, found);
+          return found;
+        });
+        sets.push({ to, level: c.level });
+      }
+      const clears: Types.ObjectId[] = [];
+      for (const to of changes.clear) clears.push(await onRow(to, async () => (await participant(event, to))._id as Types.ObjectId));
+      if (!sets.length && !clears.length) return;
+      await changingInputs(event, async (session) => {
+        if (sets.length) {
+          await EventPreference.bulkWrite(sets.map(({ to, level }) => ({
+            updateOne: {
+              filter: { event: event._id, from: from._id, to: to._id },
+              update: { $set: { level, source: 'manual', setBy: actorOf(user) } },
+              upsert: true,
+            },
+          })), { session, ordered: true });
+        }
+        if (clears.length) await EventPreference.deleteMany({ event: event._id, from: from._id, to: { $in: clears } }, { session });
+      });
     },
 
     async clearPreference(user: CurrentUser, id: string, from: string, to: string): Promise<void> {

@@ -7,6 +7,7 @@
  */
 import t from 'tap';
 import { buildTestApp } from '../helper.js';
+import { toCurrentUser } from '../../src/accounts/access.js';
 import { approvedVendor, getPage, postForm, textOf } from '../suppliers/pages-support.js';
 import { session } from '../demands/support.js';
 import { buyerWithUser, createEventFromForm, eventForm, vendorWithUser } from './pages-support.js';
@@ -251,6 +252,19 @@ t.test('wishes: must / want / no, suggestions section, and the organizer on a pa
   t.match(textOf((await getPage(app, unchanged.headers.location as string, school.user.cookie)).body), /意向没有变化/);
   // Put them back for the tests that follow.
   t.equal((await postForm(app, `/events/${eventId}/wishes/list`, school.user.cookie, { [`w-${String(hikP._id)}`]: 'must', [`w-${String(uniP._id)}`]: 'want' })).statusCode, 303);
+
+  // A row refused while saving (the counterpart withdrew after the page checked the list) saves no row at
+  // all: the list is written in one transaction, after every row is checked.
+  const schoolUser = toCurrentUser((await app.models.User.findOne({ email: school.user.email }).lean())!);
+  await P.updateOne({ _id: uniP._id }, { $set: { status: 'withdrawn' } });
+  const refused = await app.events.saveWishList(schoolUser, eventId, String(schoolP._id), {
+    set: [{ to: String(hikP._id), level: 'want' }, { to: String(uniP._id), level: 'must' }], clear: [],
+  }).then(() => null, (err: { statusCode: number; message: string; details?: Array<{ path: string }> }) => err);
+  t.equal(refused?.statusCode, 404, 'to a participant, a withdrawn counterpart is no longer there');
+  t.match(refused?.message, /未找到该参会方/);
+  t.same(refused?.details?.map((d) => d.path), [String(uniP._id)], 'the refusal names its row');
+  t.same(await mine(), { [String(hikP._id)]: 'must', [String(uniP._id)]: 'want' }, 'the row before it is not saved either');
+  await P.updateOne({ _id: uniP._id }, { $set: { status: 'approved' } });
 });
 
 t.test('generating shows the run and the unscheduled pairs with reasons; the grid moves, adds and cancels', async (t) => {
