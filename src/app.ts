@@ -77,6 +77,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: 2 * 1024 * 1024,
+    // Plugins create their collections' indexes as they start (majority-acknowledged). On a loaded machine
+    // or during a replica-set election that can take longer than Fastify's default 10 s per plugin; the start
+    // should wait for it rather than fail.
+    pluginTimeout: 60_000,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(safeValidatorCompiler);
   registerJsonParser(app);
