@@ -360,25 +360,24 @@ export function createEventService(deps: Pick<EventDeps, 'models' | 'conn' | 'cl
      */
     async saveWishList(user: CurrentUser, id: string, fromId: string, changes: { set: Array<{ to: string; level: PreferenceInput['level'] }>; clear: string[] }): Promise<void> {
       const { event, p: from } = await ownWhileOpen(user, id, fromId, forbidden('只能为本单位设置洽谈意向。'), '意向征集已截止；如需变更请联系主办方。');
-      const onRow = async <T>(to: string, check: () => Promise<T>): Promise<T> => {
+      // The counterparts in one read; a refusal names its row (the counterpart's id as the detail's path).
+      const ids = [...changes.set.map((c) => c.to), ...changes.clear].filter((to) => Types.ObjectId.isValid(to));
+      const found = new Map((await EventParticipant.find({ event: event._id, _id: { $in: ids } }).lean<ParticipantLean[]>()).map((p) => [String(p._id), p]));
+      const onRow = <T>(to: string, check: (counterpart: ParticipantLean) => T): T => {
         try {
-          return await check();
+          const counterpart = found.get(to);
+          if (!counterpart) throw notFound('未找到该参会方。');
+          return check(counterpart);
         } catch (err) {
-          if (!(err instanceof AppError) || err.statusCode >= 500) throw err;
+          if (!(err instanceof AppError)) throw err;
           throw new AppError(err.statusCode, err.code, err.message, [{ path: to, message: err.message }]);
         }
       };
-      const sets: Array<{ to: ParticipantLean; level: PreferenceInput['level'] }> = [];
-      for (const c of changes.set) {
-        const to = await onRow(c.to, async () => {
-          const found = await participant(event, c.to);
-          checkWish(user, event, from, found);
-          return found;
-        });
-        sets.push({ to, level: c.level });
-      }
-      const clears: Types.ObjectId[] = [];
-      for (const to of changes.clear) clears.push(await onRow(to, async () => (await participant(event, to))._id as Types.ObjectId));
+      const sets = changes.set.map((c) => onRow(c.to, (to) => {
+        checkWish(user, event, from, to);
+        return { to, level: c.level };
+      }));
+      const clears = changes.clear.map((to) => onRow(to, (p) => p._id));
       if (!sets.length && !clears.length) return;
       await changingInputs(event, async (session) => {
         if (sets.length) {
